@@ -93,25 +93,35 @@ def profiles(
 
     The file is what every command's --profiles and the Spark engine read. Every bad row is
     listed in one error (exit code 2); students without a grade, and with a class but no
-    school, are counted. With --catalog, students in grades more than one grade outside the
-    catalog's (a grade 12 on a grade 3-8 catalog; a "12" may be a typo for "2") are one warning
-    with their grades, counts and lines, and what a night will do with them."""
+    school, are counted. With --catalog, what a night says of the profiles is said now, as
+    warnings (interest topics and goal skills the catalog lacks, each with the name it likely
+    means; students without a grade or school), and students in grades more than one grade
+    outside the catalog's (a grade 12 on a grade 3-8 catalog; a "12" may be a typo for "2")
+    are one warning with their grades, counts and lines, and what a night will do with them."""
     from adaptive.curriculum import Catalog, read_profiles, write_profiles
+    from adaptive.policy.adapter import check_profiles
 
     named = parse_profile_columns(columns)
     read = read_profiles(roster, named)
+    counts = _roster_counts(read) if catalog is None else ""  # else said by check_profiles
     if catalog is not None:
-        far = grades_far_from_catalog(read, Catalog.from_json(catalog), roster, named)
+        known = Catalog.from_json(catalog)
+        # the night's `check_profiles`: an interest "Cooking" for the catalog's "cooking" (or
+        # a roster's column read shifted) was written without a word, then ignored every night
+        check_profiles(read, known)
+        far = grades_far_from_catalog(read, known, roster, named)
         if far:
             warn(far)
     write_profiles(read, out)
-    grades = pd.Series([p.grade for p in read.values()], dtype="float64")
-    without = int(grades.isna().sum())
-    class_only = sum(1 for p in read.values() if p.class_id and not p.school_id)
-    info(
-        f"{len(read):,} profiles written to {out}"
-        + (f"; {without:,} without a grade" if without else "")
-        + (f"; {class_only:,} with a class but no school" if class_only else "")
+    info(f"{len(read):,} profiles written to {out}{counts}")
+
+
+def _roster_counts(profiles: Mapping[str, LearnerProfile]) -> str:
+    """ "; N without a grade; M with a class but no school" (the parts that are not 0)."""
+    without = sum(1 for p in profiles.values() if p.grade is None)
+    class_only = sum(1 for p in profiles.values() if p.class_id and not p.school_id)
+    return (f"; {without:,} without a grade" if without else "") + (
+        f"; {class_only:,} with a class but no school" if class_only else ""
     )
 
 

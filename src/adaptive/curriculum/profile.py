@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from adaptive.data.codes import id_text
 from adaptive.data.kinds import file_kind, refusal_hint
-from adaptive.data.readers import read_header
+from adaptive.data.readers import fields_expected, read_header
 from adaptive.data.skill_lists import SKILL_SEPARATORS
 from adaptive.errors import ConfigError, DataNoteWarning, closest_name, unknown_keys, verb
 from adaptive.files import atomic_write_bytes, user_text_lines
@@ -214,7 +214,9 @@ def read_profiles(
     is a field not given) and list cells written "k1;k2", interests "animals:0.8;music" (a
     topic without a weight weighs 1).
 
-    A bad line or row is one error naming the file and line, and so is a student on two lines
+    A bad line or row is one error naming the file and line (a CSV row of more or fewer
+    fields than its header too: an unquoted "Smith, J" shifts the cells after it into the
+    next columns, so none is read), and so is a student on two lines
     (an export with two enrollment records: which one is meant is the district's to say, not
     the last line's), and a table column that is no field (a misspelt "Grade" would otherwise
     leave every student without a grade).
@@ -555,15 +557,49 @@ def _table_rows(
     if parquet:
         lines = enumerate(_parquet_rows(pfile, [header[i] for i in read]), start=2)
     else:
-        lines = (  # a quoted cell may span lines; a row blank in every column read as a field
-            (reader.line_num, [row[i] if i < len(row) else "" for i in read])  # is no row
-            for row in reader
-            if any(row[i] != "" for i in named if i < len(row))
-        )
+        lines = _csv_rows(reader, read, named, len(header), sep)
     for number, values in lines:
+        if isinstance(values, str):  # a row whose cells are out of line with the header
+            yield number, functools.partial(_refused, values)
+            continue
         cells = {n: v for n, v in zip(read_names, values, strict=True) if v not in ("", None)}
         if cells or not parquet:  # of a Parquet row, blank where it is read: its others unread
             yield number, functools.partial(_row_profile, cells, column_of)
+
+
+def _csv_rows(
+    reader: Iterator[list[str]], read: list[int], named: list[int], n_fields: int, sep: str
+) -> Iterator[tuple[int, list[str] | str]]:
+    """(line, the cells of the `read` columns) of each CSV row that is not blank in every
+    column read as a field (a quoted cell may span lines: the line is the row's last). A row
+    of more or fewer fields than the header comes with the words of its refusal instead, as
+    the response log's reader words it (`fields_expected`): its cells are out of line with
+    the header (an unquoted "Smith, J" in a Teacher column put the student in class "J", and
+    an interests cell "art,cooking" lost "cooking"), so none of them is read. A line of
+    separators alone is blank."""
+    for row in reader:
+        if len(row) != n_fields:
+            if any(cell.strip() for cell in row):
+                yield reader.line_num, _fields_refusal(n_fields, sep, len(row))
+            continue
+        if any(row[i] != "" for i in named):
+            yield reader.line_num, [row[i] for i in read]
+
+
+def _fields_refusal(n_fields: int, sep: str, got: int) -> str:
+    """Why a CSV row of `got` fields is refused, with how the row is written right."""
+    expected = f"expected {fields_expected(n_fields, sep, got)}"
+    if got < n_fields:
+        return f"{expected}: a row cut short?"
+    return (
+        f'{expected}: a cell holding {sep!r} is written quoted ("Smith{sep} J", as a '
+        "spreadsheet saves it as CSV), else the cells after it are read as the next columns'"
+    )
+
+
+def _refused(problem: str, where: str) -> LearnerProfile:
+    """A row's maker that refuses it (`where`: its file and line)."""
+    raise ConfigError(f"{where}: {problem}")
 
 
 def _refuse_repeated_fields(path: Path, header: list[str], names: list[str | None]) -> None:

@@ -421,6 +421,14 @@ def read_header(
     return [h.strip() for h in header], sep
 
 
+def fields_expected(n_fields: int, sep: str, got: int) -> str:
+    """What a CSV row of `got` fields where its header has `n_fields` is refused for, as every
+    CSV reader says it (a response log, a placement table, a roster): a cell holding the
+    separator unquoted ("Smith, J") shifts every cell after it, so such a row is never read."""
+    what = "extra" if got > n_fields else "missing"
+    return f"{n_fields} fields separated by {sep!r} ({what} columns: got {got})"
+
+
 def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | None) -> RawTable:
     source = str(path)
     header, sep = read_header(
@@ -434,17 +442,8 @@ def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | 
 
     def on_invalid_row(row: pacsv.InvalidRow) -> str:
         line = row.number if row.number is not None else -1
-        got = row.actual_columns
-        what = "extra" if got > n_fields else "missing"
-        unparsed.append(
-            Problem(
-                source,
-                line,
-                None,
-                _clip(row.text),
-                f"{n_fields} fields separated by {sep!r} ({what} columns: got {got})",
-            )
-        )
+        expected = fields_expected(n_fields, sep, row.actual_columns)
+        unparsed.append(Problem(source, line, None, _clip(row.text), expected))
         unparsed_text.append(row.text)
         return "skip"
 

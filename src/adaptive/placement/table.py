@@ -51,6 +51,7 @@ from adaptive.data.readers import (
     _clip,
     _decode_utf8,
     _readable_lines,
+    fields_expected,
     file_format,
     read_header,
     unreadable,
@@ -2005,8 +2006,7 @@ class CsvLines:
 
     def _add(self, line: int, text: str | None, got: int) -> None:
         """An unparsed row as the log reader words it (listed while it has its text)."""
-        what = "extra" if got > self.n_fields else "missing"
-        expected = f"{self.n_fields} fields separated by {self.sep!r} ({what} columns: got {got})"
+        expected = fields_expected(self.n_fields, self.sep, got)
         self.count += 1
         if text is not None:
             self.problems.append(Problem(self.file, line, None, _clip(text), expected))
