@@ -4,6 +4,8 @@ catalog's unknown interest went unsaid, and a Parquet row empty where it is read
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from adaptive.cli import run
@@ -98,3 +100,30 @@ def test_profiles_with_a_catalog_warn_of_interests_it_lacks(tmp_path, capsys) ->
         "mean 'cooking'?); they are ignored" in err
     ), err
     assert "100035" not in err
+
+
+def test_a_parquet_row_empty_where_it_is_read_is_refused_as_a_csvs(tmp_path) -> None:
+    """A review: `profile_field` (the night's one-field pass) skipped a Parquet row whose id
+    and field were empty without a word, though its school was given (grades [4, 5]), where
+    the same row of a CSV, and `read_profiles` of either, is refused. Now both refuse it; a
+    row blank in every column is still no row."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from adaptive.curriculum import read_profiles
+    from adaptive.curriculum.profile import profile_field
+    from adaptive.errors import ConfigError
+
+    cells = {"student_id": ["s1", None, "s3", ""], "grade": ["4", "", "5", None],
+             "school_id": ["sch1", "sch2", "sch1", None]}  # fmt: skip
+    parquet, csv = tmp_path / "r.parquet", tmp_path / "r.csv"
+    pq.write_table(pa.table(cells), parquet)
+    csv.write_text("student_id,grade,school_id\ns1,4,sch1\n,,sch2\ns3,5,sch1\n,,\n")
+    for path in (parquet, csv):
+        refused = re.escape(f"{path}, line 3: missing field 'student_id'")
+        with pytest.raises(ConfigError, match=refused):
+            list(profile_field(path, "grade"))
+        with pytest.raises(ConfigError, match=refused):
+            read_profiles(path)
+    pq.write_table(pa.table({k: v[:1] + v[2:] for k, v in cells.items()}), parquet)
+    assert list(profile_field(parquet, "grade")) == [4, 5]

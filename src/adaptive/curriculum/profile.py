@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from adaptive.data.codes import id_text
@@ -235,10 +237,11 @@ def profile_field(path: str | Path, field_name: str) -> Iterator[str]:
     for a check that stops at the first row it needs, before the night reads its log (both
     engines' experiment check), or a pass over a district's ids that holds only them (the
     Spark driver's). Of a table (CSV, Parquet) only the field's column and the student ids
-    are read (a roster's other columns, interests and goals, are never parsed: a Parquet
-    roster of 400,000 students took 1 GB), and its header is checked as `read_profiles`
-    checks it. A row whose id or field is no profile's raises its `ConfigError`
-    (`read_profiles` lists every bad row, in every column)."""
+    are parsed (a roster's other columns, interests and goals, are only looked at for a blank
+    row: parsed, a Parquet roster of 400,000 students took 1 GB), and its header is checked
+    as `read_profiles` checks it. A row whose id or field is no profile's raises its
+    `ConfigError` (`read_profiles` lists every bad row, in every column); a row blank there
+    but not elsewhere is one (no student id), in a Parquet file as in a CSV."""
     path = Path(path)
     for number, make in _profile_rows(path, None, {"student_id", field_name}):
         yield getattr(make(f"{path}, line {number}"), field_name) or ""
@@ -527,9 +530,10 @@ def _table_rows(
     """(file line, its profile's maker) of each row of a CSV or Parquet profiles table (a
     Parquet row's "line" counts as a CSV's would: the header is line 1); `columns` renames
     the file's columns to fields and reads only those. `fields`: the only fields read (and
-    their rows' profiles made of them alone): a Parquet file's other columns stay on disk, a
-    CSV's other cells unparsed; the whole header is checked all the same. A Parquet file is
-    read a batch of rows at a time."""
+    their rows' profiles made of them alone): the other fields' cells are never made Python
+    values, only looked at to tell a blank row (skipped) from one whose read cells alone are
+    empty (refused, as `read_profiles` refuses it); the whole header is checked all the
+    same. A Parquet file is read a batch of rows at a time."""
     parquet = path.suffix.lower() == ".parquet"
     if parquet:
         pfile = pq.ParquetFile(path)
@@ -555,7 +559,7 @@ def _table_rows(
     read = [i for i in named if fields is None or names[i] in fields]
     read_names = [names[i] for i in read]
     if parquet:
-        lines = enumerate(_parquet_rows(pfile, [header[i] for i in read]), start=2)
+        lines = _parquet_rows(pfile, [header[i] for i in read], [header[i] for i in named])
     else:
         lines = _csv_rows(reader, read, named, len(header), sep)
     for number, values in lines:
@@ -563,8 +567,7 @@ def _table_rows(
             yield number, functools.partial(_refused, values)
             continue
         cells = {n: v for n, v in zip(read_names, values, strict=True) if v not in ("", None)}
-        if cells or not parquet:  # of a Parquet row, blank where it is read: its others unread
-            yield number, functools.partial(_row_profile, cells, column_of)
+        yield number, functools.partial(_row_profile, cells, column_of)
 
 
 def _csv_rows(
@@ -620,13 +623,34 @@ def _refuse_repeated_fields(path: Path, header: list[str], names: list[str | Non
         seen[name] = i
 
 
-def _parquet_rows(pfile: pq.ParquetFile, columns: list[str]) -> Iterator[list]:
-    """Each row's cells of `columns` of a Parquet file, in their order, `_PARQUET_BATCH` rows
-    at a time (a file written whole is one row group of every row: as Python values, 400,000
-    rows of two id columns took 190 MB)."""
-    for batch in pfile.iter_batches(_PARQUET_BATCH, columns=columns):
-        for row in batch.to_pylist():
-            yield list(row.values())
+def _parquet_rows(
+    pfile: pq.ParquetFile, columns: list[str], named: list[str]
+) -> Iterator[tuple[int, list]]:
+    """(line, the cells of `columns` in their order) of each row of a Parquet file that is not
+    blank in every `named` column (those read as fields), its line counted as a CSV's would
+    be (the header is line 1); `_PARQUET_BATCH` rows at a time (a file written whole is one
+    row group of every row: as Python values, 400,000 rows of two id columns took 190 MB).
+    The named columns not in `columns` are read as Arrow arrays only, to tell a blank row
+    from one whose read cells alone are empty: that row was skipped without a word, where a
+    CSV's is refused ("missing field 'student_id'")."""
+    start = 2
+    for batch in pfile.iter_batches(_PARQUET_BATCH, columns=named):
+        at = np.flatnonzero(_filled_rows(batch))
+        cells = pa.Table.from_batches([batch]).select(columns).take(at)
+        for offset, row in zip(at.tolist(), cells.to_pylist(), strict=True):
+            yield start + offset, list(row.values())
+        start += batch.num_rows
+
+
+def _filled_rows(batch: pa.RecordBatch) -> np.ndarray:
+    """Whether each row of `batch` has a cell given (neither null nor empty text)."""
+    filled = np.zeros(batch.num_rows, bool)
+    for column in batch.columns:
+        given = pc.is_valid(column)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            given = pc.and_kleene(given, pc.not_equal(column, ""))
+        filled |= given.fill_null(False).to_numpy(zero_copy_only=False)
+    return filled
 
 
 #: Rows of a Parquet profiles table read at a time (`_parquet_rows`).
