@@ -4,6 +4,7 @@ catalog's unknown interest went unsaid, and a Parquet row empty where it is read
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -127,3 +128,23 @@ def test_a_parquet_row_empty_where_it_is_read_is_refused_as_a_csvs(tmp_path) -> 
             read_profiles(path)
     pq.write_table(pa.table({k: v[:1] + v[2:] for k, v in cells.items()}), parquet)
     assert list(profile_field(parquet, "grade")) == [4, 5]
+
+
+def test_a_roster_without_weekly_minutes_is_written_without_them(tmp_path, capsys) -> None:
+    """Trial C: `adaptive profiles` wrote `"weekly_minutes": 150.0` into every line of a
+    roster without that column, so a policy file's `default_daily_minutes` never applied.
+    Now it is null (the policy's default day), read back as None; a roster's minutes, and an
+    empty cell (None), are written as given."""
+    from adaptive.curriculum import read_profiles
+
+    code, _ = profiles(tmp_path, HEADER + ROWS)
+    assert code == 0, capsys.readouterr().err
+    lines = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text().splitlines()]
+    assert [line["weekly_minutes"] for line in lines] == [None, None, None]
+    assert {p.weekly_minutes for p in read_profiles(tmp_path / "p.jsonl").values()} == {None}
+    roster = tmp_path / "minutes.csv"
+    roster.write_text("student_id,weekly_minutes\ns1,90\ns2,\ns3,0\n")
+    out = tmp_path / "minutes.jsonl"
+    assert run(["profiles", str(roster), "--out", str(out)]) == 0
+    written = [json.loads(line)["weekly_minutes"] for line in out.read_text().splitlines()]
+    assert written == [90.0, None, 0.0]

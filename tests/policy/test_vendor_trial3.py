@@ -75,7 +75,7 @@ def test_a_week_of_no_minutes_is_a_day_of_none_not_a_default_day(catalog, tmp_pa
     assert len(policy.recommend(default, k=3, now=NOW)) == 3
     path = tmp_path / "profiles.csv"
     path.write_text("student_id,grade,weekly_minutes\na,3,\nb,3,0\n")
-    assert {s: p.weekly_minutes for s, p in read_profiles(path).items()} == {"a": 150.0, "b": 0.0}
+    assert {s: p.weekly_minutes for s, p in read_profiles(path).items()} == {"a": None, "b": 0.0}
 
 
 NO_TIME_SENTENCE = (

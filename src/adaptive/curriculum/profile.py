@@ -37,6 +37,9 @@ class LearnerProfile:
     `grade` is a whole number, kindergarten 0 ("K" is read as 0: `adaptive.grades`);
     `interests` maps topic -> weight in [0, 1]; `goal_skills` are skills the student aims for
     (an aspiration or career cluster already mapped to skills); `career_clusters` keeps the names.
+    `weekly_minutes` is the student's time a week (a day's budget is a fifth of it); None, not
+    given, is the policy's `default_daily_minutes` a day (a default of 150 here made every
+    profile's day 30 minutes, whatever a policy file's default said).
     """
 
     student_id: str
@@ -44,7 +47,7 @@ class LearnerProfile:
     interests: dict[str, float] = field(default_factory=dict)
     goal_skills: tuple[str, ...] = ()
     career_clusters: tuple[str, ...] = ()
-    weekly_minutes: float = 150.0
+    weekly_minutes: float | None = None
     school_id: str | None = None
     class_id: str | None = None
 
