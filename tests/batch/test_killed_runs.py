@@ -69,62 +69,38 @@ BATCH_STOPPED_WHEN_COMPLETE = textwrap.dedent(
     """
 )
 
-# `adaptive batch ...` that is sent SIGTERM once the date is locked, before any partition
-BATCH_STOPPED_BEFORE_OUTPUT = textwrap.dedent(
-    """
-    import os, signal
-    import adaptive.batch.job as job
-    from adaptive.cli import main
 
-    real = job._serve_date
+def signalled_on_entering(module: str, function: str, sig: str) -> str:
+    """`adaptive batch ...` that sends itself `sig` as it enters `module.function` (a step of the
+    night), then runs that step, with Ctrl-C's handler as in a terminal."""
+    return textwrap.dedent(
+        f"""
+        import os, signal
+        import {module} as where
+        from adaptive.cli import main
 
-    def _serve_date(*args, **kwargs):
-        os.kill(os.getpid(), signal.SIGTERM)
-        return real(*args, **kwargs)
+        real = where.{function}
 
-    job._serve_date = _serve_date
-    main()
-    """
+        def {function}(*args, **kwargs):
+            os.kill(os.getpid(), signal.{sig})
+            return real(*args, **kwargs)
+
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+        where.{function} = {function}
+        main()
+        """
+    )
+
+
+# SIGTERM once the date is locked, before any partition
+BATCH_STOPPED_BEFORE_OUTPUT = signalled_on_entering("adaptive.batch.job", "_serve_date", "SIGTERM")
+# Ctrl-C while it reads its inputs, before the date is locked
+BATCH_STOPPED_WHILE_READING = signalled_on_entering(
+    "adaptive.batch.job", "district_inputs", "SIGINT"
 )
-
-# `adaptive batch ...` that is sent SIGINT (Ctrl-C) while it reads its inputs, before the date
-# is locked
-BATCH_STOPPED_WHILE_READING = textwrap.dedent(
-    """
-    import os, signal
-    import adaptive.batch.job as job
-    from adaptive.cli import main
-
-    real = job.district_inputs
-
-    def district_inputs(*args, **kwargs):
-        os.kill(os.getpid(), signal.SIGINT)
-        return real(*args, **kwargs)
-
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
-    job.district_inputs = district_inputs
-    main()
-    """
-)
-
-# `adaptive batch ...` that is sent SIGINT once every school is written, before the night's
-# `_SUCCESS.json` is
-BATCH_STOPPED_BEFORE_MARKER = textwrap.dedent(
-    """
-    import os, signal
-    import adaptive.batch.writer as writer
-    from adaptive.cli import main
-
-    real = writer.finish_date_listing
-
-    def finish_date_listing(*args, **kwargs):
-        os.kill(os.getpid(), signal.SIGINT)
-        return real(*args, **kwargs)
-
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
-    writer.finish_date_listing = finish_date_listing
-    main()
-    """
+# Ctrl-C once every school is written, before the night's `_SUCCESS.json` is
+BATCH_STOPPED_BEFORE_MARKER = signalled_on_entering(
+    "adaptive.batch.writer", "finish_date_listing", "SIGINT"
 )
 
 # holds a date's lock with a forked child that is not told to die with it (as any fork would)

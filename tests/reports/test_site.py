@@ -1012,6 +1012,38 @@ def test_the_student_page_says_what_a_skill_at_the_bar_still_needs_by_the_nights
     assert pages and not any(STILL_ROW.search(p.read_text()) for p in pages)
 
 
+def _class_and_next_night(d, n_students: int) -> tuple[str, list[str], str]:
+    """A class of the report district, its first `n_students` students and the night after."""
+    students = d.students()
+    klass = str(students["class_id"].dropna().iloc[0])
+    chosen = sorted(students.loc[students["class_id"] == klass, "student_id"])[:n_students]
+    return klass, chosen, (pd.Timestamp(d.day) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+
+
+def _class_page_after_exports(
+    d, tmp_path, klass: str, night: str, files: dict[str, tuple[str, dict]]
+) -> tuple[str, str]:
+    """The class page (its HTML and its text) after a night served with the class's exports
+    `files` (name: (date, students' choices)) in its overrides folder; one of them is set aside
+    (the night warns)."""
+    from adaptive.batch import run_daily_job
+
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    for name, (date, chosen) in files.items():
+        doc = {"format": "adaptive-overrides", "version": 1, "class_id": klass, "date": date,
+               "students": chosen}  # fmt: skip
+        (exports / name).write_text(json.dumps(doc))
+    batch = tmp_path / "batch"
+    shutil.copytree(d.batch, batch)
+    with pytest.warns(Warning):  # the night sets a file aside, saying so
+        run_daily_job(night, batch, **d.job_args(overrides=exports))
+    site = tmp_path / "site"
+    build_site(batch, night, site, catalog=d.catalog, profiles=d.profiles, class_id=klass)
+    html = next(site.glob(f"**/{klass}/index.html")).read_text()
+    return html, " ".join(re.sub(r"<[^>]+>", "", html).split())
+
+
 def test_a_class_form_is_filled_by_the_file_applied_when_its_set_aside_file_is_older(
     report_district, tmp_path
 ):
@@ -1019,29 +1051,15 @@ def test_a_class_form_is_filled_by_the_file_applied_when_its_set_aside_file_is_o
     beside the fixed export the night applied: the class page filled its form with the old
     file's choices (set-aside choices won whatever their date). The newest fills it: here the
     choices the night applied, the older file named as left out."""
-    from adaptive.batch import run_daily_job
-
     d = report_district
-    students = d.students()
-    klass = str(students["class_id"].dropna().iloc[0])
-    a = sorted(students.loc[students["class_id"] == klass, "student_id"])[0]
-    night = (pd.Timestamp(d.day) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
-    exports = tmp_path / "exports"
-    exports.mkdir()
-    for name, date, mode in (("typo.json", d.day, "Remediate"), ("fixed.json", night, "remediate")):
-        doc = {"format": "adaptive-overrides", "version": 1, "class_id": klass, "date": date,
-               "students": {a: {"mode": mode}}}  # fmt: skip
-        (exports / name).write_text(json.dumps(doc))
-    batch = tmp_path / "batch"
-    shutil.copytree(d.batch, batch)
-    with pytest.warns(Warning):  # the night sets the older file aside, saying so
-        run_daily_job(night, batch, **d.job_args(overrides=exports))
-    site = tmp_path / "site"
-    build_site(batch, night, site, catalog=d.catalog, profiles=d.profiles, class_id=klass)
-    html = next(site.glob(f"**/{klass}/index.html")).read_text()
+    klass, (a,), night = _class_and_next_night(d, 1)
+    html, said = _class_page_after_exports(
+        d, tmp_path, klass, night,
+        {"typo.json": (d.day, {a: {"mode": "Remediate"}}),
+         "fixed.json": (night, {a: {"mode": "remediate"}})},
+    )  # fmt: skip
     row = re.search(rf'<tr data-student="{re.escape(a)}">.*?</tr>', html, re.S).group(0)
     assert '<option value="remediate" selected>' in row and 'class="bad"' not in row
-    said = " ".join(re.sub(r"<[^>]+>", "", html).split())
     assert f"The night applied a newer file of the class (dated {night})" in said
     # said once (a sentence before it said "A newer file of the class was applied: the form
     # below shows its choices")
@@ -1057,31 +1075,13 @@ def test_a_newer_set_aside_file_fills_the_whole_class_form_not_the_older_applied
     but a student it does not name (cleared by the teacher) got the older applied file's
     choices back in the form, and exporting again wrote them again. A file that fills the
     form fills every row: a student it does not name has no choices."""
-    from adaptive.batch import run_daily_job
-
     d = report_district
-    students = d.students()
-    klass = str(students["class_id"].dropna().iloc[0])
-    a, b = sorted(students.loc[students["class_id"] == klass, "student_id"])[:2]
-    night = (pd.Timestamp(d.day) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
-    exports = tmp_path / "exports"
-    exports.mkdir()
-    older = {a: {"mode": "remediate"}, b: {"mode": "accelerate"}}
-    for name, date, chosen in (
-        ("older.json", d.day, older),
-        ("newer.json", night, {a: {"mode": "Remediate"}}),
-    ):
-        doc = {"format": "adaptive-overrides", "version": 1, "class_id": klass, "date": date,
-               "students": chosen}  # fmt: skip
-        (exports / name).write_text(json.dumps(doc))
-    batch = tmp_path / "batch"
-    shutil.copytree(d.batch, batch)
-    with pytest.warns(Warning):  # the night sets the newer file aside, saying so
-        run_daily_job(night, batch, **d.job_args(overrides=exports))
-    site = tmp_path / "site"
-    build_site(batch, night, site, catalog=d.catalog, profiles=d.profiles, class_id=klass)
-    html = next(site.glob(f"**/{klass}/index.html")).read_text()
-    said = " ".join(re.sub(r"<[^>]+>", "", html).split())
+    klass, (a, b), night = _class_and_next_night(d, 2)
+    html, said = _class_page_after_exports(
+        d, tmp_path, klass, night,
+        {"older.json": (d.day, {a: {"mode": "remediate"}, b: {"mode": "accelerate"}}),
+         "newer.json": (night, {a: {"mode": "Remediate"}})},
+    )  # fmt: skip
     assert "newer.json, the newer, fills the form below" in said
     rows = {s: re.search(rf'<tr data-student="{re.escape(s)}">.*?</tr>', html, re.S).group(0)
             for s in (a, b)}  # fmt: skip
