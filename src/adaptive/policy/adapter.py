@@ -591,8 +591,9 @@ def _warn_unprofiled(
             f"; {unheld:,} of them {verb(unheld, 'is')} in neither the state nor the profiles "
             "(a mistyped id?)"
         )
-    if hint:
-        matches = reads_as_known(profile_ids(by_id), ids, np.flatnonzero(unprofiled).tolist())
+    if hint:  # the keys were just checked against the mapping (`_profiles_of`): not again
+        known = _profile_keys(by_id).known
+        matches = reads_as_known(known, ids, np.flatnonzero(unprofiled).tolist())
         text += match_words(ids, matches)
     warnings.warn(text, CoverageWarning, stacklevel=3)
 
