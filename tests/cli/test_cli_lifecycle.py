@@ -193,6 +193,14 @@ def test_a_commands_quiet_and_debug_end_with_it_and_an_embedders_stay(
     ran = CliRunner().invoke(app, ["validate", str(tmp_path / "own.csv"), *FLAGS, "--quiet"])
     assert ran.exit_code == 0, ran.output
     assert progress_shown() and not SETTINGS.quiet
+    ran = CliRunner().invoke(app, ["--debug", "validate", str(tmp_path / "nope.csv"), *FLAGS])
+    assert ran.exit_code != 0
+    assert not SETTINGS.debug and "ADAPTIVE_DEBUG" not in os.environ
+    # an option after --quiet that fails to parse: its command's context never closes
+    bad = ["profiles", "--quiet", "--catalog", str(tmp_path / "none.json"), "x.csv"]
+    assert run(bad) == 2
+    assert CliRunner().invoke(app, bad).exit_code == 2
+    assert progress_shown() and not SETTINGS.quiet
     set_quiet(True)
     try:
         assert run(["validate", str(tmp_path / "own.csv"), *FLAGS]) == 0, capsys.readouterr()

@@ -23,6 +23,7 @@ Never a bare traceback, never a silent success.
 
 from __future__ import annotations
 
+import contextvars
 import errno
 import functools
 import importlib
@@ -46,6 +47,7 @@ from adaptive.cli.output import (
     echo,
     err_console,
     set_debug,
+    set_quiet,
     warn,
 )
 from adaptive.errors import AdaptiveError
@@ -118,6 +120,7 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
@@ -130,7 +133,44 @@ def _root(
     ] = False,
 ) -> None:
     """Knowledge tracing and personalized learning paths at district scale."""
+    # the command's --quiet and --debug end with it, however it was run (`run`, typer's
+    # CliRunner, an app calling the click command) and however it ended (an option that failed
+    # to parse after --quiet included): a process left quiet silenced a later deep model's
+    # progress (CI's test_deep); `run` undoes --debug itself, after the failure is shown
+    ctx.call_on_close(_settings_restorer(restore_debug=not _RUN_UNDOES_DEBUG.get()))
     set_debug(debug)
+
+
+#: True while `run` runs a command: it undoes `--debug` itself, once the failure is shown.
+_RUN_UNDOES_DEBUG: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "run_undoes_debug", default=False
+)
+
+
+def _settings_restorer(restore_debug: bool) -> Callable[[], None]:
+    """A call that puts `--quiet` (and `--debug`, with `restore_debug`) back as they are now: a
+    process its embedder keeps quiet (`set_quiet(True)`) or in debug (`ADAPTIVE_DEBUG=1`) stays
+    so."""
+    was_quiet, debug_now = SETTINGS.quiet, _debug_now()
+
+    def restore() -> None:
+        set_quiet(was_quiet)
+        if restore_debug:
+            _set_debug_back(*debug_now)
+
+    return restore
+
+
+def _debug_now() -> tuple[bool, str | None]:
+    return SETTINGS.debug, os.environ.get("ADAPTIVE_DEBUG")
+
+
+def _set_debug_back(was_debug: bool, env_debug: str | None) -> None:
+    SETTINGS.debug = was_debug
+    if env_debug is None:
+        os.environ.pop("ADAPTIVE_DEBUG", None)
+    else:
+        os.environ["ADAPTIVE_DEBUG"] = env_debug
 
 
 for _name in COMMAND_MODULES:
@@ -224,7 +264,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(argv: list[str] | None = None) -> int:
     """Run the app on `argv`; return the exit code instead of exiting (`main` exits with it)."""
-    # each restored afterwards: warnings, signal handlers, --debug (--quiet: `options._set_quiet`)
+    # each restored afterwards: warnings, signal handlers, --debug (--quiet: `_root`)
     with warnings.catch_warnings(), _stopped_by_signals(), _debug_for_this_command():
         warnings.showwarning = _show_warning
         return _run(argv)
@@ -234,17 +274,15 @@ def run(argv: list[str] | None = None) -> int:
 def _debug_for_this_command() -> Iterator[None]:
     """A command's `--debug` ends with the command (it stayed on, `ADAPTIVE_DEBUG=1` set, for
     the rest of the process: an app's later command printed tracebacks). Undone here, after the
-    failure is shown, not when the command's context closes (`--quiet`'s way, `options`): the
-    error's handler reads it. A process its embedder keeps in debug (`ADAPTIVE_DEBUG=1`) stays so."""
-    was_debug, env_debug = SETTINGS.debug, os.environ.get("ADAPTIVE_DEBUG")
+    failure is shown (the error's handler reads it), not when the command's context closes, as
+    every other entry point's is (`_root`)."""
+    debug_now = _debug_now()
+    token = _RUN_UNDOES_DEBUG.set(True)
     try:
         yield
     finally:
-        SETTINGS.debug = was_debug
-        if env_debug is None:
-            os.environ.pop("ADAPTIVE_DEBUG", None)
-        else:
-            os.environ["ADAPTIVE_DEBUG"] = env_debug
+        _RUN_UNDOES_DEBUG.reset(token)
+        _set_debug_back(*debug_now)
 
 
 class Stopped(SystemExit):

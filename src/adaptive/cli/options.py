@@ -349,16 +349,12 @@ def option_names(signature: inspect.Signature) -> dict[str, str]:
 # -- options every command shares (not about columns) -------------------------------------------
 
 
-def _set_quiet(ctx: typer.Context, value: bool) -> bool:
-    """`--quiet` holds for its command alone: undone when the command's context closes, however
-    the command was run (`adaptive.cli.run`, typer's `CliRunner`, an app that invokes the click
-    command). A process left quiet silenced the deep models' progress of a later fit (a test
-    worker's `test_deep` saw no epoch lines). A process its embedder keeps quiet stays so."""
-    from adaptive.cli.output import SETTINGS, set_quiet
+def _set_quiet(value: bool) -> bool:
+    """`--quiet` for this command: undone when the command ends, however it was run and however
+    it ended (the root callback's restorer, `adaptive.cli._root`)."""
+    from adaptive.cli.output import set_quiet
 
-    was_quiet = SETTINGS.quiet
     set_quiet(value)
-    ctx.call_on_close(lambda: set_quiet(was_quiet))
     return value
 
 
