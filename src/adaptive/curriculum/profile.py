@@ -649,9 +649,13 @@ def _filled_rows(batch: pa.RecordBatch) -> np.ndarray:
     """Whether each row of `batch` has a cell given (neither null nor empty text)."""
     filled = np.zeros(batch.num_rows, bool)
     for column in batch.columns:
+        if pa.types.is_dictionary(column.type):  # pandas' category: its values' type counts
+            column = column.dictionary_decode()
         given = pc.is_valid(column)
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             given = pc.and_kleene(given, pc.not_equal(column, ""))
+        elif pa.types.is_string_view(column.type):
+            given = pc.and_kleene(given, pc.not_equal(column.cast(pa.string()), ""))
         filled |= given.fill_null(False).to_numpy(zero_copy_only=False)
     return filled
 
