@@ -280,9 +280,16 @@ def test_a_frames_scores_are_told_how_to_read_them_as_a_files_are(tmp_path):
     scores = "2 rows (67%) of column 'correct' hold a score other than 0 and 1 (such as 0.5)"
     assert said[-1] == (
         f"{scores}: from_frame reads answers as 0 and 1 and has no correct_threshold; to read a "
-        "score >= T as a right answer, as a file's correct_threshold=T does, give "
+        "score >= T as a right answer, as a file's correct_threshold=T does, drop the rows "
+        "with no answer first (a blank, or pyKT's -1: never a wrong answer), "
+        "frame = frame[frame['correct'] >= 0], then give "
         "frame['correct'] = (frame['correct'] >= T).astype(int)"
     )
+    # the recipe as said keeps a blank answer out, never reads it as a wrong one
+    blank = frame.assign(correct=[0.5, 1, np.nan])
+    blank = blank[blank["correct"] >= 0]
+    blank["correct"] = (blank["correct"] >= 0.5).astype(int)
+    assert ResponseLog.from_frame(blank).correct.tolist() == [1, 1]
     frame.to_csv(tmp_path / "log.csv", index=False)
     with pytest.raises(DataValidationError) as from_file:
         load_log(tmp_path / "log.csv")

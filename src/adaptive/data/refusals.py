@@ -191,7 +191,9 @@ def frame_refusal_hint(cells: RefusedCells, n_rows: int) -> str:
     return (
         f"{_scores_words(cells, n_rows)}: from_frame reads answers as 0 and 1 and has no "
         "correct_threshold; to read a score >= T as a right answer, as a file's "
-        f"correct_threshold=T does, give frame['{column}'] = (frame['{column}'] >= T).astype(int)"
+        f"correct_threshold=T does, drop the rows with no answer first (a blank, or pyKT's -1: "
+        f"never a wrong answer), frame = frame[frame['{column}'] >= 0], then give "
+        f"frame['{column}'] = (frame['{column}'] >= T).astype(int)"
     )
 
 
