@@ -294,3 +294,7 @@ def test_an_answer_in_the_log_on_a_skill_the_model_lacks_is_warned_of_as_update_
     with warnings.catch_warnings():
         warnings.simplefilter("error", CoverageWarning)  # known skills: nothing said
         batch_from_model(model, state, cat, None, log=recent[:1], student_ids=["s1"])
+        # a review: the next request's list, one answer longer, said it again (its count
+        # changed, so Python's filter did not hold it back): once per model and skill
+        longer = [*recent, Response("s1", "add-2", ("add",), 1)]
+        batch_from_model(model, state, cat, None, log=longer, student_ids=["s1"])

@@ -1009,7 +1009,9 @@ def _warn_untraced_answers(
     model was not fitted on ('ADD' for 'add'): one `CoverageWarning` in `update`'s words
     (`Untraced.warn`, with its "did you mean"); it was read without a word. A look-up per
     answer's skill: the list is a student's last few dozen answers. A `ResponseLog` is a night's
-    or an evaluation's, whose answers `update` was given (and warned of) as a log."""
+    or an evaluation's, whose answers `update` was given (and warned of) as a log. Each skill
+    is said once per model (`UNTRACED_SAID`): the list comes again at every request, one answer
+    longer, and a warning whose count changed each time was said at every one."""
     if log is None or isinstance(log, ResponseLog):
         return
     fitted = getattr(model, "_skill_code_map", None)
@@ -1018,11 +1020,17 @@ def _warn_untraced_answers(
     untraced = [
         r for r in log if r.student_id in wanted and not all(s in codes for s in r.skill_ids)
     ]
-    if untraced:
-        skills = dict.fromkeys(s for r in untraced for s in r.skill_ids if s not in codes)
-        Untraced(len(untraced), tuple(skills)).warn(
+    skills = dict.fromkeys(s for r in untraced for s in r.skill_ids if s not in codes)
+    fresh = UNTRACED_SAID.fresh(model, skills) if skills else set()
+    if fresh:
+        told = [r for r in untraced if any(s in fresh for s in r.skill_ids)]
+        Untraced(len(told), tuple(s for s in skills if s in fresh)).warn(
             " in log", stacklevel=4, fitted=codes, call="batch_from_model"
         )
+
+
+#: The skills of a vendor's answers (`log`) that a model lacks, said once per model.
+UNTRACED_SAID = SaidOnce(limit=16)
 
 
 def _latest_answers(state: TracingState, state_rows: np.ndarray, have: np.ndarray) -> np.ndarray:
