@@ -79,12 +79,11 @@ def report(
     """Write the static report site (district, school, class and student pages) for a date."""
     _, catalog, profiles = district_or_files(district, catalog, profiles)
     if catalog is None and batch is not None:
-        catalog = _night_catalog(batch, date, profiles is not None)
+        catalog, whence = _night_catalog(batch, date, profiles is not None)
         profiles = profiles or catalog.with_name("profiles.jsonl")
         info(
-            f"report: no --catalog: the demo district's {escape(str(catalog))} (the catalog "
-            f"the night {date} served, its _SUCCESS.json says) and --profiles "
-            f"{escape(str(profiles))}"
+            f"report: no --catalog: the demo district's {escape(str(catalog))} ({whence}) and "
+            f"--profiles {escape(str(profiles))}"
         )
     result = write_report(
         batch or _demo_batch(),
@@ -108,23 +107,23 @@ def _demo_batch() -> Path:
     return data_dir() / "demo-batch"
 
 
-def _night_catalog(batch: Path, date: str, profiles_given: bool) -> Path:
+def _night_catalog(batch: Path, date: str, profiles_given: bool) -> tuple[Path, str]:
     """The catalog file for a report of `batch`'s night `date` given no --catalog: the demo
     district's, when the night served it (its `_SUCCESS.json` records the catalog's sha256,
     not its file, so no other catalog can be found from it) or recorded no catalog (a night
     served before the sha256 was recorded: `build_site` checks its skill ids). Otherwise a
     `ReportInputError` asking for the night's catalog (and, unless `profiles_given`, its
-    profiles), rather than reading the demo's."""
+    profiles), rather than reading the demo's. Returns the file and words on why it is read."""
     from adaptive.curriculum import Catalog
     from adaptive.paths import demo_district_dir
     from adaptive.reports.site.data import BatchRun, ReportInputError
 
     run = BatchRun.open(batch, date)  # a night not complete there: its own error
     demo = demo_district_dir() / "catalog.json"
-    if run.catalog_sha256 is None or (
-        demo.is_file() and Catalog.from_json(demo).sha256 == run.catalog_sha256
-    ):
-        return demo
+    if run.catalog_sha256 is None:
+        return demo, f"the night {date} recorded no catalog: its skill ids are checked"
+    if demo.is_file() and Catalog.from_json(demo).sha256 == run.catalog_sha256:
+        return demo, f"the catalog the night {date} served, its _SUCCESS.json says"
     raise ReportInputError(
         f"no --catalog, and the night {date} in {batch} was not served with the demo "
         f"district's catalog: its _SUCCESS.json records catalog_sha256 "
