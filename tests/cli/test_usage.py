@@ -669,6 +669,41 @@ def test_ctrl_c_where_no_handler_of_ours_runs_is_said_in_one_line(monkeypatch, c
     )
 
 
+def test_ctrl_c_while_the_command_line_loads_is_one_line(monkeypatch, capsys) -> None:
+    """A Ctrl-C in the second the command line's modules take to load (before `run`'s
+    handlers are in place) printed Python's KeyboardInterrupt traceback. The entry point the
+    installed script and `python -m adaptive` share says it in one line, exit 130."""
+    import importlib.abc
+
+    import adaptive.__main__ as entry
+
+    class CtrlCWhileLoading(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name == "adaptive.cli":
+                raise KeyboardInterrupt
+            return None
+
+    monkeypatch.delitem(sys.modules, "adaptive.cli")
+    monkeypatch.setattr(sys, "meta_path", [CtrlCWhileLoading(), *sys.meta_path])
+    with pytest.raises(SystemExit) as stopped:
+        entry.main()
+    assert stopped.value.code == 130
+    assert capsys.readouterr().err == (
+        "stopped: by Ctrl-C (SIGINT) while starting; nothing was run\n"
+    )
+
+
+def test_the_installed_script_runs_the_shared_entry_point() -> None:
+    """The `adaptive` script and `python -m adaptive` start at the same place, so a Ctrl-C while
+    loading is said alike by both."""
+    from importlib.metadata import entry_points
+
+    import adaptive.__main__ as entry
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "adaptive"]
+    assert script.load() is entry.main
+
+
 def test_ctrl_c_says_what_running_the_command_again_does(monkeypatch, capsys) -> None:
     """A trial's Ctrl-C during `train` read "the command did not finish" alone, where the
     README promises a line saying what running the command again does: for train, a fresh
