@@ -132,3 +132,19 @@ def test_bootstrap_auc_counts_negatives_exactly_past_float32_range(heavy, monkey
     expected = (heavy + n_light) / (2 * heavy + n_light)
     assert got[0] + 0.5 == pytest.approx(expected, rel=1e-12)
     assert got[0] + 0.5 == pytest.approx(auc(y, p, weight=counts[0]), rel=1e-12)
+
+
+def test_bootstrap_auc_interval_is_the_weighted_auc_of_each_draw():
+    """One AUC computation serves `auc`, `bootstrap_ci` and `paired_bootstrap`: each bootstrap
+    replicate's AUC is `auc` with the draw's counts as response weights (ties included)."""
+    from adaptive.evaluation import metrics
+
+    rng = np.random.default_rng(3)
+    n, n_students, n_boot = 600, 40, 50
+    students = rng.integers(0, n_students, n)
+    p = rng.random(n).round(1)  # many ties
+    y = (rng.random(n) < p).astype(float)
+    g, counts = metrics._group_draws(students, n_boot, seed=7)
+    each = np.array([auc(y, p, weight=counts[b][g]) for b in range(n_boot)])
+    low, high = metrics.bootstrap_ci(y, p, students, n_boot=n_boot, seed=7, chunk=7)["auc"]
+    assert (low, high) == pytest.approx((np.nanquantile(each, 0.025), np.nanquantile(each, 0.975)))

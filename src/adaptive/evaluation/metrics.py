@@ -50,22 +50,11 @@ def _weights(w: np.ndarray | None, n: int) -> np.ndarray:
 
 
 def auc(y: np.ndarray, p: np.ndarray, weight: np.ndarray | None = None) -> float:
-    """Area under the ROC curve (NaN when only one class is present)."""
+    """Area under the ROC curve (NaN when only one class is present); ties counted half,
+    each response weighted by `weight` (default 1)."""
     y, p = _check(y, p)
-    return float(_auc_matrix(y, p, _weights(weight, len(y))[None, :])[0])
-
-
-def _auc_matrix(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """AUC for each row of response weights `w` (B, n), ties counted half."""
-    order = np.argsort(p, kind="stable")
-    ps, ys, ws = p[order], y[order], w[:, order]
-    starts = np.flatnonzero(np.concatenate([[True], ps[1:] != ps[:-1]]))
-    pos = np.add.reduceat(ws * ys, starts, axis=1)  # (B, n_tie_groups)
-    neg = np.add.reduceat(ws * (1.0 - ys), starts, axis=1)
-    neg_below = np.cumsum(neg, axis=1) - neg
-    total = pos.sum(axis=1) * neg.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, (pos * (neg_below + 0.5 * neg)).sum(axis=1) / total, np.nan)
+    w = np.ones(len(y), np.int32) if weight is None else np.asarray(weight, dtype=np.float64)
+    return float(_RankedAUC(y, p, np.arange(len(y)))(w[None, :])[0])
 
 
 def rmse(y: np.ndarray, p: np.ndarray, weight: np.ndarray | None = None) -> float:
@@ -191,8 +180,10 @@ def bootstrap_ci(
         "accuracy": (cw @ acc) / n_w,
         "ece": _ece_from_sums(cw @ bins_count, cw @ bins_p, cw @ bins_y),
     }
-    aucs = [_auc_matrix(y, p, cw[i : i + chunk][:, g]) for i in range(0, n_boot, chunk)]
-    results["auc"] = np.concatenate(aucs)
+    ranked = _RankedAUC(y, p, g)
+    results["auc"] = np.concatenate(
+        [ranked(counts[i : i + chunk]) for i in range(0, n_boot, chunk)]
+    )
     alpha = (1 - level) / 2
     return {
         k: (float(np.nanquantile(v, alpha)), float(np.nanquantile(v, 1 - alpha)))
@@ -218,14 +209,15 @@ def _group_draws(groups: np.ndarray, n_boot: int, seed: int) -> tuple[np.ndarray
 
 
 class _RankedAUC:
-    """The AUC of one set of predictions under many weightings of its groups, sorted once: the
+    """The AUC of one set of predictions under many weightings of its groups (the one AUC
+    computation: `auc`, `bootstrap_ci`, `paired_bootstrap`), sorted once: the
     weighted count of negatives below each positive is a cumulative sum over the negatives in
     prediction order, read at each positive's place (ties counted half). Per replicate: two
     gathers of the group weights, a cumulative sum and a dot product over the responses. The
-    weights are bootstrap counts and are summed as integers (`_count_dtype`: int32 where no sum
-    can pass 2**31 - 1, the speed of float32; else int64), so the counts are exact at any size:
-    a float32 sum stops counting at 2**24 (16.7 million negatives); the products are summed in
-    float64."""
+    bootstrap's weights are counts and are summed as integers (`_sum_dtype`: int32 where no
+    sum can pass 2**31 - 1, the speed of float32; else int64), so the counts are exact at any
+    size: a float32 sum stops counting at 2**24 (16.7 million negatives); a user's own weights
+    (`auc(..., weight=)`) are summed in float64, as are the products."""
 
     def __init__(self, y: np.ndarray, p: np.ndarray, g: np.ndarray) -> None:
         positive = y == 1
@@ -241,8 +233,8 @@ class _RankedAUC:
         self.upto = None if np.array_equal(upto, self.below) else upto
 
     def __call__(self, w: np.ndarray) -> np.ndarray:
-        """(B,) AUCs for integer group weights `w` (B, n_groups): the bootstrap's counts."""
-        count = _count_dtype(w, len(self.neg_group))
+        """(B,) AUCs for group weights `w` (B, n_groups): the bootstrap's counts, or weights."""
+        count = _sum_dtype(w, len(self.neg_group))
         w = w.astype(count, copy=False)
         cum = np.zeros((len(w), len(self.neg_group) + 1), count)
         np.cumsum(w[:, self.neg_group], axis=1, dtype=count, out=cum[:, 1:])
@@ -257,12 +249,13 @@ class _RankedAUC:
             return np.where(total > 0, numerator / total, np.nan)
 
 
-def _count_dtype(w: np.ndarray, n: int) -> type[np.integer]:
-    """The integer type that sums any `n` of the counts `w` exactly: int32 (as fast as
-    float32) where even `n` of the largest cannot pass 2**31 - 1, else int64. Counts only: a
-    float weight is refused (TypeError), as summing it as an integer would truncate it."""
+def _sum_dtype(w: np.ndarray, n: int) -> type[np.number]:
+    """The type that sums any `n` of the weights `w`: for counts, the integer type that sums
+    them exactly, int32 (as fast as float32) where even `n` of the largest cannot pass
+    2**31 - 1, else int64; float64 for other weights (never an integer type: it would
+    truncate them)."""
     if w.dtype.kind not in "iu":
-        raise TypeError(f"bootstrap weights of dtype {w.dtype}: expected integer counts")
+        return np.float64
     largest = int(w.max(initial=0))
     return np.int32 if largest * n <= np.iinfo(np.int32).max else np.int64
 
