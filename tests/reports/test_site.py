@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from html import unescape
 from pathlib import Path
 
 import numpy as np
@@ -1026,11 +1027,25 @@ def _class_page_after_exports(
     """The class page (its HTML and its text) after a night served with the class's exports
     `files` (name: (date, students' choices)) in its overrides folder; one of them is set aside
     (the night warns)."""
+    site = _site_after_exports(d, tmp_path, klass, night, files)
+    html = next(site.glob(f"**/{klass}/index.html")).read_text()
+    return html, " ".join(re.sub(r"<[^>]+>", "", html).split())
+
+
+def _site_after_exports(
+    d, tmp_path, klass: str, night: str, files: dict[str, tuple[str, dict] | str]
+) -> Path:
+    """The class's report site after a night served with its exports `files` (as
+    `_class_page_after_exports`; a file given as a string is written as it is)."""
     from adaptive.batch import run_daily_job
 
     exports = tmp_path / "exports"
     exports.mkdir()
-    for name, (date, chosen) in files.items():
+    for name, given in files.items():
+        if isinstance(given, str):
+            (exports / name).write_text(given)
+            continue
+        date, chosen = given
         doc = {"format": "adaptive-overrides", "version": 1, "class_id": klass, "date": date,
                "students": chosen}  # fmt: skip
         (exports / name).write_text(json.dumps(doc))
@@ -1040,8 +1055,7 @@ def _class_page_after_exports(
         run_daily_job(night, batch, **d.job_args(overrides=exports))
     site = tmp_path / "site"
     build_site(batch, night, site, catalog=d.catalog, profiles=d.profiles, class_id=klass)
-    html = next(site.glob(f"**/{klass}/index.html")).read_text()
-    return html, " ".join(re.sub(r"<[^>]+>", "", html).split())
+    return site
 
 
 def test_a_class_form_is_filled_by_the_file_applied_when_its_set_aside_file_is_older(
@@ -1087,6 +1101,65 @@ def test_a_newer_set_aside_file_fills_the_whole_class_form_not_the_older_applied
             for s in (a, b)}  # fmt: skip
     assert 'class="bad"' in rows[a]  # the newer file's slip, marked
     assert " selected>" not in rows[b]  # the older file's 'accelerate' not brought back
+
+
+def test_a_student_named_in_a_set_aside_file_is_told_its_choices_were_not_applied(
+    report_district, tmp_path
+):
+    """A trial: the class's export had a mode typo ('Accelerate') and an activity the catalog
+    lacks, so the night set it aside and the class page said "Not applied tonight", but the
+    pages of the students it named said "What the teacher overrode: Nothing", and a skill the
+    file set aside was back on a list with no word why. Their pages now say the file was not
+    applied tonight, name it, link the class page and list what it asked for; a classmate the
+    file does not name still reads that nothing was overridden."""
+    d = report_district
+    klass, (a, b, c, other), night = _class_and_next_night(d, 4)
+    skill = str(d.recommendations().query("student_id == @b")["skill_id"].iloc[0])
+    site = _site_after_exports(
+        d, tmp_path, klass, night,
+        {"overrides.json": (night, {a: {"mode": "Accelerate"},
+                                    b: {"excluded_skills": [skill]},
+                                    c: {"assigned": ["no.such.activity"]}})},
+    )  # fmt: skip
+    sections = _sections(site)
+
+    def overrode(sid: str) -> str:
+        html = sections[f"s-{sid}"].split("What the teacher overrode</h3>")[1]
+        text = re.sub(r"<[^>]+>", "", re.sub(r"</(p|li)>", " ", html))
+        return " ".join(unescape(text).split())
+
+    for sid in (a, b, c):
+        said = overrode(sid)
+        assert "Nothing" not in said, said
+        assert said.startswith(
+            f"Not applied tonight: the teacher's choices for {sid} are in this class's "
+            "overrides file (overrides.json), which had problems, so the night set it aside: "
+            "tonight's list is the policy's own, without them."
+        ), said
+        assert 'href="index.html#teacher-overrides"' in sections[f"s-{sid}"]
+    assert "Mode: 'Accelerate' is no mode (did you mean accelerate?)" in overrode(a)
+    assert f"({skill})" in overrode(b) and "Skills set aside" in overrode(b)
+    assert "no.such.activity (not in the catalog: not used)" in overrode(c)
+    assert overrode(other).startswith("Nothing: the recommendations are the policy's own.")
+
+
+def test_a_class_file_that_cannot_be_read_is_said_on_each_of_its_students_pages(
+    report_district, tmp_path
+):
+    """A class's export that does not read as JSON is set aside for the class its name gives;
+    which students it named cannot be read, so each of the class's student pages says that
+    any choices it held for them were not applied tonight (not "Nothing")."""
+    d = report_district
+    klass, (a,), night = _class_and_next_night(d, 1)
+    name = f"overrides-{klass}.json"
+    site = _site_after_exports(d, tmp_path, klass, night, {name: '{"students": {'})
+    said = _sections(site)[f"s-{a}"].split("What the teacher overrode</h3>")[1]
+    said = " ".join(unescape(re.sub(r"<[^>]+>", "", said)).split())
+    assert said.startswith(
+        f"Not applied tonight: this class's overrides file ({name}) had problems, so the "
+        f"night set it aside: any choices it held for {a} were not applied"
+    ), said
+    assert "Nothing" not in said
 
 
 def test_report_without_catalog_reads_the_nights_catalog_not_the_demos(

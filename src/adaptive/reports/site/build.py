@@ -765,6 +765,7 @@ def _student_section(ctx, c: pages.ClassData, i: int, history, codes, dates, rec
         mode_effect=pages.mode_effect(override, profile, tonight, ctx.catalog),
         reason=pages.group_reason(c, i, ctx.catalog, ctx.order, ctx.norm.target_years),
         still=c.still_needed(i, ctx.run.policy),
+        set_aside=pages.set_aside_text(c, i, ctx.catalog),
     )
 
 

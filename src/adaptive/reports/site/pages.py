@@ -764,6 +764,52 @@ def _unmatched_words(n: int) -> str:
     )
 
 
+def set_aside_text(c: ClassData, i: int, catalog: Catalog) -> str:
+    """What student `i`'s page says of the class's overrides files the night set aside
+    (`ClassData.set_aside`, which the class page's "Not applied tonight" notice reads): a
+    trial's student pages said "Nothing" was overridden while their class page said the file
+    naming them was not applied. A file read again (`ClassData.set_aside_form`) that names the
+    student: not applied, with what it asked for (of the file that fills the class's form, or
+    the one file naming them); a file that could not be read: any choices it held for them
+    were not applied. "" where no set-aside file concerns the student: none names them, or
+    the night applied a newer file of the class (the set-aside one is an earlier export)."""
+    if not c.set_aside:
+        return ""
+    form, sid, label = c.set_aside_form, c.student_ids[i], e(c.labels[i])
+    reads = [f for f in (form.chosen, *form.left_out) if f is not None and not f.applied]
+    superseded = form.chosen is not None and form.chosen.applied
+    naming = [] if superseded else [f for f in reads if sid in f.choices]
+    read = {f.path for f in reads}
+    unread = [f for f in c.set_aside if f.path not in read]
+    see = (
+        'See <a href="index.html#teacher-overrides">the class page</a>: it says what to fix, '
+        "and its form exports the file again."
+    )
+    if naming:
+        shown = form.chosen if form.chosen in naming else naming[0] if len(naming) == 1 else None
+        names = ", ".join(_file_words(f) for f in naming)
+        text = (
+            f"<p><strong>Not applied tonight:</strong> the teacher's choices for {label} are in "
+            f"this class's overrides file ({names}), which had problems, so the night set it "
+            f"aside: tonight's list is the policy's own, without them. {see}</p>"
+        )
+        if shown is not None:
+            o = shown.choices[sid]
+            given = StudentOverride(o.assigned, o.excluded, o.mode, o.excluded_skills)
+            text += "<p>The file asked for:</p>" + _override_text(
+                given, c.grades[i], catalog, o.bad_mode or None
+            )
+        return text
+    if unread:
+        names = ", ".join(_file_words(f) for f in unread)
+        return (
+            f"<p><strong>Not applied tonight:</strong> this class's overrides file ({names}) "
+            f"had problems, so the night set it aside: any choices it held for {label} were not "
+            f"applied, and tonight's list is the policy's own. {see}</p>"
+        )
+    return ""
+
+
 def _form_choices(c: ClassData, sid: str) -> StudentOverride | SetAsideChoices:
     """What a student's row of the class form is filled with: where a set-aside file fills the
     form (`SetAsideForm.chosen`), its choices, and none for a student it does not name (the
@@ -1065,6 +1111,7 @@ def student_section(
     mode_effect: str = "",
     reason: str = "",
     still: np.ndarray | None = None,
+    set_aside: str = "",
 ) -> str:
     """A student's page, one section of the class's students document (shown alone when its
     link is followed): recommendations with reasons, growth, mastery over time, interests, goals
@@ -1072,7 +1119,9 @@ def student_section(
     `placement` is where the nightly job placed the student ("placed from grade 7"); a student
     with no answer yet (`group` NO_ANSWERS) is said to be so, not put in a group. `reason`:
     why the student is in `group` (`group_reason`), HTML-safe. `still`: (S,) what each skill
-    still needs to count as mastered (`ClassData.still_needed`), said beside its state."""
+    still needs to count as mastered (`ClassData.still_needed`), said beside its state.
+    `set_aside`: the class's set-aside overrides file as it concerns the student
+    (`set_aside_text`), HTML; said before what the night applied."""
     anchor = student_anchor(sid)
     if group == NO_ANSWERS:
         status = (
@@ -1095,7 +1144,11 @@ def student_section(
         "<h3>Interests and goals</h3>",
         _interests(profile, catalog, history[-1], placed=group == NO_ANSWERS),
         "<h3>What the teacher overrode</h3>",
-        _override_text(override, None if profile is None else profile.get("grade"), catalog),
+        set_aside,
+        # "Nothing" beside a set-aside file's notice read as though the teacher chose nothing
+        ""
+        if set_aside and override is None
+        else _override_text(override, None if profile is None else profile.get("grade"), catalog),
         '<p><a href="#top">Back to the list of students</a> · <a href="index.html">Back to the '
         "class</a></p></section>",
     ]
@@ -1303,18 +1356,26 @@ def _goal(goal: str, catalog: Catalog, mastery: np.ndarray, placed: bool) -> str
     return f"<li>{e(goal)}: {NOT_IN_CATALOG}{hint}</li>"
 
 
-def _override_text(o: StudentOverride | None, grade: float | None, catalog: Catalog) -> str:
-    """What the teacher overrode, an assignment far from the student's `grade` flagged."""
+def _override_text(
+    o: StudentOverride | None, grade: float | None, catalog: Catalog, mode: str | None = None
+) -> str:
+    """What the teacher overrode, an assignment far from the student's `grade` flagged, an
+    activity id the catalog lacks marked (`NOT_IN_CATALOG`). `mode`: what to say of the mode
+    instead of `o.mode` (a set-aside file's mode that is none of the modes, in words)."""
     if o is None:
         return "<p>Nothing: the recommendations are the policy's own.</p>"
     far = dict(far_assignments(o, grade, catalog))
-    assigned = ", ".join(
-        e(a) + (f' (<strong class="far">{e(far[a])}{CHECK}</strong>)' if a in far else "")
-        for a in o.assigned
-    )
-    items = [f"<li>Mode: {e(o.mode or 'none')}</li>"]
+
+    def activity(a: str) -> str:
+        if a not in catalog.activity_index:
+            return f"{e(a)} ({NOT_IN_CATALOG})"
+        return e(a) + (f' (<strong class="far">{e(far[a])}{CHECK}</strong>)' if a in far else "")
+
+    assigned = ", ".join(map(activity, o.assigned))
+    excluded = ", ".join(map(activity, o.excluded))
+    items = [f"<li>Mode: {e(mode or o.mode or 'none')}</li>"]
     items.append(f"<li>Assigned: {assigned or 'none'}</li>")
-    items.append(f"<li>Excluded: {e(', '.join(o.excluded) or 'none')}</li>")
+    items.append(f"<li>Excluded: {excluded or 'none'}</li>")
     if o.excluded_skills:  # every activity on them excluded: by name, as the pages say skills
         at = skill_positions(catalog)
         names = skill_names_html(catalog)
