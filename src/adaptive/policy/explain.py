@@ -85,12 +85,13 @@ def sentence(
     `grade`, `work_grade`, `lowest_grade`: the student's grade, the activity's and the catalog's
     lowest (NaN: none): work more than one grade above the student's says so (`above_grade`).
     A readiness pick whose skill's grade (`skill_grade`) is below the student's, never
-    answered, is said as an earlier grade's skill (`earlier_grade`, with its starting
+    answered, is said as an earlier grade's skill (`earlier_grade_clause`, with its starting
     `mastery`, the one the policy read; `mastery_from_level`: read from where the student's
     answers on other skills place them, `features.read_level`; `mastery_estimated`: the app's
-    own estimate).
+    own estimate); led by a reason that says why the activity (`WHY_NOT_THE_SKILL`), that
+    clause is joined to the lead's one sentence (`with_clauses`).
     """
-    main = _main_sentence(
+    lead = _main_sentence(
         term, skill, title, p_correct=p_correct, elapsed=elapsed, recall=recall,
         prerequisite=prerequisite, prerequisite_shown=prerequisite_shown,
         prerequisite_from_answers=prerequisite_from_answers,
@@ -99,23 +100,41 @@ def sentence(
         still_needed=still_needed, topic=topic, goal=goal, closest=closest,
         below_grade=skill_grade < grade, mastery=mastery, mastery_estimated=mastery_estimated,
         mastery_from_level=mastery_from_level, skill_grade=skill_grade,
-    ) + above_grade(grade, work_grade, lowest_grade)  # fmt: skip
+    )  # fmt: skip
+    clauses = []
     if term in WHY_NOT_THE_SKILL and answered == 0 and skill_grade < grade and not checking:
         # interest or a goal says why this activity, not why a skill below the student's grade
         # at all: an operator's trial read "it is about music" on a grade 2 skill the page
         # showed as 98% known (the tracer's), which the policy read lower from the student's
         # answers on other skills. The earlier grade's clause says which estimate and whence.
-        main += " " + earlier_grade(
-            skill, skill_grade, mastery, placed, mastery_estimated, mastery_from_level
+        clauses.append(
+            earlier_grade_clause(
+                skill_grade, mastery, placed, mastery_estimated, mastery_from_level
+            )
         )
+    main = with_clauses(lead, clauses)
+    if term == "readiness":
+        main += _hard(p_correct)
+    main += above_grade(grade, work_grade, lowest_grade)
     if goal_too and goal:
         return f"{main} It is also a step toward your goal {goal}."
     return main
 
 
 #: The strongest reasons that say why an activity, not why its skill: a sentence led by one adds
-#: why a skill below the student's grade, never answered, is served at all (`earlier_grade`).
+#: why a skill below the student's grade, never answered, is served at all
+#: (`earlier_grade_clause`).
 WHY_NOT_THE_SKILL = ("interest", "aspiration", "progress", "exploration", "difficulty")
+
+
+def with_clauses(lead: str, clauses: list[str]) -> str:
+    """The lead sentence ("<skill or title>: <why>.") with each clause joined by "; " into that
+    one sentence: the skill named once. A clause said as a sentence of its own, with its own
+    "<skill>:", named the skill twice ("Grade 3 geometry 4: review (cooking): it is about
+    cooking, which interests you. Grade 3 geometry 4: a check of ...", a user trial)."""
+    if not clauses:
+        return lead
+    return "; ".join((lead.removesuffix("."), *clauses)) + "."
 
 
 def _main_sentence(
@@ -144,7 +163,8 @@ def _main_sentence(
     mastery_from_level: bool = False,
     skill_grade: float = float("nan"),
 ) -> str:
-    """The sentence of the strongest reason alone (`sentence`)."""
+    """The sentence of the strongest reason alone (`sentence`), a readiness one without its
+    "It will be hard for now" (`_hard`): `sentence` adds that after any clause it joins."""
     if term == "assigned":
         return f"{title}: assigned by your teacher."
     if term == "review":
@@ -162,35 +182,31 @@ def _main_sentence(
         return f"{skill}: the version nearest your level ({chance(p_correct)} of getting it right)."
     if term == "readiness":
         if checking:
-            return f"{skill}: a check of an earlier grade's skill, as your teacher asked." + _hard(
-                p_correct
-            )
+            return f"{skill}: a check of an earlier grade's skill, as your teacher asked."
         if checked_for:
             return (
                 f"{skill}: a quick check before {checked_for}, which builds on it (your last "
                 f"answer on {checked_for} was wrong)."
-            ) + _hard(p_correct)
+            )
         if closest:
             return (
                 f"{skill}: nothing you may be given is ready yet, and this is the nearest: it "
                 f"builds on {prerequisite}, not mastered yet (a teacher can widen the grade band "
                 "to practise it first)."
-            ) + _hard(p_correct)
+            )
         if answered > 0 and still_needed:
-            return f"{skill}: you are close: {mastered_after(still_needed)}." + _hard(p_correct)
+            return f"{skill}: you are close: {mastered_after(still_needed)}."
         if answered > 0:
             done = f"{counted(answered, 'answer')} so far"
-            return f"{skill}: you have started it ({done}): keep going until it is mastered." + (
-                _hard(p_correct)
-            )
+            return f"{skill}: you have started it ({done}): keep going until it is mastered."
         if below_grade:
-            return earlier_grade(
-                skill, skill_grade, mastery, placed, mastery_estimated, mastery_from_level
-            ) + _hard(p_correct)
+            return f"{skill}: " + earlier_grade_clause(
+                skill_grade, mastery, placed, mastery_estimated, mastery_from_level
+            ) + "."  # fmt: skip
         return _readiness_sentence(
             skill, prerequisite, prerequisite_shown, placed, prerequisite_from_answers,
             prerequisite_estimated,
-        ) + _hard(p_correct)  # fmt: skip
+        )  # fmt: skip
     if term == "interest":
         return (
             f"{title}: it is about {topic}, which interests you."
@@ -282,8 +298,7 @@ def _readiness_sentence(
 LIKELY_KNOWN = 0.5
 
 
-def earlier_grade(
-    skill: str,
+def earlier_grade_clause(
     skill_grade: float,
     mastery: float,
     placed: bool,
@@ -291,8 +306,10 @@ def earlier_grade(
     from_level: bool = False,
 ) -> str:
     """Why a skill of an earlier grade than the student's, never answered, is served (no class
-    grade band held it out: a vendor's request): "a good next skill to start" was said of a
-    grade 1 student's kindergarten skill that their placement counts as 88% known. A starting
+    grade band held it out: a vendor's request), said without the skill's name or a final
+    period: the readiness sentence's own reason ("<skill>: <this>."), or a clause of a sentence
+    led by another reason (`with_clauses`). "a good next skill to start" was said of a grade 1
+    student's kindergarten skill that their placement counts as 88% known. A starting
     estimate of `LIKELY_KNOWN` or more makes it a check a few answers confirm; a lower one, a
     skill to catch up on. The estimate's source: where the student's answers on other skills
     place them (`from_level`, `features.read_level`: what the policy read, over the others),
@@ -300,7 +317,7 @@ def earlier_grade(
     estimate."""
     below = f"a grade {grade_label(skill_grade)} skill, below your grade"
     if np.isnan(mastery):  # no estimate at all (placement=None)
-        return f"{skill}: {below}, not answered yet."
+        return f"{below}, not answered yet"
     whence = (
         "from where your answers on other skills place you"
         if from_level
@@ -312,10 +329,10 @@ def earlier_grade(
     )
     if mastery >= LIKELY_KNOWN:
         return (
-            f"{skill}: a check of {below}: likely known already ({share_words(mastery)} {whence}), "
-            "so a few answers confirm it."
+            f"a check of {below}: likely known already ({share_words(mastery)} {whence}), "
+            "so a few answers confirm it"
         )
-    return f"{skill}: {below}, not known yet ({share_words(mastery)} {whence}): one to catch up on."
+    return f"{below}, not known yet ({share_words(mastery)} {whence}): one to catch up on"
 
 
 def _hard(p_correct: float) -> str:
