@@ -10,7 +10,11 @@ that the teacher asked for it (remediate's checks say "as your teacher asked")."
 from __future__ import annotations
 
 import pytest
+from policy_fixtures import GRADE_4_PLACED, GRADE_CHAIN
 
+from adaptive.batch.overrides import StudentOverride
+from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
+from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentView
 from adaptive.policy import explain as text
 
 SKILL = "Grade 3 geometry 4"
@@ -42,3 +46,97 @@ def test_the_trials_reason_reads_as_one_sentence() -> None:
         "of a grade 3 skill, below your grade: likely known already (92% by your placement), so "
         "a few answers confirm it."
     )
+
+
+def test_a_remediated_skill_led_by_another_reason_says_the_teacher_asked() -> None:
+    """Remediate's check, led by interest: it said only "it is about music" (the earlier
+    grade's clause is left out for a checked skill, and nothing said the teacher's choice)."""
+    said = text.sentence(
+        "interest", "Three A", "Three A 1", answered=0, mastery=0.88, skill_grade=3.0,
+        grade=4.0, topic="music", checking=True,
+    )  # fmt: skip
+    assert said == (
+        "Three A 1: it is about music, which interests you; a check of an earlier grade's "
+        "skill, as your teacher asked."
+    )
+
+
+def view(
+    mode: str | None, mastery: dict[str, float] | None = None, **answers: tuple[int, int]
+) -> StudentView:
+    """A placed fourth grader; `answers`: {skill ("g4_a"): (responses, right answers in a row
+    now)}; `mode`: the teacher's, as the class page's file gives it."""
+    return StudentView(
+        "kid", LearnerProfile("kid", grade=4), {**GRADE_4_PLACED, **(mastery or {})},
+        n_responses={s.replace("_", "."): n for s, (n, _) in answers.items()},
+        streak={s.replace("_", "."): run for s, (_, run) in answers.items()},
+        last_practiced={s.replace("_", "."): 9.0 for s in answers},
+        overrides=StudentOverride(mode=mode).teacher_overrides(4) if mode else None,
+    )  # fmt: skip
+
+
+def served(v: StudentView, catalog: Catalog = GRADE_CHAIN, k: int = 3) -> dict[str, str]:
+    recs = AdaptivePolicy(catalog, PolicyConfig.default()).recommend(v, k=k, now=10.0)
+    return {r.skill_id: r.sentence for r in recs}
+
+
+def test_accelerate_past_the_policys_own_check_says_the_teacher_asked() -> None:
+    """The trial: Four A failed (3 answers, the last wrong) waits for a check of Three B,
+    never answered; accelerate's band (grades 4 and 5) keeps Three B out, so Four A is served
+    without the check, and its reason says so and why."""
+    plain = served(view(None, g4_a=(3, 0)))
+    assert "g3.b" in plain and "g4.a" not in plain  # the policy's own check, first
+    said = served(view("accelerate", g4_a=(3, 0)))["g4.a"]
+    assert (
+        "; Three B, which it builds on, is not checked first: only grade 4 and 5 work is given, "
+        "as your teacher asked." in said
+    ), said
+    assert said.count("Four A") == 1, said
+
+
+#: the grade chain with a grade 5 skill built on Four B
+WITH_GRADE_5 = Catalog(
+    (*GRADE_CHAIN.skills, Skill("g5.a", "Five A", ("g4.b",), grade=5)),
+    (*GRADE_CHAIN.activities, Activity("g5.a.p", "Five A", ("g5.a",), grade=5)),
+    topics=("numbers",),
+)
+
+
+def test_accelerate_above_the_students_grade_says_the_teacher_asked() -> None:
+    """Next grade's work served in the teacher's accelerate band says the teacher asked for it,
+    as remediate's checks do; the same skill served without the mode does not."""
+    answers = {"g4_a": (5, 5), "g4_b": (5, 5)}
+    mastered = {"g4.a": 0.95, "g4.b": 0.95}
+    said = served(view("accelerate", mastered, **answers), WITH_GRADE_5)["g5.a"]
+    assert said.endswith("; a grade 5 skill, above your grade, as your teacher asked."), said
+    assert said.count("Five A") == 1, said
+    assert "teacher" not in served(view(None, mastered, **answers), WITH_GRADE_5)["g5.a"]
+
+
+def test_the_trials_accelerated_reason_says_the_skipped_check_before_how_hard() -> None:
+    """The trial's shape: a skill in progress, its check kept out by the band, 10% likely right:
+    the teacher's clause joins the lead's sentence, and "It will be hard" follows it."""
+    said = text.sentence(
+        "readiness", "Four A", "Four A 3", p_correct=0.1, answered=6, skill_grade=4.0,
+        grade=4.0, unchecked="Three B", band=(4.0, 5.0),
+    )  # fmt: skip
+    assert said == (
+        "Four A: you have started it (6 answers so far): keep going until it is mastered; Three "
+        "B, which it builds on, is not checked first: only grade 4 and 5 work is given, as your "
+        "teacher asked. It will be hard for now (about 10% chance of getting it right)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("band", "words"),
+    [
+        ((4.0, 4.0), "only grade 4 work is given"),
+        ((4.0, 5.0), "only grade 4 and 5 work is given"),
+        ((2.0, 4.0), "only grade 2 to 4 work is given"),
+        ((0.0, 1.0), "only grade K and 1 work is given"),
+        ((4.0, float("nan")), "no work below grade 4 is given"),
+        ((float("nan"), 5.0), "no work above grade 5 is given"),
+    ],
+)
+def test_a_grade_band_in_words(band: tuple[float, float], words: str) -> None:
+    assert text.band_rule(*band) == words

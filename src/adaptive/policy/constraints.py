@@ -43,10 +43,13 @@ def constraint_masks(batch: StudentBatch, ctx: CatalogArrays) -> dict[str, np.nd
     }
 
 
-def hard_mask(batch: StudentBatch, ctx: CatalogArrays, recent: bool = True) -> np.ndarray:
+def hard_mask(
+    batch: StudentBatch, ctx: CatalogArrays, recent: bool = True, band: bool = True
+) -> np.ndarray:
     """(n, A) bool: True where the activity may be recommended at all (same rules as
     `constraint_masks`, computed without densifying the sparse inputs). `recent=False`: the
-    last session's activities count as allowed (a one-session pause, not a rule)."""
+    last session's activities count as allowed (a one-session pause, not a rule). `band=False`:
+    the teacher's grade band is lifted (what it alone keeps out: `recommender.kept_out_by_band`)."""
     n, n_a = len(batch), len(ctx.activity_ids)
     allowed = np.ones((n, n_a), bool)
     for m in (batch.excluded, batch.completed, batch.recent if recent else None):
@@ -60,9 +63,14 @@ def hard_mask(batch: StudentBatch, ctx: CatalogArrays, recent: bool = True) -> n
         n_act_skills = np.asarray(ctx.activity_skill_bin.sum(axis=1)).ravel()
         scope = batch.scope.astype(np.float64)
         allowed &= np.asarray((ctx.activity_skill_bin @ scope.T).T) >= n_act_skills - 1e-9
-    if not (np.isnan(batch.min_grade).all() and np.isnan(batch.max_grade).all()):
+    if band and has_grade_band(batch):
         allowed &= ~constraint_masks_grade(batch, ctx)
     return allowed
+
+
+def has_grade_band(batch: StudentBatch) -> bool:
+    """Whether a teacher set a grade band (`min_grade`, `max_grade`) for any student."""
+    return not (np.isnan(batch.min_grade).all() and np.isnan(batch.max_grade).all())
 
 
 def constraint_masks_grade(batch: StudentBatch, ctx: CatalogArrays) -> np.ndarray:

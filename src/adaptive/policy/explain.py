@@ -63,6 +63,9 @@ def sentence(
     grade: float = float("nan"),
     work_grade: float = float("nan"),
     lowest_grade: float = float("nan"),
+    accelerated: bool = False,
+    unchecked: str = "",
+    band: tuple[float, float] = (float("nan"), float("nan")),
 ) -> str:
     """One plain sentence for a recommendation whose strongest reason is `term`. `placed`: the
     student was placed (their profile's grade, a diagnostic, a placement table:
@@ -89,7 +92,11 @@ def sentence(
     `mastery`, the one the policy read; `mastery_from_level`: read from where the student's
     answers on other skills place them, `features.read_level`; `mastery_estimated`: the app's
     own estimate); led by a reason that says why the activity (`WHY_NOT_THE_SKILL`), that
-    clause is joined to the lead's one sentence (`with_clauses`).
+    clause is joined to the lead's one sentence (`with_clauses`). What a teacher's mode chose
+    says so, one way (`as_teacher_asked`): `checking` (remediate), `accelerated` (a skill above
+    the student's grade, in the teacher's grade band that reaches above it: accelerate), and
+    `unchecked` (a prerequisite the policy would check first, never answered, that the
+    teacher's grade `band` (min, max; NaN: no bound) keeps out: `Features.unchecked`).
     """
     lead = _main_sentence(
         term, skill, title, p_correct=p_correct, elapsed=elapsed, recall=recall,
@@ -102,16 +109,20 @@ def sentence(
         mastery_from_level=mastery_from_level, skill_grade=skill_grade,
     )  # fmt: skip
     clauses = []
-    if term in WHY_NOT_THE_SKILL and answered == 0 and skill_grade < grade and not checking:
+    if term in WHY_NOT_THE_SKILL and answered == 0 and skill_grade < grade:
         # interest or a goal says why this activity, not why a skill below the student's grade
         # at all: an operator's trial read "it is about music" on a grade 2 skill the page
         # showed as 98% known (the tracer's), which the policy read lower from the student's
         # answers on other skills. The earlier grade's clause says which estimate and whence.
         clauses.append(
-            earlier_grade_clause(
+            as_teacher_asked(EARLIER_CHECK)
+            if checking
+            else earlier_grade_clause(
                 skill_grade, mastery, placed, mastery_estimated, mastery_from_level
             )
         )
+    if term not in TEACHER_SAID:
+        clauses += teacher_band_clauses(skill_grade, accelerated, unchecked, band)
     main = with_clauses(lead, clauses)
     if term == "readiness":
         main += _hard(p_correct)
@@ -125,6 +136,62 @@ def sentence(
 #: why a skill below the student's grade, never answered, is served at all
 #: (`earlier_grade_clause`).
 WHY_NOT_THE_SKILL = ("interest", "aspiration", "progress", "exploration", "difficulty")
+
+
+#: The strongest reasons that take no clause of the teacher's grade band: the teacher's own
+#: assignment (it says so), and a review (a skill mastered earlier, fading: not the band's).
+TEACHER_SAID = ("assigned", "review")
+
+#: What a remediated skill is (`checking`), said as the teacher's choice (`as_teacher_asked`).
+EARLIER_CHECK = "a check of an earlier grade's skill"
+
+
+def as_teacher_asked(what: str) -> str:
+    """'<what>, as your teacher asked': the one way a reason says a teacher's mode chose it
+    (remediate's checks, accelerate's next grade, a check its grade band keeps out). Accelerate
+    said nothing: only the page's mode line did (a user trial)."""
+    return f"{what}, as your teacher asked"
+
+
+def teacher_band_clauses(
+    skill_grade: float, accelerated: bool, unchecked: str, band: tuple[float, float]
+) -> list[str]:
+    """The clauses of a reason for work the teacher's grade band chose (`sentence`): a skill
+    above the student's grade (`accelerated`), and a skill served without the check of its
+    prerequisite `unchecked`, which the band keeps out (`band`: min and max grade, NaN: no
+    bound). A trial's fourth grader, accelerated, was served a grade 4 skill they were failing
+    at a 10% chance of a right answer, its grade 3 prerequisite not checked, with no word why."""
+    clauses = []
+    if accelerated:
+        clauses.append(
+            as_teacher_asked(f"a grade {grade_label(skill_grade)} skill, above your grade")
+        )
+    if unchecked:
+        clauses.append(
+            as_teacher_asked(
+                f"{unchecked}, which it builds on, is not checked first: {band_rule(*band)}"
+            )
+        )
+    return clauses
+
+
+def band_rule(low: float, high: float) -> str:
+    """What a grade band gives, in words: 'only grade 4 and 5 work is given', 'only grade 2 to
+    4 work ...', 'no work below grade 4 is given' (NaN: no bound)."""
+    if np.isnan(low) and np.isnan(high):
+        return "it is outside the grade band"
+    if np.isnan(high):
+        return f"no work below grade {grade_label(low)} is given"
+    if np.isnan(low):
+        return f"no work above grade {grade_label(high)} is given"
+    grades = (
+        grade_label(low)
+        if low == high
+        else f"{grade_label(low)} and {grade_label(high)}"
+        if high == low + 1
+        else f"{grade_label(low)} to {grade_label(high)}"
+    )
+    return f"only grade {grades} work is given"
 
 
 def with_clauses(lead: str, clauses: list[str]) -> str:
@@ -182,7 +249,7 @@ def _main_sentence(
         return f"{skill}: the version nearest your level ({chance(p_correct)} of getting it right)."
     if term == "readiness":
         if checking:
-            return f"{skill}: a check of an earlier grade's skill, as your teacher asked."
+            return f"{skill}: {as_teacher_asked(EARLIER_CHECK)}."
         if checked_for:
             return (
                 f"{skill}: a quick check before {checked_for}, which builds on it (your last "

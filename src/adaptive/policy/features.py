@@ -39,6 +39,10 @@ class Features:
     #: (n, S) never answered, counted as not known until answered, as a skill built on it is
     #: being failed (`prerequisites_in_doubt`); None: no such skill
     in_doubt: np.ndarray | None = None
+    #: (n, S) never answered, would be checked before a failed skill built on it
+    #: (`prerequisites_in_doubt`) but the teacher's grade band keeps every activity of it out:
+    #: what builds on it is served without the check (`checks_kept_out`); None: no such skill
+    unchecked: np.ndarray | None = None
 
     @property
     def known(self) -> np.ndarray:
@@ -274,6 +278,29 @@ def prerequisites_in_doubt(
     return out
 
 
+def checks_kept_out(
+    batch: StudentBatch,
+    ctx: CatalogArrays,
+    config: PolicyConfig,
+    mastery: np.ndarray,
+    shown: np.ndarray,
+    givable: np.ndarray,
+    band_out: np.ndarray,
+    in_doubt: np.ndarray | None,
+) -> np.ndarray | None:
+    """(n, S) the prerequisites `prerequisites_in_doubt` would check were the teacher's grade
+    band lifted (`band_out`, (n, A): the activities the band alone keeps from `givable`), but
+    that the band keeps out (`in_doubt`: those it checks): what builds on them is served
+    without the check. A trial's teacher chose "accelerate" (grades 4 and 5) for a fourth
+    grader failing a grade 4 skill: its grade 3 prerequisite was not checked, and the skill was
+    served at a 10% chance of a right answer with no word why. None when there are none."""
+    wider = prerequisites_in_doubt(batch, ctx, config, mastery, shown, givable | band_out)
+    if wider is None:
+        return None
+    kept = wider if in_doubt is None else wider & ~in_doubt
+    return kept if kept.any() else None
+
+
 def check_batch(batch: object, ctx: CatalogArrays, config: PolicyConfig) -> None:
     """A `StudentBatch` of the policy's catalog and settings (`check_catalog`,
     `check_settings`), or an error saying how to make one."""
@@ -290,13 +317,16 @@ def compute_features(
     givable: np.ndarray | None = None,
     *,
     level: bool = False,
+    band_out: np.ndarray | None = None,
 ) -> Features:
     """Every policy's features at `now` (float days, a Timestamp, or None: the current time).
     The adaptive policy's own reading, where a baseline (and a report) reads the tracer as it
     is: with `level`, the skills a student never answered are read from where they stand in
     the curriculum where the batch carries it (`read_level`); with `givable` ((n, A): the
     activities the student may be given, the last session's included), the prerequisites of a
-    failed skill are checked (`prerequisites_in_doubt`, `PolicyConfig.check_prerequisites_after`)."""
+    failed skill are checked (`prerequisites_in_doubt`, `PolicyConfig.check_prerequisites_after`);
+    with `band_out` too ((n, A): the activities the teacher's grade band alone keeps out), the
+    checks the band keeps out are recorded (`Features.unchecked`, `checks_kept_out`)."""
     check_batch(batch, ctx, config)
     now = to_days(now)
     p_known = terms.nan_to_zero(batch.mastery)
@@ -312,9 +342,13 @@ def compute_features(
         batch.learning_z, config.gradual_learning_z, config.gradual_min_responses
     )
     shown = terms.shown_by_answers(batch.n_responses, batch.streak, config.mastery_streak, hold)
-    in_doubt = None
+    in_doubt = unchecked = None
     if givable is not None and config.check_prerequisites_after > 0:
         in_doubt = prerequisites_in_doubt(batch, ctx, config, mastery, shown, givable)
+        if band_out is not None:
+            unchecked = checks_kept_out(
+                batch, ctx, config, mastery, shown, givable, band_out, in_doubt
+            )
         if in_doubt is not None:
             mastery = np.where(in_doubt, 0.0, mastery)
     estimated = terms.is_mastered(
@@ -350,5 +384,5 @@ def compute_features(
     assumed = terms.assumed_known(mastery, batch.n_responses, config.assumed_known)
     return Features(
         mastery, p_skill, mastered, missing, shown, support, elapsed, recall, stuck, p_act,
-        blocked, assumed, in_doubt=in_doubt,
+        blocked, assumed, in_doubt=in_doubt, unchecked=unchecked,
     )  # fmt: skip

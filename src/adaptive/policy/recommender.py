@@ -37,7 +37,13 @@ from adaptive.policy.base import (
     to_days,
 )
 from adaptive.policy.config import TERMS, PolicyConfig
-from adaptive.policy.constraints import MASK_CONSTRAINTS, constraint_masks, hard_mask, select_top_k
+from adaptive.policy.constraints import (
+    MASK_CONSTRAINTS,
+    constraint_masks,
+    hard_mask,
+    has_grade_band,
+    select_top_k,
+)
 from adaptive.policy.exploration import explore_top_k, is_exploring
 from adaptive.policy.features import (
     Features,
@@ -172,14 +178,22 @@ class AdaptivePolicy(Policy):
         allowed = hard_mask(batch, self._ctx)
         # a check may wait a session: the last session's activities count as givable
         givable = hard_mask(batch, self._ctx, recent=False) if batch.recent.nnz else allowed
-        feats = compute_features(batch, self._ctx, self.config, now, givable, level=True)
+        band_out = kept_out_by_band(batch, self._ctx, givable, recent=False)
+        feats = compute_features(
+            batch, self._ctx, self.config, now, givable, level=True, band_out=band_out
+        )
         eligible = self._eligible(allowed, feats)
         stranded = allowed.any(axis=1) & ~eligible.any(axis=1)
         if stranded.any() and givable is not allowed and feats.in_doubt is not None:
             # a check paused for the session must not leave the student nothing: for them,
             # only what may be given today is checked (the failed skill opens again)
             givable = np.where(stranded[:, None], allowed, givable)
-            feats = compute_features(batch, self._ctx, self.config, now, givable, level=True)
+            if band_out is not None:
+                today = kept_out_by_band(batch, self._ctx, allowed, recent=True)
+                band_out = np.where(stranded[:, None], today, band_out)
+            feats = compute_features(
+                batch, self._ctx, self.config, now, givable, level=True, band_out=band_out
+            )
             eligible = self._eligible(allowed, feats)
             stranded = allowed.any(axis=1) & ~eligible.any(axis=1)
         if stranded.any():
@@ -297,6 +311,7 @@ class AdaptivePolicy(Policy):
                     if feats.in_doubt is not None
                     else np.zeros(skill.shape, bool)
                 ),  # fmt: skip
+                "unchecked": unchecked_prerequisite(ctx, feats.unchecked, rows, skill),
             },
             propensity=propensity,
         )
@@ -329,10 +344,11 @@ class AdaptivePolicy(Policy):
             sel.extra["recall"][rows, slots].tolist(),
             sel.extra["closest"][rows, slots].tolist(), goal_too[rows, slots].tolist(),
             sel.extra["in_doubt"][rows, slots].tolist(), sel.extra["mastery"][rows, slots].tolist(),
+            sel.extra["unchecked"][rows, slots].tolist(),
             strict=True,
         )  # fmt: skip
         texts = []
-        for i, a, s, t, p, el, rc, near, also, doubt, read in values:
+        for i, a, s, t, p, el, rc, near, also, doubt, read, kept in values:
             # the estimate the policy read (`read` may be the student's level's reading); a
             # skill with no estimate at all (placement=None) reads 0 there: said as not answered yet
             from_level = text.read_from_level(batch, i, s)
@@ -356,6 +372,13 @@ class AdaptivePolicy(Policy):
                     prerequisite_from_answers=from_answers,
                     prerequisite_estimated=estimated, placed=bool(placed[i]),
                     checking=bool(batch.remediate[i]) and ctx.skill_grade[s] < batch.grade[i],
+                    # the teacher's band reaches above the student's grade ("accelerate")
+                    accelerated=bool(
+                        batch.max_grade[i] > batch.grade[i]
+                        and ctx.skill_grade[s] > batch.grade[i]
+                    ),
+                    unchecked=str(ctx.skill_names[kept]) if kept >= 0 else "",
+                    band=(float(batch.min_grade[i]), float(batch.max_grade[i])),
                     checked_for=(
                         text.failing_dependent(ctx, batch, i, s, self.config) if doubt else ""
                     ),
@@ -656,6 +679,31 @@ def unshown_words(batch: StudentBatch, config: PolicyConfig, skill: int) -> str:
         f"a recent answer on it was wrong: its last "
         f"{counted(config.mastery_streak, 'answer')} must be right"
     )
+
+
+def unchecked_prerequisite(
+    ctx: CatalogArrays, unchecked: np.ndarray | None, rows: np.ndarray, skill: np.ndarray
+) -> np.ndarray:
+    """(n, k) for each pick's skill (`skill`, of the students `rows`), its first direct
+    prerequisite whose check the teacher's grade band keeps out (`Features.unchecked`): served
+    without it; -1 where none."""
+    codes = ctx.prerequisite_codes[skill]  # (n, k, P), -1 pad
+    if unchecked is None or not codes.shape[-1]:
+        return np.full(skill.shape, -1, np.int64)
+    hit = (codes >= 0) & unchecked[rows[..., None], np.maximum(codes, 0)]
+    first = np.take_along_axis(codes, np.argmax(hit, axis=-1)[..., None], axis=-1)[..., 0]
+    return np.where(hit.any(axis=-1), first, -1)
+
+
+def kept_out_by_band(
+    batch: StudentBatch, ctx: CatalogArrays, givable: np.ndarray, recent: bool
+) -> np.ndarray | None:
+    """(n, A) the activities the teacher's grade band alone keeps from `givable` (the hard
+    mask with `recent` as `givable` read it): a check they hold is not served, and the reason
+    of what builds on it says so (`Features.unchecked`). None: no student has a band."""
+    if not has_grade_band(batch):
+        return None
+    return hard_mask(batch, ctx, recent=recent, band=False) & ~givable
 
 
 def open_closest_to_ready(
