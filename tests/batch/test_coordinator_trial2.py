@@ -73,7 +73,9 @@ def test_an_overrides_file_without_a_date_is_one_error_naming_the_field(tmp_path
     path = export(tmp_path, {"st1": {"assigned": ["a2"]}}, date=None)
     with pytest.raises(OverridesError) as err:
         read_overrides(path, CATALOG, PROFILES, night="2027-02-10")
-    assert str(err.value).startswith(f"{path}, field date: got no date; expected a day in ISO")
+    assert str(err.value).startswith(
+        f"{path}, line 1, column 1, field date: missing from this object; expected a day in ISO"
+    )
 
 
 def test_the_class_page_export_carries_a_date():

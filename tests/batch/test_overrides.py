@@ -674,7 +674,7 @@ def test_a_misspelt_or_missing_key_of_an_export_is_named(tmp_path):
         read_overrides(path, CATALOG, PROFILES)
     path.write_text(json.dumps(doc))
     with pytest.raises(
-        OverridesError, match=r"field students: got no 'students'; expected an object"
+        OverridesError, match=r"line 1, column 1, field students: missing from this object; "
     ):
         read_overrides(path, CATALOG, PROFILES)
     path.write_text(json.dumps({**doc, "students": ["st1"]}))
@@ -1297,3 +1297,48 @@ def test_a_set_aside_file_older_than_the_one_applied_does_not_fill_the_form(tmp_
     assert "the form below shows what the night applied" in _form_source_words(form)
     # a record written before the dates were: the set-aside file fills the form, as before
     assert set_aside_form(aside, {"st1", "st2"}).choices["st1"].bad_mode
+
+
+# --- a user trial: a hand-written file, a missing key, the dropped-overrides warning ---
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ('{\n "format": "adaptive-overrides",\n "version": 1,\n "date": "%s",\n'
+         ' "studnets": {"st1": {}}\n}', "line 1, column 1"),
+        ('\n\n  {"date": "%s", "student": {}}', "line 3, column 3"),
+    ],
+)  # fmt: skip
+def test_a_missing_key_is_said_missing_at_the_object_it_belongs_in(tmp_path, text, where):
+    """A user trial: a misspelt `"studnets"` was named with its line and column, but the
+    `students` it left missing was "got no 'students'" with no line or column (and a missing
+    `format`, "got None"). A missing key is said missing, at the object it belongs in."""
+    path = tmp_path / "o.json"
+    path.write_text(text % DATED)
+    with pytest.raises(OverridesError) as err:
+        read_overrides(path, CATALOG, PROFILES)
+    assert (
+        f"{path}, {where}, field students: missing from this object; expected an object of "
+        "student id -> overrides"
+    ) in str(err.value)
+    assert "None" not in str(err.value)
+    path.write_text(text.replace('"date": "%s",', "") % ())
+    with pytest.raises(OverridesError) as err:
+        read_overrides(path, CATALOG, PROFILES)
+    assert f"{path}, {where}, field date: missing from this object; expected a day" in str(
+        err.value
+    )
+
+
+def test_a_null_where_a_value_goes_is_said_null_not_none(tmp_path):
+    """A value given as JSON's null is said as the file writes it, never Python's None."""
+    path = write(tmp_path, {"st1": {"assigned": None}}, date=None)
+    with pytest.raises(OverridesError) as err:
+        read_overrides(path, CATALOG, PROFILES)
+    assert "field date: got null; expected a day" in str(err.value)
+    assert "field students.st1.assigned: got null; expected a list" in str(err.value)
+    assert "None" not in str(err.value)
+    path = write(tmp_path, None)
+    with pytest.raises(OverridesError, match=r"field students: got null; expected an object"):
+        read_overrides(path, CATALOG, PROFILES)

@@ -606,6 +606,8 @@ class _JsonObject(dict):
     text each key and value starts (`_parse_json`): an error points at the value itself."""
 
     repeated: dict[str, int]
+    #: where in the text the object starts (its `{`): where a key missing from it belongs
+    at: int
     #: each key -> where it is written (every place, for a key given more than once)
     key_at: dict[str, list[int]]
     #: each key -> where its value starts (the last one, the value `json` keeps)
@@ -630,6 +632,12 @@ def _json_object(pairs: list[tuple[str, object]]) -> _JsonObject:
 _Scan = Callable[[str, int], tuple[object, int]]
 
 
+def _shown(value: object) -> str:
+    """A value of the file as an error shows it: null, true and false as JSON writes them (never
+    Python's None or True), anything else as its `repr` (text quoted)."""
+    return json.dumps(value) if value is None or isinstance(value, bool) else repr(value)
+
+
 def _parse_json(text: str) -> object:
     """`json.loads(text)` with each object a `_JsonObject` and each array a `_JsonArray`, which
     know where their keys and items start in `text` (through `json`'s own pure-Python scanner,
@@ -643,6 +651,7 @@ def _parse_json(text: str) -> object:
         spans: list[tuple[int, int]] = []
         obj, end = json.decoder.JSONObject(s_and_end, strict, _spanned(scan_once, spans), *hooks)
         text, after = s_and_end
+        obj.at = after - 1  # json's object parser starts after the `{`
         for start, stop in spans:  # each value's key: the first '"' after the previous value
             key_start = text.index('"', after)
             key = json.decoder.scanstring(text, key_start + 1, strict)[0]
@@ -737,7 +746,17 @@ class _Source:
     ) -> OverridesError:
         """`FILE, line N, column C, field WHERE: got VALUE; expected ...`, at the offset `at`
         of the text: where the wrong value (or key) itself starts."""
-        return self.error_in(self.place(at), where, repr(value), expected, self.position(at))
+        return self.error_in(self.place(at), where, _shown(value), expected, self.position(at))
+
+    def missing(self, obj: _JsonObject, where: str, expected: str) -> OverridesError:
+        """`FILE, line N, column C, field WHERE: missing from this object; expected ...`, at
+        where `obj` starts (its `{`): the object the key belongs in, as an editor shows it."""
+        error = OverridesError(
+            f"{self.path}{self.place(obj.at)}, field {where}: missing from this object; "
+            f"expected {expected}"
+        )
+        error.at = self.position(obj.at)
+        return error
 
     def error_at(self, lines: list[int], where: str, got: str, expected: str) -> OverridesError:
         """As `error`, at the given lines (a field or student given more than once), with
@@ -933,10 +952,9 @@ def _date(source: _Source, doc: _JsonObject) -> str:
     page always writes its report's date)."""
     if "date" not in doc:
         source.note(
-            source.error_at(
-                [],
+            source.missing(
+                doc,
                 "date",
-                "no date",
                 f"a day in ISO 8601 such as {EXAMPLE}: the day of the report the class page "
                 "exported it from (overrides apply from their date on)",
             )
@@ -970,12 +988,10 @@ def _students(
     """Each student's checked overrides (`doc`'s `students`), by trimmed id; a student given
     twice (even once with a space) is an error pointing at both entries, and so is an id in no
     profile that is a likely typo of a classmate's (`typo_of`)."""
-    given = doc.get("students")
-    if given is None:
-        source.note(
-            source.error_at([], "students", "no 'students'", "an object of student id -> overrides")
-        )
+    if "students" not in doc:
+        source.note(source.missing(doc, "students", "an object of student id -> overrides"))
         return {}
+    given = doc["students"]
     if not isinstance(given, _JsonObject):
         at = doc.value_at["students"]
         source.note(source.error_in(
@@ -1149,7 +1165,7 @@ class _Student:
         written) and what was expected where they name a student id)."""
         at = self.key_at if at is None else at
         error = self.source.error(f"{self.where}{field_}", value, expected, at)
-        got, expected = (repr(value), expected) if hidden is None else hidden
+        got, expected = (_shown(value), expected) if hidden is None else hidden
         place = self.source.place(at)
         anonymous = self.source.error_in(place, f"{HIDDEN_WHERE}{field_}", got, expected)
         self.source.note(error, anonymous)
