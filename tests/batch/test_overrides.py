@@ -1302,6 +1302,24 @@ def test_a_set_aside_file_older_than_the_one_applied_does_not_fill_the_form(tmp_
 # --- a user trial: a hand-written file, a missing key, the dropped-overrides warning ---
 
 
+def test_a_hand_written_file_without_format_and_version_is_read_as_version_1(tmp_path):
+    """A user trial: `{"date": ..., "students": {...}}` written by hand, as nothing said the
+    export's `format` and `version` were needed, was refused with "field format: got None". A
+    file that gives them must still give the right ones."""
+    path = tmp_path / "min.json"
+    path.write_text(json.dumps({"date": DATED, "students": {"st1": {"mode": "remediate"}}}))
+    got = read_overrides(path, CATALOG, PROFILES)
+    assert got.students == {"st1": StudentOverride(mode="remediate")}
+    for top, message in [
+        ({"format": "adaptive-override"}, "field format: got 'adaptive-override'; expected"),
+        ({"version": 2}, "field version: got 2; expected 1"),
+        ({"version": True}, "field version: got true; expected 1"),
+        ({"format": None}, "field format: got null; expected 'adaptive-overrides'"),
+    ]:
+        with pytest.raises(OverridesError, match=re.escape(message)):
+            read_overrides(write(tmp_path, {}, **top), CATALOG, PROFILES)
+
+
 @pytest.mark.parametrize(
     ("text", "where"),
     [
@@ -1342,3 +1360,26 @@ def test_a_null_where_a_value_goes_is_said_null_not_none(tmp_path):
     path = write(tmp_path, None)
     with pytest.raises(OverridesError, match=r"field students: got null; expected an object"):
         read_overrides(path, CATALOG, PROFILES)
+
+
+def test_the_readmes_overrides_file_reads_as_it_says(tmp_path):
+    """The README's example of an overrides file (a user trial: the README never listed its
+    keys, so a file written by hand failed) reads against the demo catalog, and names every
+    key the reader takes."""
+    from adaptive.batch.overrides import STUDENT_KEYS, TOP_KEYS
+    from adaptive.simulation.district import district_catalog
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    blocks = [b for b in re.findall(r"```json\n(.*?)```", readme, re.S) if '"students"' in b]
+    assert blocks, "the README shows an overrides file"
+    for block in blocks:
+        doc = json.loads(block)
+        klass = doc.get("class_id", "sch0004-g4A")
+        profiles = {s: LearnerProfile(s, grade=4, class_id=klass) for s in doc["students"]}
+        path = tmp_path / "readme.json"
+        path.write_text(block)
+        got = read_overrides(path, district_catalog(0), profiles)
+        assert set(got.students) == set(doc["students"])
+    section = readme[readme.index("**The overrides file.**") :][:6000]
+    for key in (*TOP_KEYS, *STUDENT_KEYS):
+        assert f"`{key}`" in section, key

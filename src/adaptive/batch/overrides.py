@@ -8,7 +8,8 @@ A class page exports one JSON file per class (`adaptive.reports.site`):
 
 `assigned` activities come first, in the given order (they skip readiness, never the exclusions);
 `excluded` ones are never recommended, nor any activity on a skill of `excluded_skills` (skill
-ids, optional: a teacher sets a whole skill aside); `mode` moves the student's grade band:
+ids: a teacher sets a whole skill aside); `mode` moves the student's grade band (each key of a
+student's entry optional):
 `accelerate` = grade-level and next grade's activities, `remediate` = up to two grades below
 through grade level (`TeacherOverrides.min_grade` / `max_grade`), the previous grade's skills the
 student never answered checked first (`TeacherOverrides.remediate`). `read_overrides` takes one
@@ -18,7 +19,10 @@ naming the file, the line and column of the wrong value itself, the field, the v
 expected and what was likely meant:
 strictly (`adaptive validate --overrides`) one `OverridesError` listing them all; for the night,
 the file is set aside (its students served without it) with a `NightWarning` listing them
-without student ids (`OverrideSet.set_aside`, recorded by `record_overrides`).
+without student ids (`OverrideSet.set_aside`, recorded by `record_overrides`). A key missing
+(`date`, `students`) is said at the object it belongs in. A file written by hand may leave
+`format` and `version` out (its keys, each checked, tell what it is: `_check_tag`); the README's
+"The overrides file" lists every key.
 
 What is a problem rather than read some way: a folder holding anything but the exports (a `.csv`,
 a half-downloaded file, a subfolder: hidden files and file-manager markers aside); a student, or
@@ -87,11 +91,14 @@ from adaptive.policy.base import (
     teacher_arrays,
 )
 
+#: what an export's `format` says (a file written by hand may leave it and `version` out: its
+#: keys, each checked, tell that it is an overrides file; it is read as version 1)
 FORMAT = "adaptive-overrides"
 VERSION = 1
 MODES = ("accelerate", "remediate")
 STUDENT_KEYS = ("assigned", "excluded", "mode", "excluded_skills")
-#: the keys of an export (`class_id` may be left out by a file written by hand)
+#: the keys of an export (`class_id`, `format` and `version` may be left out by a file written
+#: by hand)
 TOP_KEYS = ("format", "version", "class_id", "date", "students")
 #: grade band per mode, relative to the student's grade: (min, max)
 MODE_BANDS = {"accelerate": (0, 1), "remediate": (-2, 0)}
@@ -778,14 +785,8 @@ def _read_file(file: Path, district: _District) -> _FileOverrides:
     source, doc = _parsed(file)
     _check_once(source, doc, "")
     _check_keys(source, doc, "", TOP_KEYS, "the export's keys")
-    if doc.get("format") != FORMAT:
-        source.note(
-            source.error("format", doc.get("format"), repr(FORMAT), doc.value_at.get("format"))
-        )
-    if doc.get("version") != VERSION:
-        source.note(
-            source.error("version", doc.get("version"), str(VERSION), doc.value_at.get("version"))
-        )
+    _check_tag(source, doc, "format", FORMAT)
+    _check_tag(source, doc, "version", VERSION)
     klass = _class_id(source, doc, district.classes)
     date = _date(source, doc)
     students = _students(source, doc, klass, district)
@@ -797,6 +798,16 @@ def _read_file(file: Path, district: _District) -> _FileOverrides:
     return _FileOverrides(
         file, klass, date, students, {c: tuple(sorted(ids)) for c, ids in classes.items()}
     )
+
+
+def _check_tag(source: _Source, doc: _JsonObject, key: str, value: str | int) -> None:
+    """The export's `format` or `version` (`key`), where the file gives it, is `value` (JSON's
+    true is no version, though Python's True == 1). A file written by hand may leave both out:
+    its keys, every one checked, already tell an overrides file from another JSON file (a
+    catalog given by mistake has none of them), so it is read as version 1, the only one; a
+    later version will still read a file without one as version 1."""
+    if key in doc and (isinstance(doc[key], bool) or doc[key] != value):
+        source.note(source.error(key, doc[key], repr(value), doc.value_at[key]))
 
 
 def _parsed(file: Path) -> tuple[_Source, _JsonObject]:
