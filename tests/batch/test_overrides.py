@@ -1383,3 +1383,22 @@ def test_the_readmes_overrides_file_reads_as_it_says(tmp_path):
     section = readme[readme.index("**The overrides file.**") :][:6000]
     for key in (*TOP_KEYS, *STUDENT_KEYS):
         assert f"`{key}`" in section, key
+
+
+def test_the_dropped_overrides_warning_names_every_kind_of_choice(tmp_path):
+    """A user trial: a night given no `--overrides` after one that applied a student's skills
+    set aside said the night before applied "assigned or excluded activities, modes"."""
+    from adaptive.batch.night_checks import overrides_dropped
+    from adaptive.batch.overrides import OverrideSet, record_overrides
+
+    out, state = tmp_path / "out", tmp_path / "state"
+    (state / f"date={DATED}").mkdir(parents=True)
+    (state / f"date={DATED}" / "meta.json").write_text("{}")  # the night before, served
+    record_overrides(out, DATED, OverrideSet({"st1": StudentOverride(excluded_skills=("s1",))}))
+    with pytest.warns(NightWarning) as said:
+        overrides_dropped(out, state, "2026-09-02", None)
+    (text,) = [str(w.message) for w in said]
+    assert (
+        "overrides of 1 student (assigned activities, excluded activities, modes or skills set aside)"
+        in text
+    )

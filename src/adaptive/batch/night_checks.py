@@ -997,12 +997,12 @@ def warn_profiles_gone(out: Path, state_dir: Path, day: str, without_profile: Se
 def overrides_dropped(out: Path, state_dir: Path, day: str, overrides: object) -> None:
     """Warn when a night is given no teachers' overrides while the night before it applied some
     (or while this very night, re-run, applied some): a forgotten `--overrides` undid every
-    teacher's assigned and excluded activities and modes without a word, and the class page,
-    pre-filled from the night's record, lost them too."""
+    teacher's choices (each kind a file holds: `CHOICES_SAID`) without a word, and the class
+    page, pre-filled from the night's record, lost them too."""
     if overrides is not None:  # a folder given (even with nothing in force tonight)
         classes_dropped(out, state_dir, day, overrides)
         return
-    from adaptive.batch.overrides import applied_overrides, overrides_path
+    from adaptive.batch.overrides import CHOICES_SAID, applied_overrides, overrides_path
 
     if writer.date_listing(out, OUTPUT_TABLES, day) is not None:
         night, what = day, f"this re-run of {day} is given none: it serves the night without them"
@@ -1016,7 +1016,7 @@ def overrides_dropped(out: Path, state_dir: Path, day: str, overrides: object) -
     n = len(applied_overrides(out, night))
     warnings.warn(
         f"the night {night} applied the teachers' overrides of {n:,} student"
-        f"{'' if n == 1 else 's'} (assigned or excluded activities, modes); {what}, and its "
+        f"{'' if n == 1 else 's'} ({CHOICES_SAID}); {what}, and its "
         "class pages start empty. Give the same --overrides folder every night (a teacher's "
         "choices stand until the class page exports them again)",
         NightWarning,

@@ -96,7 +96,17 @@ from adaptive.policy.base import (
 FORMAT = "adaptive-overrides"
 VERSION = 1
 MODES = ("accelerate", "remediate")
-STUDENT_KEYS = ("assigned", "excluded", "mode", "excluded_skills")
+#: each key of a student's entry -> the teacher's choice it holds, in a teacher's words (one
+#: place: a sentence naming every kind of choice, `CHOICES_SAID`, is built from it)
+STUDENT_CHOICES = {
+    "assigned": "assigned activities",
+    "excluded": "excluded activities",
+    "mode": "modes",
+    "excluded_skills": "skills set aside",
+}
+STUDENT_KEYS = tuple(STUDENT_CHOICES)
+#: every kind of choice a file holds, as a sentence says them
+CHOICES_SAID = " or ".join(", ".join(STUDENT_CHOICES.values()).rsplit(", ", 1))
 #: the keys of an export (`class_id`, `format` and `version` may be left out by a file written
 #: by hand)
 TOP_KEYS = ("format", "version", "class_id", "date", "students")
