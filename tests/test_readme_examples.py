@@ -232,3 +232,18 @@ def test_readme_says_up_front_that_k_is_a_maximum_the_days_budget_limits() -> No
     assert daily_budget(LearnerProfile("s", weekly_minutes=weekly), config) == weekly / int(
         said.group(1)
     )
+
+
+def test_readme_says_load_log_report_returns_the_log_and_its_report(tmp_path: Path) -> None:
+    """A district data scientist read "`load_log_report` also returns the counts
+    (`report.rows_quarantined`)" and wrote `load_log_report(...).rows_quarantined`: an
+    AttributeError, since it returns a `(log, report)` pair. The README shows the unpacking,
+    and that is what the function returns."""
+    from adaptive.data import load_log_report
+
+    text = " ".join(README.read_text().split())
+    assert "`log, report = load_log_report(...)` (`report.rows_quarantined`)" in text
+    path = tmp_path / "log.csv"
+    path.write_text("student_id,item_id,skill_ids,correct,order\ns1,i1,k1,1,1\ns1,i2,k1,x,2\n")
+    log, report = load_log_report(path, quarantine=tmp_path / "aside.csv")
+    assert (len(log), report.rows_quarantined) == (1, 1)
