@@ -71,10 +71,10 @@ def test_train_says_how_many_students_and_responses_it_held_out_for_promote(cli,
     held = holdout_mask(frame["user"].unique())
     rows = frame["user"].isin(frame["user"].unique()[held])
     r = cli("train", "--model", "irt", "--data", tmp / "own.csv", "--folds", "2",
-            "--tracking-uri", uri, "--quarantine", tmp / "q6.csv", "--quiet", *FLAGS)  # fmt: skip
+            "--tracking-uri", uri, "--quarantine", tmp / "q6.csv", *FLAGS)  # fmt: skip
     assert r.code == 0, r.text
     assert 0 < held.sum() < len(held)
-    out = " ".join(r.out.split())
+    out = " ".join(r.err.split())  # an info line, on stderr
     assert (
         f"Held out for promotion: {held.sum()} of 80 students ({rows.sum():,} of 1,600 "
         "responses): each student is held out with a chance of 20%, by a hash of their id"
@@ -94,14 +94,30 @@ def test_train_says_whether_the_log_shows_gradual_learning(cli, trained) -> None
 
     tmp, uri = trained
     r = cli("train", "--model", "irt", "--data", tmp / "own.csv", "--folds", "2",
-            "--tracking-uri", uri, "--quarantine", tmp / "q7.csv", "--quiet", *FLAGS)  # fmt: skip
+            "--tracking-uri", uri, "--quarantine", tmp / "q7.csv", *FLAGS)  # fmt: skip
     assert r.code == 0, r.text
-    out = " ".join(r.out.split())
+    out = " ".join(r.text.split())
     assert "Learning in the training log: accuracy after a wrong answer changes" in out
     assert "not gradual (gradual_learning_z 3 in the policy file)" in out  # a flat synthetic log
     run_id = out.split("MLflow run ")[1].split()[0].rstrip(";")
     params = mlflow.MlflowClient(uri).get_run(run_id).data.params
     assert {"learning_curve_slope", "learning_curve_z", "learning_curve_answers"} <= set(params)
+
+
+def test_train_quiet_prints_the_results_alone(cli, trained) -> None:
+    """A district data scientist's trial: `train -q` printed the learning-curve and held-out
+    paragraphs as without it, though its help says -q prints "only the results ... no info
+    lines". Under -q it prints its results alone: the fold table, the run and the version it
+    registered (what `promote` and `serve` name), the rows quarantined."""
+    tmp, uri = trained
+    r = cli("train", "--model", "irt", "--data", tmp / "own.csv", "--folds", "2", "--name",
+            "quiet", "--tracking-uri", uri, "--quarantine", tmp / "q8.csv", "-q", *FLAGS)  # fmt: skip
+    assert r.code == 0, r.text
+    assert "Learning in the training log" not in r.text
+    assert "Held out for promotion" not in r.text
+    assert "held-out folds" in r.out and "│ all" in r.out
+    assert "MLflow run " in r.out and "registered quiet version 1" in r.out
+    assert "1 row(s) quarantined" in r.out
 
 
 def test_evaluate_reports_the_rows_quarantined(cli, trained) -> None:

@@ -99,6 +99,9 @@ def train(
     never-answered skills from their first answers on others (`--policy FILE`: with the grade
     table of the policy the district serves with). `--district DIR` reads the folder's log,
     catalog and profiles (as `adaptive simulate --out` writes them).
+
+    Its results, which `-q` prints alone: the fold table, the MLflow run and the version it
+    registered (what `promote` takes), and the rows quarantined.
     """
     from adaptive.curriculum import Catalog, read_profiles
     from adaptive.policy import PolicyConfig
@@ -166,18 +169,16 @@ def _print_learning_curve(model: KnowledgeTracer) -> None:
         if curve.is_gradual(config.gradual_learning_z)
         else "not gradual"
     )
-    console.print(
+    info(
         f"Learning in the training log: {curve}; {verdict} (gradual_learning_z "
-        f"{config.gradual_learning_z:g} in the policy file).",
-        soft_wrap=True,
-        highlight=False,
+        f"{config.gradual_learning_z:g} in the policy file)."
     )
 
 
 def _print_curriculum_level(model: KnowledgeTracer) -> None:
     """Say whether the training log's knowledge follows the curriculum order
     (`curriculum_level_`), and what the adaptive policy does with it."""
-    console.print(model.curriculum_level_.policy_sentence(), soft_wrap=True, highlight=False)
+    info(model.curriculum_level_.policy_sentence())
 
 
 def _print_holdout(run_id: str, tracking_uri: str | None) -> None:
@@ -192,7 +193,7 @@ def _print_holdout(run_id: str, tracking_uri: str | None) -> None:
         key: int(params[key])
         for key in ("data_students", "data_responses", "train_students", "train_responses")
     }
-    console.print(
+    info(
         f"Held out for promotion: {n['data_students'] - n['train_students']:,} of "
         f"{n['data_students']:,} students ({n['data_responses'] - n['train_responses']:,} of "
         f"{n['data_responses']:,} responses): each student is held out with a chance of "
@@ -200,9 +201,7 @@ def _print_holdout(run_id: str, tracking_uri: str | None) -> None:
         "student (leading zeros of a number and case aside: '931' and '000931' are one student; "
         "the same students on every run, machine and export). `adaptive promote` compares models on them, so "
         "neither the folds above nor the trained model saw them: the folds cover the other "
-        f"{n['train_students']:,} students ({n['train_responses']:,} responses).",
-        soft_wrap=True,
-        highlight=False,
+        f"{n['train_students']:,} students ({n['train_responses']:,} responses)."
     )
 
 
