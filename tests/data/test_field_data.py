@@ -1738,3 +1738,67 @@ def test_spark_and_the_in_process_reader_close_a_refusal_with_one_hint(tmp_path,
     assert spark is not None and str(spark) == str(err.value)
     opening = "Every one of the 6 rows was refused" if every_row else "1 row (17%) of column"
     assert opening in str(spark)
+
+
+def _concatenated_export(tmp_path: Path) -> Path:
+    """Two exports joined into one file (each with its BOM, CRLF line ends and header), as a
+    district data scientist's trial had them: its header repeated at line 4."""
+    header = "StudentID,ProblemID,ProblemSkill,Outcome,Attempted_At,Teacher\r\n"
+    first = ["s1,p1,k1,CORRECT,2024-09-18T15:54:00-05:00,Doe", "s1,p2,k1,INCORRECT,2024-09-18T15:55:00-05:00,Doe"]  # fmt: skip
+    second = ["s2,p1,k1,CORRECT,2024-09-19T09:00:00-05:00,Roe", "s2,p3,k2,CORRECT,2024-09-19T09:01:00-05:00,Roe"]  # fmt: skip
+    text = "\ufeff" + header + "".join(r + "\r\n" for r in first)
+    text += "\ufeff" + header + "".join(r + "\r\n" for r in second)
+    path = tmp_path / "export.csv"
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+EXPORT_OPTIONS = ["--student-col", "StudentID", "--item-col", "ProblemID", "--skill-col",
+                  "ProblemSkill", "--correct-col", "Outcome", "--time-col", "Attempted_At"]  # fmt: skip
+
+
+def test_a_line_repeating_the_header_is_one_problem_saying_so(tmp_path, capsys):
+    """A district data scientist's trial: an export concatenated from two (the header repeated
+    mid-file) was reported as bad answers: without --correct-values the header's own word was
+    offered as an answer word ("writes its answers as 'CORRECT', 'INCORRECT', 'Outcome'");
+    with them, the line was two problems ('Outcome' not 0 or 1, 'Attempted_At' no date). It is
+    one problem now, saying the line repeats the header, with how to handle it."""
+    path = _concatenated_export(tmp_path)
+    assert run(["validate", str(path), *EXPORT_OPTIONS]) == 2
+    output = " ".join(capsys.readouterr().err.split())
+    assert "as 'CORRECT', 'INCORRECT':" in output and "got 'Outcome'" not in output
+    words = ["--correct-values", "CORRECT", "--incorrect-values", "INCORRECT"]
+    assert run(["validate", str(path), *EXPORT_OPTIONS, *words]) == 2
+    output = " ".join(capsys.readouterr().err.split())
+    assert "line 4" in output and "repeats the header (concatenated exports?)" in output
+    assert "'Attempted_At'" not in output and "expected 0 or 1" not in output
+    assert "--quarantine" in output and "delete" in output
+
+
+def test_a_line_repeating_the_header_is_set_aside_by_the_quarantine(tmp_path):
+    """The quarantine sets such a line aside like any refused row: its cells (the header's
+    names, every column of the file) and its text, with the reason; the rest loads."""
+    path = _concatenated_export(tmp_path)
+    mapping = {"student_id": "StudentID", "item_id": "ProblemID", "skill_ids": "ProblemSkill",
+               "correct": "Outcome", "time": "Attempted_At", "correct_values": ["CORRECT"],
+               "incorrect_values": ["INCORRECT"]}  # fmt: skip
+    log, report = load_log_report(path, mapping, quarantine=tmp_path / "aside.csv")
+    assert (len(log), report.rows_read, report.rows_quarantined) == (4, 5, 1)
+    aside = pd.read_csv(tmp_path / "aside.csv", dtype=str, keep_default_na=False)
+    assert aside["line"].tolist() == ["4"]
+    assert "repeats the header" in aside["reason"][0]
+    assert aside["Teacher"].tolist() == ["Teacher"]
+    assert aside["raw_text"].tolist() == [
+        "StudentID,ProblemID,ProblemSkill,Outcome,Attempted_At,Teacher"
+    ]
+
+
+def test_a_row_whose_read_cells_are_the_header_names_but_not_the_others_is_data(tmp_path, capsys):
+    """A repeated header is a line whose every field is the header's: one whose other columns
+    hold data is read as a row (here a bad one: 'Outcome' is no answer)."""
+    rows = ["s1,p1,k1,1,2024-09-18T15:54:00Z,Doe",
+            "StudentID,ProblemID,ProblemSkill,Outcome,Attempted_At,Roe"]  # fmt: skip
+    path = write(tmp_path, rows, "StudentID,ProblemID,ProblemSkill,Outcome,Attempted_At,Teacher\n")
+    assert run(["validate", str(path), *EXPORT_OPTIONS]) == 2
+    output = capsys.readouterr().err
+    assert "repeats the header" not in output and "got 'Outcome'" in output

@@ -158,7 +158,7 @@ def read_responses_report(
         values, responses, time_label, check_order, issues, hint, mapping.merge_skill_rows
     )
 
-    n_problems = len(issues) + len(raw.unparsed)
+    n_problems = len(issues) + len(raw.unparsed) + len(raw.header_lines)
     rejected_rows = issues.rejected(n)
     if quarantine is not None:
         _write_quarantine(Path(quarantine), raw, issues)
@@ -181,7 +181,7 @@ def read_responses_report(
         source=raw.source,
         rows_read=raw.rows_read,
         rows_loaded=int(n - rejected_rows.sum()),
-        rows_quarantined=int(rejected_rows.sum()) + len(raw.unparsed),
+        rows_quarantined=int(rejected_rows.sum()) + len(raw.unparsed) + len(raw.header_lines),
         responses=len(log),
         blank_lines=raw.blank_lines,
         problems=n_problems,
@@ -244,9 +244,9 @@ def _refuse(
     log, which every command then failed on as "0 students", is no reading of the file). The
     hint says how to load the other rows, or, every row refused, the commonest problem and
     that the file is read otherwise than it is written (`every_row_hint`)."""
-    problems = [p for _, p in issues.problems()] + raw.unparsed
+    problems = [p for _, p in issues.problems()] + raw.unparsed + raw.header_problems()
     problems.sort(key=lambda p: p.line or 0)
-    n_rows = raw.table.num_rows + len(raw.unparsed)
+    n_rows = raw.rows_read
     cells = RefusedCells()
     cells.add_problems(problems)
     aside = None if quarantine is None else Path(quarantine)
@@ -493,40 +493,42 @@ def _write_quarantine(path: Path, raw: RawTable, issues: Issues) -> None:
     # every column of the file, in its own order (the reader keeps those it reads in the
     # mapping's order; the others are read again for these rows: each set-aside row whole)
     others = unread_columns(raw, raw.lines[rows])
+    if len(raw.header_lines):  # a line repeating the header holds every column: their names
+        read = set(cells.column_names)
+        others = {c: others.get(c, [None] * len(rows)) for c in raw.header if c not in read}
     position = {c: i for i, c in enumerate(raw.header)}
     names = sorted([*cells.column_names, *others], key=lambda c: position.get(c, len(position)))
     for name in names:
         read = name not in others
         values = cells.column(name).to_pylist() if read else others[name]
         columns[name] = [None if v is None else str(v) for v in values]
-    columns["raw_text"] = _repeated_header_texts(raw, {n: columns[n] for n in names})
+    columns["raw_text"] = [None] * len(rows)
     for problem, text in zip(raw.unparsed, raw.unparsed_text, strict=True):  # CSV only
         columns["line"].append(problem.line)
         columns["reason"].append(quarantine_reason(problem))
         for name in names:
             columns[name].append(None)
         columns["raw_text"].append(text)
+    for problem in raw.header_problems():  # its cells are the header's names: every column
+        columns["line"].append(problem.line)
+        columns["reason"].append(quarantine_reason(problem))
+        for name in names:
+            columns[name].append(name)
+        columns["raw_text"].append(_header_text(raw))
     order = np.arange(len(rows)) if raw.parts else np.argsort(
         np.array(columns["line"], dtype=np.int64), kind="stable"
     )  # fmt: skip
     write_quarantine_csv(path, {k: [v[i] for i in order] for k, v in columns.items()})
 
 
-def _repeated_header_texts(raw: RawTable, cells: dict[str, list]) -> list[str | None]:
-    """The raw_text of each set-aside row (`cells`: its cells by column, as the quarantine
-    writes them): for a CSV row that repeats the header (every cell its column's name: an
-    export concatenated from parts, each with its header), the header's fields joined by the
-    file's separator as a CSV writer quotes them (a header written with other quotes reads
-    otherwise than the file's line), so that its raw_text is filled as the other columns are;
-    None for the others, whose cells are the row (`write_quarantine_csv`). Only the set-aside
-    rows are looked at."""
-    n = len(next(iter(cells.values()), []))
-    if raw.csv_format is None or not n:
-        return [None] * n
+def _header_text(raw: RawTable) -> str:
+    """A CSV's header as a quarantine's raw_text gives a line that repeats it: its fields
+    joined by the file's separator as a CSV writer quotes them (a header written with other
+    quotes reads otherwise than the file's line)."""
     text = io.StringIO()
-    csv.writer(text, delimiter=raw.csv_format[0], lineterminator="").writerow(raw.header)
-    repeats = np.logical_and.reduce([np.array(v, dtype=object) == k for k, v in cells.items()])
-    return [text.getvalue() if r else None for r in repeats.tolist()]
+    sep = raw.csv_format[0] if raw.csv_format is not None else ","
+    csv.writer(text, delimiter=sep, lineterminator="").writerow(raw.header)
+    return text.getvalue()
 
 
 def quarantined_rows(path: str | Path) -> int:
@@ -546,7 +548,7 @@ def write_quarantine_csv(path: Path, columns: dict[str, list | pa.Array | pa.Chu
     give back; empty for a Parquet row (its cells are the row). Which rows need it differs:
     the log's cells hold every column it reads, so its raw_text is set only for rows the
     reader could not split into fields (too few or too many: no cells) and for lines that
-    repeat the header (`_repeated_header_texts`); a placement table's
+    repeat the header (`readers.repeats_header`); a placement table's
     cells are its three or four roles, so raw_text is set for every CSV row it sets aside,
     keeping its other columns (a name, a date). That text is the row's fields joined by the
     file's separator and quoted as a CSV writer quotes them (`placement.table.row_texts`): it

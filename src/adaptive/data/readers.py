@@ -14,9 +14,11 @@ column whose type cannot hold its field (`correct` as a list, a list of times) i
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,6 +81,9 @@ class RawTable:
     unparsed_text: list[str] = field(default_factory=list)
     cell_problems: list[CellProblem] = field(default_factory=list)
     blank_lines: int = 0
+    #: lines (counted as `lines` are) of a CSV's rows that repeat its header (`repeats_header`:
+    #: files joined into one, each with its header), left out of `table`: no data
+    header_lines: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     #: A folder of Parquet parts: (part path, lines before it) in reading order. A row's line
     #: then counts across the parts; `where` turns it back into the part and its own line.
     parts: tuple[tuple[str, int], ...] = ()
@@ -104,15 +109,23 @@ class RawTable:
         if self.csv_format is None:
             return line
         if self._starts is None:
-            records = 1 + self.table.num_rows + self.blank_lines + len(self.unparsed)
+            records = 1 + self.rows_read + self.blank_lines
             self._starts = record_start_lines(Path(self.source), *self.csv_format, records)
         starts = self._starts
         return int(starts[line - 1]) if 0 < line <= len(starts) else line
 
     @property
     def rows_read(self) -> int:
-        """Data rows in the file (kept + unparseable), blank lines excluded."""
-        return self.table.num_rows + len(self.unparsed)
+        """Data rows in the file (kept + unparseable + repeated headers), blank lines excluded."""
+        return self.table.num_rows + len(self.unparsed) + len(self.header_lines)
+
+    def header_problems(self) -> list[Problem]:
+        """One problem for each line that repeats the header (`header_lines`), at the line an
+        editor shows: no bad cells of its own, whose words ("Outcome") are no answers."""
+        return [
+            Problem(*self.where(int(line)), None, None, REPEATED_HEADER_EXPECTED)
+            for line in self.header_lines.tolist()
+        ]
 
     @property
     def rows_skipped(self) -> int:
@@ -429,6 +442,47 @@ def fields_expected(n_fields: int, sep: str, got: int) -> str:
     return f"{n_fields} fields separated by {sep!r} ({what} columns: got {got})"
 
 
+#: What a CSV line that repeats the header (`repeats_header`) is refused for, by every reader.
+REPEATED_HEADER_EXPECTED = "a row of data; the line repeats the header (concatenated exports?)"
+
+
+def repeats_header(cells: Sequence[pa.Array | pa.ChunkedArray], names: Sequence[str]) -> np.ndarray:
+    """(n,) bool: the CSV rows whose every field in `cells` (a column of text or bytes for each
+    of the header's `names`) is its column's name, written as `read_header` reads the header
+    (a byte order mark before it, spaces around it): a line repeating the header, as files
+    joined into one (each export with its header) have. Every CSV reader refuses such a line
+    as one problem (`REPEATED_HEADER_EXPECTED`), never as cells that are no ids, answers or
+    times. Vectorized, and cheap on a file of millions of rows: the cells' lengths alone pick
+    the column where the fewest cells are as long as its name; only those are searched for it
+    (a cell holding its name), and the few rows where they hold it are looked at in every
+    column, trimmed and compared."""
+    n = len(cells[0]) if cells else 0
+    found = np.zeros(n, dtype=bool)
+    if not n:
+        return found
+    long_enough = [
+        pc.binary_length(column).to_numpy(zero_copy_only=False) >= len(name.encode())
+        for column, name in zip(cells, names, strict=True)
+    ]
+    first = int(np.argmin([np.count_nonzero(m) for m in long_enough]))
+    rows = np.flatnonzero(long_enough[first])
+    holds = pc.match_substring(cells[first].take(pa.array(rows)), names[first])
+    rows = rows[pc.fill_null(holds, False).to_numpy(zero_copy_only=False)]
+    if not len(rows):
+        return found
+    found[rows] = True
+    take = pa.array(rows)
+    for column, name in zip(cells, names, strict=True):
+        text = column.take(take)
+        if isinstance(text, pa.ChunkedArray):
+            text = text.combine_chunks()
+        if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+            text = _decode_utf8(text)[0]
+        trimmed = pc.utf8_trim_whitespace(pc.utf8_ltrim(text, "\ufeff"))
+        found[rows] &= pc.fill_null(pc.equal(trimmed, name), False).to_numpy(zero_copy_only=False)
+    return found
+
+
 def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | None) -> RawTable:
     source = str(path)
     header, sep = read_header(
@@ -491,7 +545,7 @@ def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | 
     bad_lines = np.array(sorted(p.line for p in unparsed), dtype=np.int64)
     lines = _remaining_lines(n_kept, bad_lines)
     table, lines, cell_problems, blank = _drop_blank_rows(table, lines, cell_problems)
-    return RawTable(
+    raw = RawTable(
         source=source,
         is_parquet=False,
         header=header,
@@ -504,6 +558,28 @@ def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | 
         cell_problems=cell_problems,
         blank_lines=blank,
         csv_format=(sep, compression, mapping.encoding),
+    )
+    return _set_aside_header_lines(raw)
+
+
+def _set_aside_header_lines(raw: RawTable) -> RawTable:
+    """`raw` with its rows that repeat the header (`repeats_header`) moved out of its table into
+    `header_lines`. The columns read decide which rows may; the others are read again for those
+    rows alone (`unread_columns`: one more pass only where some may), so that a row is a header
+    only where every field of the file's is."""
+    names = raw.table.column_names
+    found = repeats_header([raw.table.column(c) for c in names], names)
+    if not found.any():
+        return raw
+    rows = np.flatnonzero(found)
+    others = unread_columns(raw, raw.lines[rows])
+    if others:
+        found[rows] = repeats_header(
+            [pa.array(v, pa.string()) for v in others.values()], list(others)
+        )
+    table, lines, problems, _ = _drop_rows(raw.table, raw.lines, raw.cell_problems, found)
+    return dataclasses.replace(
+        raw, table=table, lines=lines, cell_problems=problems, header_lines=raw.lines[found]
     )
 
 
@@ -537,7 +613,7 @@ def unread_columns(raw: RawTable, lines: np.ndarray) -> dict[str, list[str | Non
             delimiter=sep, ignore_empty_lines=False, invalid_row_handler=lambda row: "skip"
         ),
         convert_options=pacsv.ConvertOptions(
-            include_columns=others, column_types={c: pa.string() for c in others},
+            include_columns=others, column_types={c: pa.binary() for c in others},
             strings_can_be_null=False, quoted_strings_can_be_null=False,
         ),
     )  # fmt: skip
@@ -547,7 +623,8 @@ def unread_columns(raw: RawTable, lines: np.ndarray) -> dict[str, list[str | Non
         while next_wanted < len(order) and position[order[next_wanted]] < end:
             slot = int(order[next_wanted])
             for c in others:
-                out[c][slot] = batch.column(c)[int(position[slot]) - seen].as_py()
+                cell = batch.column(c)[int(position[slot]) - seen].as_py()
+                out[c][slot] = cell.decode("utf-8", errors="replace")
             next_wanted += 1
         seen = end
         if next_wanted == len(order):
@@ -623,14 +700,21 @@ def _drop_blank_rows(
         blank = empty if blank is None else blank & empty
     if blank is None or not blank.any():
         return table, lines, cell_problems, 0
-    keep = ~blank
+    return _drop_rows(table, lines, cell_problems, blank)
+
+
+def _drop_rows(
+    table: pa.Table, lines: np.ndarray, cell_problems: list[CellProblem], drop: np.ndarray
+) -> tuple[pa.Table, np.ndarray, list[CellProblem], int]:
+    """The rows not in `drop` (a mask), their cell problems renumbered, and how many went."""
+    keep = ~drop
     new_pos = np.cumsum(keep) - 1
     problems = [
         CellProblem(int(new_pos[p.row]), p.column, p.value, p.expected)
         for p in cell_problems
         if keep[p.row]
     ]
-    return table.filter(pa.array(keep)), lines[keep], problems, int(blank.sum())
+    return table.filter(pa.array(keep)), lines[keep], problems, int(drop.sum())
 
 
 def _read_parquet(path: Path, mapping: ColumnMapping, since: int | None = None) -> RawTable:

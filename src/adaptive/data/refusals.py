@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from adaptive.data.readers import REPEATED_HEADER_EXPECTED
 from adaptive.errors import DataValidationError, Problem, counted, share_words
 
 if TYPE_CHECKING:
@@ -170,13 +171,27 @@ def refused_rows_hint(cells: RefusedCells, n_rows: int) -> str:
     """What to do about a log file's refused rows (of `n_rows` rows): set them aside
     (`QUARANTINE_HINT`), after, where some hold scores other than 0 and 1 (partial credit),
     the threshold that reads them: a trial's export of 0.5 scores was told of --quarantine
-    alone, which would have dropped 5% of its answers."""
-    if not cells.scores:
-        return QUARANTINE_HINT
+    alone, which would have dropped 5% of its answers. Lines repeating the header (files
+    joined into one) are said first: they hold no data, to delete or set aside."""
+    hint = QUARANTINE_HINT
+    if cells.scores:
+        hint = (
+            f"{_scores_words(cells, n_rows)}: to read them as answers, give "
+            f"{option_words('correct_threshold', 'T')} rather than set them aside. {hint}"
+        )
+    return _header_lines_words(cells) + hint
+
+
+def _header_lines_words(cells: RefusedCells) -> str:
+    """What to do about the lines that repeat the header (`readers.repeats_header`), if any."""
+    n = cells.told[(None, REPEATED_HEADER_EXPECTED)]
+    if not n:
+        return ""
+    them = "it" if n == 1 else "them"
     return (
-        f"{_scores_words(cells, n_rows)}: to read them as answers, give "
-        f"{option_words('correct_threshold', 'T')} rather than set them aside. "
-        f"{QUARANTINE_HINT}"
+        f"{counted(n, 'line')} {'repeats' if n == 1 else 'repeat'} the header, as files joined "
+        f"into one do: no data; delete {them} from the file, or set {them} aside with the "
+        "other refused rows. "
     )
 
 
