@@ -81,6 +81,21 @@ def test_a_roster_row_of_more_or_fewer_fields_than_its_header_is_refused(
     assert not (tmp_path / "p.jsonl").exists()
 
 
+@pytest.mark.parametrize("bom", ["", "\ufeff"])
+def test_a_roster_line_repeating_the_header_is_refused(tmp_path, capsys, bom) -> None:
+    """Two rosters joined into one, each with its header, loaded a student "StudentNumber"
+    of school "SchoolCode" without a word. The line is refused as the response log's reader
+    refuses it, exit 2, nothing written."""
+    code, path = profiles(tmp_path, bom + HEADER + ROWS + HEADER.replace(",", " , ") + ROWS)
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2, err
+    assert (
+        f"{path}, line 5: expected a row of data; the line repeats the header "
+        "(concatenated exports?)" in err
+    ), err
+    assert not (tmp_path / "p.jsonl").exists()
+
+
 def test_blank_lines_of_a_roster_are_still_skipped(tmp_path, capsys) -> None:
     """An export's blank line, or one of separators alone (a spreadsheet's empty row), is no
     row, whatever its field count: only a row with a cell given is held to the header's."""

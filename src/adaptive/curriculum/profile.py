@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from adaptive.data.codes import id_text
 from adaptive.data.kinds import file_kind, refusal_hint
-from adaptive.data.readers import fields_expected, read_header
+from adaptive.data.readers import REPEATED_HEADER_EXPECTED, fields_expected, read_header
 from adaptive.data.skill_lists import SKILL_SEPARATORS
 from adaptive.errors import ConfigError, DataNoteWarning, closest_name, unknown_keys, verb
 from adaptive.files import atomic_write_bytes, user_text_lines
@@ -564,7 +564,7 @@ def _table_rows(
     if parquet:
         lines = _parquet_rows(pfile, [header[i] for i in read], [header[i] for i in named])
     else:
-        lines = _csv_rows(reader, read, named, len(header), sep)
+        lines = _csv_rows(reader, read, named, header, sep)
     for number, values in lines:
         if isinstance(values, str):  # a row whose cells are out of line with the header
             yield number, functools.partial(_refused, values)
@@ -574,16 +574,22 @@ def _table_rows(
 
 
 def _csv_rows(
-    reader: Iterator[list[str]], read: list[int], named: list[int], n_fields: int, sep: str
+    reader: Iterator[list[str]], read: list[int], named: list[int], header: list[str], sep: str
 ) -> Iterator[tuple[int, list[str] | str]]:
     """(line, the cells of the `read` columns) of each CSV row that is not blank in every
     column read as a field (a quoted cell may span lines: the line is the row's last). A row
     of more or fewer fields than the header comes with the words of its refusal instead, as
     the response log's reader words it (`fields_expected`): its cells are out of line with
     the header (an unquoted "Smith, J" in a Teacher column put the student in class "J", and
-    an interests cell "art,cooking" lost "cooking"), so none of them is read. A line of
-    separators alone is blank."""
+    an interests cell "art,cooking" lost "cooking"), so none of them is read; so does a row
+    repeating the header (rosters joined into one: it loaded a student "student_id"), as the
+    response log's reader words it (`REPEATED_HEADER_EXPECTED`). A line of separators alone
+    is blank."""
+    n_fields, names = len(header), [name.strip() for name in header]
     for row in reader:
+        if len(row) == n_fields and [cell.strip() for cell in row] == names:
+            yield reader.line_num, f"expected {REPEATED_HEADER_EXPECTED}"
+            continue
         if len(row) != n_fields:
             if any(cell.strip() for cell in row):
                 yield reader.line_num, _fields_refusal(n_fields, sep, len(row))
