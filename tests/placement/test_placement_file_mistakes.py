@@ -133,6 +133,20 @@ def test_a_problem_after_blank_lines_names_the_files_own_line(tmp_path) -> None:
     ]
 
 
+@pytest.mark.parametrize("bom", ["", "\ufeff"])
+def test_a_line_repeating_the_header_is_one_problem_saying_so(tmp_path, bom) -> None:
+    """Two exports joined into one, each with its header: the second header was two problems
+    (its Standard "no skill of the catalog", its Mastery "no number"), as the log reader's
+    were before it said what the line is. Now one problem, in the log reader's words."""
+    rows = "s1,g5.NS.1,0.85\r\ns2,g3.OA.1,0.4\r\n"
+    more = "s3,g5.NS.1,0.85\r\ns4,g3.OA.1,0.4\r\n"
+    path = write(tmp_path, bom + HEADER + rows + " Student ID , Standard,Mastery\r\n" + more)
+    assert problems(path) == [
+        f"{path}, line 4; expected a row of data; the line repeats the header "
+        "(concatenated exports?)"
+    ]
+
+
 def test_lines_count_blank_crlf_lines_and_quoted_line_breaks(tmp_path) -> None:
     """Excel's CRLF, BOM and empty rows (",,": no value, so not a row of the table); a quoted
     cell spanning two lines moves every later line by one."""

@@ -48,12 +48,14 @@ from adaptive.data.kinds import (
 )
 from adaptive.data.log import _id_text
 from adaptive.data.readers import (
+    REPEATED_HEADER_EXPECTED,
     _clip,
     _decode_utf8,
     _readable_lines,
     fields_expected,
     file_format,
     read_header,
+    repeats_header,
     unreadable,
 )
 from adaptive.data.validate import column_words
@@ -1854,7 +1856,7 @@ def _csv_batches(
     header, sep = read_header(path, compression, None, kind)
     names = role_names(header, columns, file, 1, form)
     at = {role: header.index(name) for role, name in names.items()}
-    lines = CsvLines(file, len(header), sep)
+    lines = CsvLines(file, header, sep)
     try:
         for block in open_csv(path, compression, len(header), sep, lines):
             for start in range(0, block.num_rows, batch_rows):
@@ -1912,7 +1914,7 @@ def csv_frame(
         breaks += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
         length += pc.binary_length(column).to_numpy(zero_copy_only=False)
     line = lines.of(batch.num_rows, breaks)
-    keep = length > 0
+    keep = (length > 0) & ~lines.repeated_header(batch, line)
     kept = line[keep]
     arrays = []
     for role, i in at.items():
@@ -1953,10 +1955,10 @@ class CsvLines:
     records (the header is record 1; a blank line is a record; a quoted cell holding line
     breaks makes one record of several lines) and reports the records it cannot parse (too few
     or too many fields) as it reads, ahead of the batches it returns. Those are problems, at
-    their own lines."""
+    their own lines; so are rows repeating the `header` (`repeated_header`)."""
 
-    def __init__(self, file: str, n_fields: int, sep: str) -> None:
-        self.file, self.n_fields, self.sep = file, n_fields, sep
+    def __init__(self, file: str, header: list[str], sep: str) -> None:
+        self.file, self.header, self.n_fields, self.sep = file, header, len(header), sep
         self.next_record = 2  # the record of the next parsed row
         self.breaks = 0  # line breaks inside the records before it
         #: unparsed records not placed yet: (record, its line breaks, its fields, its text
@@ -1981,6 +1983,19 @@ class CsvLines:
         records = records[~np.isin(records, skipped)][:n]
         last = records[-1] if n else self.next_record - 1
         return self._place(records, breaks, last)[: len(records)]
+
+    def repeated_header(self, batch: pa.RecordBatch, line: np.ndarray) -> np.ndarray:
+        """(n,) the rows of `batch` (at `line`) that repeat the header, as files joined into
+        one have (`readers.repeats_header`, the log reader's rule): each is one problem, not
+        cells that are no ids, skills or masteries."""
+        again = repeats_header(batch.columns, self.header)
+        for at in line[again].tolist():
+            self.count += 1
+            if len(self.problems) < MAX_LISTED:
+                self.problems.append(
+                    Problem(self.file, int(at), None, None, REPEATED_HEADER_EXPECTED)
+                )
+        return again
 
     def finish(self) -> None:
         """Place the unparsed records after the last parsed row."""
