@@ -111,6 +111,13 @@ def test_cli_evaluate_on_a_users_own_file(tmp_path):
     assert "irt" in result.output and "AUC" in result.output
     table = pd.read_csv(tmp_path / "out" / "metrics.csv", dtype={"fold": str})
     assert set(table["model"]) == {"irt", "pfa"} and (table["fold"] == "all").sum() == 2
+    # the screen's table: the other model's difference from the best, its paired interval
+    # and whether it is established, as metrics.csv has them
+    other = table[(table["fold"] == "all") & (table["vs_best"] != "best")].iloc[0]
+    shown = " ".join(result.output.split())
+    assert "AUC - best" in shown and "best" in shown
+    interval = f"[{other['auc_vs_best_ci_low']:+.4f}, {other['auc_vs_best_ci_high']:+.4f}]"
+    assert f"{other['auc_vs_best']:+.4f} │ {interval} │ {other['vs_best']}" in shown, shown
 
 
 def test_cli_unknown_model_is_a_clear_error(tmp_path):
@@ -308,3 +315,69 @@ def test_a_models_own_label_names_it_in_the_metrics_and_warnings() -> None:
     class name): the spec's name is given as the label."""
     res = cross_validate(PFA(), small_log(), folds=2, label="pfa-custom")
     assert res.model == "pfa-custom" and set(res.metrics["model"]) == {"pfa-custom"}
+
+
+class Sharper(PFA):
+    """PFA's predictions moved `peek` of the way toward the answers: better by construction."""
+
+    name = "sharper"
+
+    def _predict_proba(self, log):
+        p = super()._predict_proba(log)
+        return p + 0.005 * (log.correct - p)
+
+
+class Jittered(PFA):
+    """PFA's predictions plus seeded noise unrelated to the answers: no better, hardly worse."""
+
+    name = "jittered"
+
+    def _predict_proba(self, log):
+        p = super()._predict_proba(log)
+        return np.clip(p + 0.03 * np.random.default_rng(len(log)).normal(size=len(p)), 0.01, 0.99)
+
+
+def test_evaluate_reports_each_models_paired_difference_from_the_best(tmp_path) -> None:
+    """A district data scientist's trial: `evaluate` ranked the models by AUC beside each one's
+    own 95 % interval (pfa [0.6842, 0.7105], bkt [0.6803, 0.7069]): overlapping, they read
+    "no difference", though the paired bootstrap established every difference. Each model's
+    AUC minus the best's is now reported with its paired interval over students
+    (`paired_bootstrap`: the same students drawn for both, the per-model intervals' seed) and
+    said established where the interval excludes 0, in metrics.csv and metrics.md."""
+    from adaptive.evaluation import paired_bootstrap
+
+    log = small_log()
+    cmp = evaluate_models([PFA(), Sharper()], log, folds=3, out_dir=tmp_path / "o", n_boot=200)
+    table = pd.read_csv(tmp_path / "o" / "metrics.csv", dtype={"fold": str})
+    pooled = table[table["fold"] == "all"].set_index("model")
+    best, pfa = pooled.loc["sharper"], pooled.loc["pfa"]
+    assert best["vs_best"] == "best" and np.isnan(best["auc_vs_best"])
+    assert np.isnan(best["auc_vs_best_ci_low"]) and np.isnan(best["auc_vs_best_ci_high"])
+    # the per-model intervals overlap, yet the difference is established
+    assert pfa["auc_ci_high"] > best["auc_ci_low"]
+    assert pfa["auc_vs_best"] == pytest.approx(pfa["auc"] - best["auc"], abs=2e-6)
+    res = cmp.results
+    reps = paired_bootstrap(
+        log.correct, res["pfa"].p, res["sharper"].p, res["pfa"].student, "auc", 200, 0
+    )
+    low, high = np.quantile(reps, [0.025, 0.975])
+    assert (pfa["auc_vs_best_ci_low"], pfa["auc_vs_best_ci_high"]) == pytest.approx(
+        (low, high), abs=1e-6
+    )
+    assert high < 0 and pfa["vs_best"] == "established"
+    report = (tmp_path / "o" / "metrics.md").read_text()
+    assert "| AUC - best | its paired 95 % CI | difference |" in report
+    assert f"| {pfa['auc_vs_best']:+.4f} | [{low:+.4f}, {high:+.4f}] | established |" in report
+    assert "|  |  | best |" in report and "interval excludes 0" in report
+
+
+def test_a_difference_the_students_do_not_establish_is_said_so(tmp_path) -> None:
+    log = small_log()
+    cmp = evaluate_models([PFA(), Jittered()], log, folds=3, out_dir=tmp_path / "o", n_boot=200)
+    rows = cmp.summary().set_index("model")
+    assert rows.loc["pfa", "vs_best"] == "best"
+    jittered = rows.loc["jittered"]
+    assert jittered["auc_vs_best"] < 0
+    assert jittered["auc_vs_best_ci_low"] < 0 < jittered["auc_vs_best_ci_high"]
+    assert jittered["vs_best"] == "not established"
+    assert "| not established |" in (tmp_path / "o" / "metrics.md").read_text()

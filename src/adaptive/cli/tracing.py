@@ -2,7 +2,8 @@
 
 A thin wrapper over `adaptive.evaluation.evaluate_models` (the same call a data scientist makes
 in-process): loads the log with `adaptive.data.load_log` (a dataset name, or a file with the
-column flags), prints the comparison table, and writes `metrics.csv`, `metrics.md`,
+column flags), prints the comparison table and each model's AUC difference from the best
+(paired bootstrap), and writes `metrics.csv`, `metrics.md`,
 `per_skill.csv` and the reliability plots into `--out`.
 """
 
@@ -31,7 +32,12 @@ from adaptive.data.io import refuse_header_only
 from adaptive.data.splits import student_folds
 from adaptive.errors import AdaptiveError, ConfigError, ModelFailedWarning
 from adaptive.evaluation import evaluate_models
-from adaptive.evaluation.compare import failed_message
+from adaptive.evaluation.compare import (
+    VS_BEST_NOTE,
+    Comparison,
+    failed_message,
+    vs_best_cells,
+)
 from adaptive.files import check_output_folder
 from adaptive.tracing.deep.threads import torch_threads
 from adaptive.tracing.specs import build_model
@@ -118,6 +124,25 @@ def evaluate(
             comparison = evaluate_models(
                 names, log, folds=folds, out_dir=out, seed=seed, n_boot=n_boot, progress=on_fold
             )
+    console.print(comparison_table(comparison, folds))
+    if len(comparison.results) > 1:
+        console.print(differences_table(comparison))
+        console.print(VS_BEST_NOTE, soft_wrap=True, highlight=False)
+    # where the files went, as a result (under --quiet too), as `report` and `batch` say theirs:
+    # without --out they go to ./evaluation, which the info line (relative, quiet) hid
+    if comparison.files:
+        names = ", ".join(p.name for p in comparison.files[:3])
+        console.print(
+            f"wrote {names} and reliability plots to {escape(str(out.resolve()))}",
+            soft_wrap=True,
+            highlight=False,
+        )
+    if comparison.failed:  # the others' outputs are written: exit 2 for the ones left out
+        raise AdaptiveError(failed_message(comparison.failed))
+
+
+def comparison_table(comparison: Comparison, folds: int) -> Table:
+    """The pooled rows, best AUC first, each model's metrics with its own intervals."""
     table = Table(title=f"Out-of-fold comparison ({folds} folds, 95 % bootstrap CI over students)")
     for col in ("model", "AUC", "AUC 95% CI", "RMSE", "log-loss", "ECE", "responses", "fit s/fold"):
         table.add_column(col, justify="left" if col == "model" else "right")
@@ -133,15 +158,20 @@ def evaluate(
             f"{r.n_responses:,}",
             f"{sum(res.fit_seconds) / len(res.fit_seconds):.2f}",
         )
-    console.print(table)
-    # where the files went, as a result (under --quiet too), as `report` and `batch` say theirs:
-    # without --out they go to ./evaluation, which the info line (relative, quiet) hid
-    if comparison.files:
-        names = ", ".join(p.name for p in comparison.files[:3])
-        console.print(
-            f"wrote {names} and reliability plots to {escape(str(out.resolve()))}",
-            soft_wrap=True,
-            highlight=False,
-        )
-    if comparison.failed:  # the others' outputs are written: exit 2 for the ones left out
-        raise AdaptiveError(failed_message(comparison.failed))
+    return table
+
+
+def differences_table(comparison: Comparison) -> Table:
+    """Each model's AUC minus the best's, with the paired interval and whether it is
+    established: a table of its own, narrow enough for an 80-column terminal, whose words
+    no column squeezes ("establis…")."""
+    pooled = comparison.summary()
+    table = Table(
+        title=f"AUC difference from the best, {pooled['model'].iloc[0]} "
+        "(paired 95 % bootstrap CI over students)"
+    )
+    for col in ("model", "AUC - best", "its paired 95% CI", "difference"):
+        table.add_column(col, justify="right" if col.startswith(("AUC", "its")) else "left")
+    for r in pooled.itertuples():
+        table.add_row(r.model, *vs_best_cells(r))
+    return table

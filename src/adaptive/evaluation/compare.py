@@ -5,10 +5,19 @@ model on identical splits and writes:
 
 * `metrics.csv` - one row per model and fold plus one `all` row per model (pooled out-of-fold
   predictions); columns `model, fold, auc, rmse, logloss, ece, n_responses` then bootstrap 95 %
-  intervals over students (`auc_ci_low, auc_ci_high, rmse_ci_low, rmse_ci_high`, on `all` rows);
+  intervals over students (`auc_ci_low, auc_ci_high, rmse_ci_low, rmse_ci_high`, on `all` rows),
+  then each model's AUC minus the best model's (`auc_vs_best`, blank on the best's row) with its
+  paired 95 % interval (`auc_vs_best_ci_low, auc_vs_best_ci_high`) and `vs_best`: "best",
+  "established" or "not established";
 * `metrics.md` - the same as a readable table (with accuracy);
 * `per_skill.csv` - metrics per model and skill (pooled out-of-fold predictions);
 * `reliability.png` - reliability curves of every model, and `reliability_<model>.png` each.
+
+Two models' own intervals overlapping says little about their difference (the students easy
+for one model are easy for the other), so the ranking is tested in pairs: each model against the
+best by AUC, on the same out-of-fold predictions of the same responses, with `paired_bootstrap`
+over students (the same seeded draws as the per-model intervals). A difference is established
+where its interval excludes 0 - the words `promote` uses for its gate.
 
 Outputs are deterministic for a seed (no timings in the files) and written atomically.
 
@@ -25,7 +34,9 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from adaptive.data.log import ResponseLog
@@ -38,7 +49,7 @@ from adaptive.evaluation.crossval import (
     model_label,
     warn_unseen_skills,
 )
-from adaptive.evaluation.metrics import bootstrap_ci, per_skill_metrics
+from adaptive.evaluation.metrics import bootstrap_ci, paired_bootstrap, per_skill_metrics
 from adaptive.files import make_folder
 from adaptive.tracing.base import KnowledgeTracer, atomic_write_bytes
 
@@ -54,7 +65,15 @@ CSV_COLUMNS = [
     "auc_ci_high",
     "rmse_ci_low",
     "rmse_ci_high",
+    "auc_vs_best",
+    "auc_vs_best_ci_low",
+    "auc_vs_best_ci_high",
+    "vs_best",
 ]
+
+#: `vs_best`'s words: the best model's own row, and whether a difference from it is established
+#: (its paired 95 % interval excludes 0), in the words `promote` gives its gate's outcomes
+BEST, ESTABLISHED, NOT_ESTABLISHED = "best", "established", "not established"
 
 
 @dataclass
@@ -69,8 +88,13 @@ class Comparison:
 
     def summary(self) -> pd.DataFrame:
         """The `all` rows only, best AUC first."""
-        rows = self.table[self.table["fold"] == "all"]
-        return rows.sort_values("auc", ascending=False).reset_index(drop=True)
+        return ranked(self.table)
+
+
+def ranked(table: pd.DataFrame) -> pd.DataFrame:
+    """The pooled (`all`) rows of a comparison table, best AUC first (ties: the order given)."""
+    rows = table[table["fold"] == "all"]
+    return rows.sort_values("auc", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def evaluate_models(
@@ -113,7 +137,7 @@ def evaluate_models(
     if not results and first_error is not None:
         raise first_error
     _warn_unseen_once(results, folds)
-    table = pd.concat(tables, ignore_index=True)
+    table = vs_best(pd.concat(tables, ignore_index=True), results, n_boot, seed)
     full = table.copy()
     table = table[CSV_COLUMNS]
     files: list[Path] = []
@@ -122,6 +146,45 @@ def evaluate_models(
     if failed:
         warnings.warn(ModelFailedWarning(failed_message(failed)), stacklevel=2)
     return Comparison(table=table, results=results, files=files, failed=failed)
+
+
+def vs_best(
+    table: pd.DataFrame, results: dict[str, CrossValResult], n_boot: int, seed: int
+) -> pd.DataFrame:
+    """`table` with each model's AUC minus the best model's on its `all` row and the paired 95 %
+    interval of that difference (`paired_bootstrap` over students: `bootstrap_ci`'s unit,
+    replicates and seed), and `vs_best` saying whether it is established (the interval excludes
+    0). The best model's row: `vs_best` "best", the difference blank. Every model predicted
+    the same responses out of fold (rows of the one log), so the pairing is exact."""
+    table = table.assign(
+        auc_vs_best=np.nan, auc_vs_best_ci_low=np.nan, auc_vs_best_ci_high=np.nan, vs_best=""
+    )
+    pooled = ranked(table)
+    best = results[pooled["model"].iloc[0]]
+    for r in pooled.itertuples():
+        row = (table["model"] == r.model) & (table["fold"] == "all")
+        if r.Index == 0:
+            table.loc[row, "vs_best"] = BEST
+            continue
+        res = results[r.model]
+        reps = paired_bootstrap(res.y, res.p, best.p, res.student, "auc", n_boot, seed)
+        low, high = _percentile_interval(reps)
+        table.loc[row, ["auc_vs_best", "auc_vs_best_ci_low", "auc_vs_best_ci_high"]] = [
+            r.auc - pooled["auc"].iloc[0] + 0.0,  # never "-0.0000"
+            low,
+            high,
+        ]
+        table.loc[row, "vs_best"] = ESTABLISHED if low > 0 or high < 0 else NOT_ESTABLISHED
+    return table
+
+
+def _percentile_interval(reps: np.ndarray) -> tuple[float, float]:
+    """The 95 % percentile interval of bootstrap replicates (as `bootstrap_ci`'s); NaN, NaN
+    where no replicate is defined (a log of one answer only: no AUC)."""
+    if not np.isfinite(reps).any():
+        return np.nan, np.nan
+    low, high = np.nanquantile(reps, [0.025, 0.975])
+    return float(low) + 0.0, float(high) + 0.0
 
 
 def failed_message(failed: dict[str, str]) -> str:
@@ -173,6 +236,25 @@ def write_outputs(
     return files
 
 
+#: what the difference columns hold, said under the table on screen and in metrics.md
+VS_BEST_NOTE = (
+    "AUC - best: a model's AUC minus the best model's, with its 95 % interval from a paired "
+    "bootstrap over students (the same students drawn for both models); the difference is "
+    "established where that interval excludes 0. Overlapping intervals of two models' own AUCs "
+    "do not mean that they are alike."
+)
+
+
+def vs_best_cells(row: Any) -> tuple[str, str, str]:
+    """A pooled row's (`itertuples`) difference from the best model as printed: (AUC - best,
+    its paired interval, "best" / "established" / "not established"); the best's own row:
+    blank, blank, "best"; a difference that cannot be measured (no AUC): blank."""
+    low, high = row.auc_vs_best_ci_low, row.auc_vs_best_ci_high
+    if row.vs_best == BEST or not (np.isfinite(low) and np.isfinite(high)):
+        return "", "", row.vs_best
+    return f"{row.auc_vs_best:+.4f}", f"[{low:+.4f}, {high:+.4f}]", row.vs_best
+
+
 def markdown_report(
     full: pd.DataFrame, log: ResponseLog, failed: dict[str, str] | None = None
 ) -> str:
@@ -184,17 +266,17 @@ def markdown_report(
         "",
         f"Data: {s['responses']} responses, {s['students']} students, {s['items']} items, "
         f"{s['skills']} skills. Student-level {full['fold'].nunique() - 1}-fold cross-validation; "
-        "intervals: 95 % bootstrap over students.",
+        f"intervals: 95 % bootstrap over students. {VS_BEST_NOTE}",
         "",
-        "| model | AUC | AUC 95 % CI | RMSE | RMSE 95 % CI | log-loss | accuracy | ECE "
-        "| responses |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| model | AUC | AUC 95 % CI | AUC - best | its paired 95 % CI | difference | RMSE "
+        "| RMSE 95 % CI | log-loss | accuracy | ECE | responses |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    pooled = full[full["fold"] == "all"].sort_values("auc", ascending=False)
-    for r in pooled.itertuples():
+    for r in ranked(full).itertuples():
+        diff, interval, words = vs_best_cells(r)
         lines.append(
             f"| {r.model} | {r.auc:.4f} | [{r.auc_ci_low:.4f}, {r.auc_ci_high:.4f}] "
-            f"| {r.rmse:.4f} | "
+            f"| {diff} | {interval} | {words} | {r.rmse:.4f} | "
             f"[{r.rmse_ci_low:.4f}, {r.rmse_ci_high:.4f}] | {r.logloss:.4f} | {r.accuracy:.4f} | "
             f"{r.ece:.4f} | {r.n_responses} |"
         )
