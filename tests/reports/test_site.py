@@ -14,6 +14,7 @@ import pytest
 
 from adaptive.cli import run
 from adaptive.errors import ConfigWarning
+from adaptive.policy.progression import Progression
 from adaptive.reports.growth import Growth, Norm, baseline_of
 from adaptive.reports.site import ReportInputError, build_site, student_groups
 from adaptive.reports.site.html import CSP
@@ -258,13 +259,52 @@ def test_refuses_to_replace_a_folder_that_is_not_a_site(report_district, tmp_pat
     assert (tmp_path / "docs" / "notes.txt").read_text() == "keep me"
 
 
+#: Progression codes of the skills in `student_groups`' tests: one per per-skill group code
+#: (accelerate: mastered; on_track: in progress; remediate: in progress; stuck: stuck)
+STATES = np.array(
+    [Progression.MASTERED, Progression.IN_PROGRESS, Progression.IN_PROGRESS, Progression.STUCK]
+)
+
+
+def states_of(group: np.ndarray) -> np.ndarray:
+    """The progression codes that go with the per-skill codes `group` (-1: mastered, with
+    nothing ready to build on)."""
+    return np.where(group < 0, Progression.MASTERED, STATES[group]).astype(np.int8)
+
+
 def test_student_groups_follow_the_documented_rule():
     """Without growth (not judged yet, or no grade), the skills alone decide."""
     a, o, r, s = range(4)
     group = np.array([[a, a, o], [a, o, o], [r, a, a], [s, a, a], [-1, -1, -1]], dtype=np.int8)
     n_stuck = np.array([0, 0, 0, 1, 0])
-    got = [GROUPS[g] for g in student_groups(group, n_stuck)]
+    got = [GROUPS[g] for g in student_groups(group, states_of(group), n_stuck)]
     assert got == ["accelerate", "on_track", "remediate", "stuck", "on_track"]
+
+
+def test_one_gap_in_much_current_work_is_not_remediation_before_growth_is_judged():
+    """A trial (instructional coach and teachers): on the demo night, in a district's first
+    weeks (growth not judged yet), 2,901 of 3,000 students were "Needs remediation", 24 of 25
+    in one class: any skill of current work on a weak prerequisite put a student there, and
+    students had a median of 4 among 13 skills of current work. Now, until growth is judged,
+    remediation is for a student whose skills of current work on a weak prerequisite
+    outnumber those without one (as acceleration is for more skills ready to build on than
+    in progress)."""
+    a, o, r, s = range(4)
+    review = Progression.NEEDS_REVIEW
+    group = np.array(
+        [
+            [r, o, o, o, o, -1],  # 1 of 5 skills of current work on a weak prerequisite
+            [r, r, r, o, o, -1],  # 3 of 5
+            [r, r, o, o, -1, -1],  # 2 of 4: a tie is not most
+            [r, r, -1, -1, a, a],  # 2 of 4, the others due for review (no gap): not most
+            [r, -1, -1, -1, -1, -1],  # the one skill of current work
+        ],
+        dtype=np.int8,
+    )
+    states = states_of(group)
+    states[3, 2:4] = review
+    got = [GROUPS[g] for g in student_groups(group, states, np.zeros(5, int))]
+    assert got == ["on_track", "remediate", "on_track", "on_track", "remediate"]
 
 
 def judged_growth(years_per_year: list[float], known: list[bool] | None = None) -> Growth:
@@ -299,7 +339,7 @@ def test_a_gap_is_remediation_only_for_a_student_behind_the_norms_pace():
     group = np.array([gap, gap, gap, none, none, gap, [a, a, o]], dtype=np.int8)
     n_stuck = np.array([0, 0, 0, 0, 0, 1, 0])
     growth = judged_growth([0.6, 1.2, 2.0, 2.0, 0.6, 0.6, 0.8], [True] * 6 + [False])
-    got = [GROUPS[g] for g in student_groups(group, n_stuck, None, growth)]
+    got = [GROUPS[g] for g in student_groups(group, states_of(group), n_stuck, growth)]
     assert got == [
         "remediate",  # a gap, and under a school year per year
         "on_track",  # a gap, but keeping (more than) the norm's pace
@@ -532,6 +572,38 @@ def test_the_student_page_says_why_and_agrees_with_growth(judged_site):
             if group == "Ready to accelerate":
                 assert "; not on track for" not in text, text
     assert max(groups.values()) < 0.8 * sum(groups.values()), groups
+
+
+GAPS = re.compile(r"(only )?(\d+) of the (\d+) skills in current work \(.+\) builds? on a prereq")
+
+
+def test_before_growth_is_judged_the_page_says_how_much_of_current_work_has_a_gap(
+    report_district,
+):
+    """A trial's demo night (growth not judged yet): 2,901 of 3,000 students "Needs
+    remediation", a page saying only that "a prerequisite of" one skill "is practised and
+    still weak". Now the page says how many of the skills in current work build on a weak
+    prerequisite, and that is what decides: more than half for remediation, and a student
+    with fewer is progressing, told so."""
+    groups = {}
+    for page in report_district.site.glob("schools/*/*/students.html"):
+        for line in SUMMARY.findall(page.read_text()):
+            text = unescape(re.sub("<[^>]+>", "", line))
+            found = re.search(r"is in the group ([A-Z][a-z ]+)(: [^.]+)?\.", text)
+            if found is None:
+                continue  # no answers yet
+            group, gaps = found.group(1), GAPS.search(text)
+            groups[group] = groups.get(group, 0) + 1
+            if group == "Needs remediation":
+                assert "growth is not judged yet" in text, text
+                assert "the one skill in current work" in text or (
+                    gaps and not gaps.group(1) and 2 * int(gaps[2]) > int(gaps[3])
+                ), text
+            elif gaps is not None:
+                assert group == "Progressing" and gaps.group(1), text
+                assert 2 * int(gaps[2]) <= int(gaps[3]), text
+    assert groups.get("Needs remediation") and groups.get("Progressing"), groups
+    assert max(groups.values()) < 0.9 * sum(groups.values()), groups
 
 
 def test_counts_on_pages_say_one_student_not_one_students():

@@ -26,7 +26,7 @@ from adaptive.batch.overrides import (
 )
 from adaptive.batch.partition import UNASSIGNED_SCHOOL
 from adaptive.curriculum import Catalog
-from adaptive.errors import counted, share_words, verb
+from adaptive.errors import counted, share_words, some_of, verb
 from adaptive.grades import grade_label
 from adaptive.memo import IdentityMemo
 from adaptive.policy.config import PolicyConfig
@@ -102,6 +102,19 @@ GROUP_TITLES = {
 }
 
 
+#: A student's current work: the skills in progress or due for review (where the batch gives a
+#: skill on a weak prerequisite the per-skill code `remediate`: `teacher.group_codes`)
+CURRENT_WORK = (Progression.IN_PROGRESS, Progression.NEEDS_REVIEW)
+
+
+def current_work_gaps(group: np.ndarray, progression: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per student (the last axis: skills) of the per-skill codes `group` and `progression`:
+    how many skills of current work build on a weak prerequisite (code `remediate`), and how
+    many skills current work has; `site.build.student_groups` compares the two."""
+    n_gaps = (np.asarray(group) == GROUPS.index("remediate")).sum(axis=-1)
+    return n_gaps, np.isin(progression, CURRENT_WORK).sum(axis=-1)
+
+
 def group_meanings(target_years: float) -> dict[str, str]:
     """What puts a student in each group (`site.build.student_groups`), said on its card;
     `target_years`: the norm's bar for on track."""
@@ -110,9 +123,11 @@ def group_meanings(target_years: float) -> dict[str, str]:
         "and no weak prerequisite in current work (while growth cannot be judged: more "
         "mastered skills ready to build on than skills in progress).",
         "on_track": "Working through current skills: no weak prerequisite, or one the student "
-        "keeps at least a school year's pace through.",
+        "keeps at least a school year's pace through (while growth cannot be judged: weak "
+        "prerequisites under no more than half of the skills in current work).",
         "remediate": "A prerequisite of current work practised and still weak, and growth under "
-        "a school year per year (or not judged): the gap holds the student back.",
+        "a school year per year: the gap holds the student back (while growth cannot be "
+        "judged: more skills of current work on a weak prerequisite than without one).",
         "stuck": "Many answers on some skill without progress: step in.",
     }
 
@@ -1061,35 +1076,46 @@ def group_reason(
     c: ClassData, i: int, catalog: Catalog, order: np.ndarray, target_years: float = 1.5
 ) -> str:
     """Why student `i` is in their group (`site.build.student_groups`), in a few words the
-    page can show beside the growth verdict, which it agrees with: the skills whose
-    prerequisite is weak, the pace, or the stuck count ("" for no answers yet)."""
+    page can show beside the growth verdict, which it agrees with: the skills of current work
+    whose prerequisite is weak, out of how many, the pace, or the stuck count ("" for no
+    answers yet)."""
     g = STUDENT_GROUPS[c.student_group[i]]
     judged = bool(c.growth.known[i])
-    gaps = order[c.group[i, order] == GROUPS.index("remediate")]  # curriculum order
-    gap = ""
-    if len(gaps):
-        more = f" (and of {counted(len(gaps) - 1, 'other skill')})" if len(gaps) > 1 else ""
-        gap = (
-            f"a prerequisite of {e(catalog.skills[gaps[0]].name)}{more} is practised and still weak"
-        )
+    gap = _gap_words(c, i, catalog, order)
     if g == "stuck":
         return f"stuck on {counted(int(c.n_stuck[i]), 'skill')}: many answers, no progress"
     if g == "remediate":
-        pace = "under a school year per year" if judged else "not judged"
+        pace = "under a school year per year" if judged else "not judged yet"
         return f"{gap}, and growth is {pace}"
     if g == "accelerate":
         if judged:
             return f"growth on track for {target_years:g} years, and no weak prerequisite"
         return "more mastered skills ready to build on than skills in progress"
     if g == "on_track":
+        if gap and not judged:
+            return f"only {gap}, and growth is not judged yet"
         if gap and c.growth.on_track[i]:
             return f"{gap}, but growth is on track for {target_years:g} years"
         if gap:
             return f"{gap}, but growth keeps at least a school year per year"
         return "no prerequisite of current work is weak" + (
-            "" if judged else " (growth not judged)"
+            "" if judged else " (growth not judged yet)"
         )
     return ""
+
+
+def _gap_words(c: ClassData, i: int, catalog: Catalog, order: np.ndarray) -> str:
+    """The skills of student `i`'s current work on a weak prerequisite, out of how many, and
+    the first of them by name in curriculum order: "3 of the 5 skills in current work (A, B
+    and 1 more) build on a prerequisite still weak" ("" for none)."""
+    n_gaps, n_current = (int(n) for n in current_work_gaps(c.group[i], c.progression[i]))
+    if not n_gaps:
+        return ""
+    gaps = order[c.group[i, order] == GROUPS.index("remediate")]  # curriculum order
+    names = some_of([e(catalog.skills[k].name) for k in gaps], 2)
+    of = "the one skill" if n_current == 1 else f"{n_gaps} of the {n_current} skills"
+    build = "builds" if n_gaps == 1 else "build"
+    return f"{of} in current work ({names}) {build} on a prerequisite still weak"
 
 
 def student_section(
