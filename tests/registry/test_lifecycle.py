@@ -70,10 +70,11 @@ def test_lifecycle_promotes_only_better_models(
     assert run.data.tags["decision"] == "rejected"
     assert run.data.metrics["champion_auc"] == pytest.approx(rejected.champion["auc"])
 
-    # Retraining the same spec on the same data gives the same scores: not better, not promoted.
+    # Retraining the same spec on the same data gives the same scores: not established (the
+    # interval of a zero difference reaches 0), not promoted.
     again = train_model("irt", small_log, registered_name=NAME, folds=3, tracking_uri=sqlite_uri)
     same = promote(NAME, again.version, small_log, tracking_uri=sqlite_uri)
-    assert not same.promoted and "not better" in same.reason
+    assert not same.promoted and same.reason.startswith("not established"), same.reason
 
     # A champion loads as a KnowledgeTracer predicting exactly what was trained.
     champion = adaptive.load_champion(NAME, tracking_uri=sqlite_uri)
@@ -149,7 +150,7 @@ def test_promotion_rule_never_promotes_worse():
     lower = PromotionRule(metric="rmse", margin=0.001)
     assert decide({**champ, "rmse": 0.42}, 0.01, rule=lower)[0]
     assert not decide({**champ, "rmse": 0.44}, -0.01, rule=lower)[0]
-    assert "+0.0000 < margin" in decide(champ, 0.0, rule=lower)[1]  # not -0.0000
+    assert "(improvement +0.0000, 95%" in decide(champ, 0.0, rule=lower)[1]  # not -0.0000
 
 
 def test_a_champion_without_its_comparison_is_refused_not_decided_as_a_first_champion():
@@ -161,7 +162,7 @@ def test_a_champion_without_its_comparison_is_refused_not_decided_as_a_first_cha
     with pytest.raises(TypeError, match="champion was given without over_champion"):
         rule.decide(cand, champ, 0.69, established(0.04))
     promoted, reason = rule.decide(cand, champ, 0.69, established(0.04), established(-0.30))
-    assert not promoted and reason.startswith("not better: auc 0.6000 vs champion 0.9000")
+    assert not promoted and reason.startswith("worse: auc 0.6000 vs champion 0.9000")
     assert rule.decide(cand, None, 0.69, established(0.04))[1].startswith("first champion")
 
 
@@ -180,6 +181,29 @@ def test_a_gain_above_the_margin_that_the_students_do_not_establish_is_not_promo
     sure = Improvement("auc", 0.0016, 0.0011, 0.0021, 527, 1000)
     promoted, reason = rule.decide(cand, champ, 0.69, established(0.14), sure)
     assert promoted and "lower end +0.0011 >= margin 0.001" in reason
+
+
+def test_the_verdict_is_read_from_the_interval_not_from_the_point_estimates_sign():
+    """The trial's case: -0.0077 AUC with a 95% interval of -0.0299 to +0.0102 was called
+    "not better" while +0.0084 in [-0.0151, +0.0260] was "not established": both intervals
+    span 0, so neither is established; "worse" only where the whole interval is below 0."""
+    rule = PromotionRule()
+    champ = {"auc": 0.6879, "ece": 0.02, "logloss": 0.58, "rmse": 0.44, "accuracy": 0.7}
+    for gain in (
+        Improvement("auc", -0.0077, -0.0299, 0.0102, 166, 1000),
+        Improvement("auc", 0.0084, -0.0151, 0.0260, 166, 1000),
+        Improvement("auc", 0.0, 0.0, 0.0, 166, 1000),  # the same predictions: no difference
+        Improvement("auc", 0.0006, 0.0002, 0.0011, 166, 1000),  # above 0, not by the margin
+    ):
+        cand = {**champ, "auc": champ["auc"] + gain.estimate}
+        promoted, reason = rule.decide(cand, champ, 0.69, established(0.1), gain)
+        assert not promoted
+        assert reason.startswith("not established: auc"), reason
+        assert f"lower end {gain.low:+.4f} is below the margin 0.001" in reason
+    below = Improvement("auc", -0.0077, -0.0199, -0.0002, 166, 1000)
+    promoted, reason = rule.decide({**champ, "auc": 0.6802}, champ, 0.69, established(0.1), below)
+    assert not promoted and reason.startswith("worse: auc 0.6802 vs champion 0.6879"), reason
+    assert "upper end -0.0002 is below 0" in reason
 
 
 def test_the_gate_bootstraps_the_held_out_students_paired():
@@ -493,7 +517,7 @@ def test_a_former_champion_scored_again_and_rejected_can_still_be_rolled_back_to
     assert first.promoted
     assert promote(name, "2", small_log, tracking_uri=store_uri).promoted
     again = promote(name, weak, small_log, tracking_uri=store_uri)
-    assert not again.promoted and again.reason.startswith("not better")
+    assert not again.promoted and again.reason.startswith("worse"), again.reason
     tags = client.get_model_version(name, weak).tags
     assert tags["promotion.decision"] == "rejected"
     assert tags[promotion.WAS_CHAMPION] == first.run_id

@@ -269,7 +269,11 @@ class PromotionRule:
     95% paired-bootstrap interval of the improvement (`Improvement`, `replicates` draws of
     the students, `seed`) must reach `margin`; against the champion on `metric`, and for a
     first champion, its log-loss below the constant base-rate predictor's (lower end above 0).
-    `min_auc` is a floor on the point estimate, and so is the calibration tolerance."""
+    `min_auc` is a floor on the point estimate, and so is the calibration tolerance.
+
+    A candidate not promoted on `metric` is "worse" only where the whole interval is below 0
+    (the students establish it is worse); an interval that reaches 0, or lies above 0 with its
+    lower end short of the margin, is "not established", whatever the point estimate's sign."""
 
     metric: str = "auc"
     margin: float = 0.001
@@ -354,16 +358,22 @@ class PromotionRule:
             f"{self.metric} {candidate[self.metric]:.4f} vs champion {champion[self.metric]:.4f}"
         )
         gain: Improvement = over_champion  # given with the champion (checked above)
-        if not gain.estimate >= self.margin:
-            return (
-                False,
-                f"not better: {scores} (improvement {gain}; {gain.estimate:+.4f} < margin {self.margin})",
-            )
-        if not gain.low >= self.margin:
+        if gain.high < 0:  # the whole interval below 0: established worse
             return False, (
-                f"not established: {scores} (improvement {gain}): the lower end "
-                f"{gain.low:+.4f} is below the margin {self.margin}, so these held-out students "
-                "do not establish that the candidate is better"
+                f"worse: {scores} (improvement {gain}): its upper end {gain.high:+.4f} is below "
+                "0, so these held-out students establish that the candidate is worse"
+            )
+        if not (gain.low >= self.margin and gain.estimate >= self.margin):
+            end, value = (
+                ("the lower end", gain.low)
+                if gain.low < self.margin
+                else ("the point estimate", gain.estimate)
+            )
+            return False, (
+                f"not established: {scores} (improvement {gain}): {end} "
+                f"{value:+.4f} is below the margin {self.margin}, so these held-out students "
+                "do not establish that the candidate is "
+                + (f"better by at least {self.margin}" if self.margin else "at least as good")
             )
         if candidate["ece"] > champion["ece"] + self.calibration_tolerance:
             return False, (
