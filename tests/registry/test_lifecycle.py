@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import mlflow
@@ -356,6 +357,63 @@ def test_a_catalog_that_grew_a_skill_compares_as_usual_with_a_warning(small_log,
     run = MlflowClient(tracking_uri=store_uri).get_run(decision.run_id).data
     assert run.params["shared_skills"] == "5" and run.metrics["candidate_covered"] == 1.0
     assert 0.5 < run.metrics["champion_covered"] < 1.0
+
+
+def untraced_warnings(caught) -> list[str]:
+    """The messages of `caught` warnings about held-out responses on skills not fitted on."""
+    return [str(w.message) for w in caught if "fitted on" in str(w.message)]
+
+
+def test_a_skill_neither_model_was_fitted_on_is_said_once_naming_both(
+    small_log, store_uri, student_prefix
+):
+    """The trial's promote said "predict_proba: 4 responses on a skill the model was not fitted
+    on ..." twice word for word (once per model, neither named), advising `adaptive train
+    --catalog`. Now once for both, named, saying what the comparison does with them."""
+    name = "unfitted"
+    rows, codes = small_log.exploded()
+    on_skill_5 = rows[np.asarray(small_log.skills[codes]) == "skill-5"]
+    without = small_log.take_rows(~np.isin(np.arange(len(small_log)), on_skill_5))
+    first = train_model("irt", without, registered_name=name, folds=2, tracking_uri=store_uri)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert promote(name, first.version, small_log, tracking_uri=store_uri).promoted
+    (alone,) = untraced_warnings(caught)
+    assert "on a skill candidate v1 was not fitted on ('skill-5')" in alone, alone
+    assert "candidate v1 predicts them from its defaults" in alone
+    again = train_model("pfa", without, registered_name=name, folds=2, tracking_uri=store_uri)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        decision = promote(name, again.version, small_log, tracking_uri=store_uri)
+    assert decision.champion_version == "1"
+    (both,) = untraced_warnings(caught)
+    held = int(decision.candidate["n_responses"])
+    assert f"of the {held:,} held-out responses are on a skill neither candidate v2 nor " in both
+    assert "champion v1 was fitted on ('skill-5')" in both
+    assert "both models predict them from their defaults" in both
+    assert "counted in both models' scores" in both
+    assert "--catalog" not in both and "predict_proba" not in both
+    assert student_prefix not in both
+
+
+def test_models_that_lack_different_skills_are_each_named_with_theirs():
+    """Where the two models lack different skills, a sentence for each, naming it."""
+    from adaptive.registry.promotion import untraced_notes
+    from adaptive.tracing.base import Untraced
+
+    notes = untraced_notes(
+        1000,
+        [("candidate v7", Untraced(4, ("fractions",))), ("champion v6", Untraced(9, ("a", "b")))],
+    )
+    assert notes == [
+        "4 of the 1,000 held-out responses are on a skill candidate v7 was not fitted on "
+        "('fractions'): candidate v7 predicts them from its defaults, having no parameters "
+        "for it, and they are counted in its score like the others",
+        "9 of the 1,000 held-out responses are on 2 skills champion v6 was not fitted on "
+        "('a', 'b'): champion v6 predicts them from its defaults, having no parameters "
+        "for them, and they are counted in its score like the others",
+    ]
+    assert untraced_notes(1000, [("candidate v7", Untraced()), ("champion v6", Untraced())]) == []
 
 
 @pytest.fixture

@@ -88,7 +88,7 @@ from adaptive.registry.store import (
     unregistered_note,
 )
 from adaptive.registry.tracking import DATA_TAG, MAPPING_TAG, QUARANTINED_TAG, resolve_log
-from adaptive.tracing.base import KnowledgeTracer
+from adaptive.tracing.base import KnowledgeTracer, Untraced
 
 PROMOTION_EXPERIMENT = "adaptive-promotion"
 #: Metrics a promotion may be decided on; True when higher is better.
@@ -496,14 +496,20 @@ def promote(
         skill_note = None if same else _skill_note(overlap, new_skills)
         if skill_note is not None:
             warnings.warn(skill_note, CoverageWarning, stacklevel=2)
-        said = skill_note is not None and not overlap.same_skills  # their skills: said above
-        candidate_p = candidate_model.predict_proba(held, warn_untraced=not said)
+        candidate_p = candidate_model.predict_proba(held, warn_untraced=False)
         candidate = _metrics(held, candidate_p)
         champion_p = (
             None
             if champion_mv is None or replaces or same
-            else champion_model.predict_proba(held, warn_untraced=not said)
+            else champion_model.predict_proba(held, warn_untraced=False)
         )
+        if skill_note is None or overlap.same_skills:  # else their skills were said above
+            scored = [(f"candidate v{candidate_mv.version}", candidate_model)]
+            if champion_p is not None:
+                scored.append((f"champion v{champion_mv.version}", champion_model))
+            found = [(label, model.untraced(held)) for label, model in scored]
+            for note in untraced_notes(len(held), found):
+                warnings.warn(note, CoverageWarning, stacklevel=2)
         champion = candidate if same else None if champion_p is None else _metrics(held, champion_p)
         base_rate = float(held.correct.mean())
         constant_p = np.full(len(held), base_rate)
@@ -1008,6 +1014,37 @@ class Contender:
         self.placed = to
         if now is not None and to is not None:
             client.set_model_version_tag(name, now, "promotion.replaced_by", to)
+
+
+def untraced_notes(responses: int, found: list[tuple[str, Untraced]]) -> list[str]:
+    """What the comparison does with the held-out responses (`responses` of them) on skills a
+    scored model was not fitted on (`found`: each model's label, "candidate v7", and its
+    `untraced` of them): one sentence for the models that lack the same skills, both in one,
+    else one for each, named. predict_proba's own warning said it once per model, word for
+    word, naming neither, and advised `train --catalog`, which a promote cannot use. Skill
+    names and counts only: no student id."""
+    lacking: dict[Untraced, list[str]] = {}
+    for label, untraced in found:
+        if untraced.responses:
+            lacking.setdefault(untraced, []).append(label)
+    return [_untraced_note(responses, untraced, labels) for untraced, labels in lacking.items()]
+
+
+def _untraced_note(responses: int, untraced: Untraced, labels: list[str]) -> str:
+    """One sentence of `untraced_notes`, for the models `labels` that lack these skills."""
+    n, one = untraced.responses, len(untraced.skills) == 1
+    if len(labels) > 1:
+        who = f"neither {' nor '.join(labels)} was"
+        predicts, scores = "both models predict them from their defaults", "both models' scores"
+    else:
+        who = f"{labels[0]} was not"
+        predicts, scores = f"{labels[0]} predicts them from its defaults", "its score"
+    skills = "a skill" if one else counted(len(untraced.skills), "skill")
+    return (
+        f"{n:,} of the {responses:,} held-out responses {verb(n, 'is')} on {skills} {who} "
+        f"fitted on ({untraced.named()}): {predicts}, having no parameters for "
+        f"{'it' if one else 'them'}, and they are counted in {scores} like the others"
+    )
 
 
 def _check_overlap(

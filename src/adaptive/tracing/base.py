@@ -1708,6 +1708,13 @@ class Untraced:
             self.responses + other.responses, tuple(dict.fromkeys(self.skills + other.skills))
         )
 
+    def named(self, skills: Sequence[str] | None = None, shown: int = 5) -> str:
+        """The skills (`skills`, default all of them) as a warning names them: the first
+        `shown`, quoted, then "..." when there are more."""
+        skills = self.skills if skills is None else skills
+        more = ", ..." if len(skills) > shown else ""
+        return ", ".join(repr(s) for s in skills[:shown]) + more
+
     def warn(
         self,
         where: str = "",
@@ -1729,7 +1736,7 @@ class Untraced:
         if not self.responses or not skills:
             return
         one = self.responses == 1
-        shown = ", ".join(repr(s) for s in skills[:5]) + (", ..." if len(skills) > 5 else "")
+        shown = self.named(skills)
         near = closest_name(skills[0], fitted) if fitted else None
         check = f"; did you mean {near!r}?" if near else ""
         if len(skills) < len(self.skills):
