@@ -359,6 +359,25 @@ def test_a_catalog_that_grew_a_skill_compares_as_usual_with_a_warning(small_log,
     assert 0.5 < run.metrics["champion_covered"] < 1.0
 
 
+def test_the_rule_a_decision_was_made_under_is_on_the_version(small_log, store_uri):
+    """The trial's v5 was not established on logloss, and an identical copy v6 then promoted on
+    rmse with --calibration-tolerance 0.05: the versions' tags did not say which metric or
+    tolerance each decision used (only the run's params did)."""
+    name = "ruled"
+    first = train_model("irt", small_log, registered_name=name, folds=2, tracking_uri=store_uri)
+    rule = PromotionRule(metric="rmse", calibration_tolerance=0.05)
+    promote(name, first.version, small_log, rule=rule, tracking_uri=store_uri)
+    tags = MlflowClient(tracking_uri=store_uri).get_model_version(name, first.version).tags
+    assert tags["promotion.metric"] == "rmse"
+    assert tags["promotion.calibration_tolerance"] == "0.05"
+    assert tags["promotion.margin"] == "0.001" and tags["promotion.min_auc"] == "0.55"
+    champ = {"auc": 0.69, "ece": 0.0105, "logloss": 0.58, "rmse": 0.4421, "accuracy": 0.7}
+    cand = {**champ, "rmse": 0.4368, "ece": 0.0283}
+    gain = Improvement("rmse", 0.0053, 0.0014, 0.0095, 166, 1000)
+    promoted, reason = rule.decide(cand, champ, 0.69, established(0.1), gain)
+    assert promoted and reason.endswith("ECE 0.0283 vs 0.0105, within the tolerance 0.05"), reason
+
+
 def untraced_warnings(caught) -> list[str]:
     """The messages of `caught` warnings about held-out responses on skills not fitted on."""
     return [str(w.message) for w in caught if "fitted on" in str(w.message)]

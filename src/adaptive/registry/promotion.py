@@ -382,7 +382,8 @@ class PromotionRule:
             )
         return True, (
             f"better: {scores} (improvement {gain}; lower end {gain.low:+.4f} >= margin "
-            f"{self.margin}); ECE {candidate['ece']:.4f} vs {champion['ece']:.4f}"
+            f"{self.margin}); ECE {candidate['ece']:.4f} vs {champion['ece']:.4f}, within the "
+            f"tolerance {self.calibration_tolerance}"
         )
 
 
@@ -582,6 +583,9 @@ def promote(
             "promotion.reason": reason,
             "promotion.run_id": run.info.run_id,
             "promotion.champion_version": champion_version or "none",
+            # the rule decided under (metric, margin, tolerance...), as the run's params say it:
+            # a decision on another --metric or tolerance than the last shows on the version
+            **{f"promotion.{k}": str(v) for k, v in asdict(rule).items()},
             **{f"promotion.candidate_{k}": f"{v:.6f}" for k, v in candidate.items()},
             **(
                 {f"promotion.champion_{k}": f"{v:.6f}" for k, v in champion.items()}
