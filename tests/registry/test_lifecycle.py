@@ -825,3 +825,24 @@ def test_two_promotes_at_once_wait_for_each_other(
     assert second.champion_version == "2"  # compared with the first's winner
     champion = client.get_model_version_by_alias(name, "champion").version
     assert str(champion) == ("3" if second.promoted else "2")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "said"),
+    [
+        ({"margin": -1.0}, "margin = -1.0"),
+        ({"calibration_tolerance": -0.1}, "calibration_tolerance = -0.1"),
+        ({"margin": float("nan")}, "margin = nan"),
+        (
+            {"margin": -1, "calibration_tolerance": "0.01"},
+            "margin = -1; calibration_tolerance = '0.01'",
+        ),
+    ],
+)
+def test_a_wrong_rule_value_is_named_with_its_value(kwargs, said) -> None:
+    """A vendor's `PromotionRule(margin=-1.0)` read "promotion margin and calibration tolerance
+    must be >= 0", naming neither the one that was wrong nor its value; a NaN margin passed."""
+    with pytest.raises(ConfigError) as caught:
+        PromotionRule(**kwargs)
+    assert str(caught.value) == f"promotion rule: {said}; expected a number >= 0"
+    PromotionRule(margin=np.float64(0.0), calibration_tolerance=np.int64(0))  # numpy numbers read

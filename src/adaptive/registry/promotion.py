@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import time
 import warnings
 from collections.abc import Collection
@@ -261,6 +262,14 @@ class Improvement:
         )
 
 
+def _non_negative(value: object) -> bool:
+    """A finite number >= 0 (NaN compared False with 0 and passed the rule's check)."""
+    return (
+        isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+        and value >= 0
+    )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class PromotionRule:
     """When a candidate replaces the champion (see the module docstring).
@@ -287,8 +296,13 @@ class PromotionRule:
             raise ConfigError(
                 f"promotion metric {self.metric!r}; expected one of {sorted(HIGHER_IS_BETTER)}"
             )
-        if self.margin < 0 or self.calibration_tolerance < 0:
-            raise ConfigError("promotion margin and calibration tolerance must be >= 0")
+        wrong = [
+            f"{name} = {getattr(self, name)!r}"
+            for name in ("margin", "calibration_tolerance")
+            if not _non_negative(getattr(self, name))
+        ]
+        if wrong:  # "margin and calibration tolerance must be >= 0" named neither, nor its value
+            raise ConfigError(f"promotion rule: {'; '.join(wrong)}; expected a number >= 0")
         if self.replicates < 100:
             raise ConfigError(
                 f"promotion replicates {self.replicates}: expected at least 100 bootstrap "
