@@ -7,12 +7,10 @@ each is built once per object and kept in an `IdentityMemo`.
 
 Why identity and not equality: a catalog or a vocabulary is large, and comparing or hashing its
 contents at every call is the cost the memo exists to save (numpy arrays are not even hashable).
-Most objects these memos are keyed on (a catalog, a vocabulary, an array) are not changed after
-they are made, so one object means one value. One is a caller's mutable object: a vendor's
-profiles dict, updated in place between requests (`policy.adapter._profile_keys`). Its entry
-keeps the dict's keys as they were read and, where a request finds a student missing, compares
-them with the dict's (one pass in C) and builds the value again where they differ; a request
-whose students are all found trusts the entry (a look-up, no pass over the dict).
+The objects these memos are keyed on (a catalog, a vocabulary, an array) are not changed after
+they are made, so one object means one value. A caller's mutable object is never a key: a
+vendor's profiles dict, updated in place between requests, is looked up at each request
+(`policy.adapter._profiles_of`), nothing of it kept.
 
 Why the memo holds the objects: an id is only unique among live objects. An entry keeps strong
 references to its key objects, so none of them can be freed and its id given to a new object

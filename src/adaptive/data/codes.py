@@ -132,7 +132,7 @@ class KnownIds:
     `same_as_read` with one look-up: `same_as_read(name, ids)` walks every id (case-folds it,
     and reads each on paper when no case slip matches), about a second at 400,000 students, and
     a refused request asked it each time. Built once per district (`service.known_ids`), per
-    profiles given (`adapter.profile_ids`) or per state (`TracingState`, kept up to date as
+    check of profiles (`adapter.profile_ids`) or per state (`TracingState`, kept up to date as
     students are added)."""
 
     def __init__(self, ids: Iterable[str]) -> None:

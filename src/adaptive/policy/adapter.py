@@ -21,6 +21,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import numpy as np
 import pandas as pd
@@ -34,8 +35,6 @@ from adaptive.data.codes import (
     id_list,
     id_text,
     lookup_codes,
-    match_words,
-    reads_as_known,
 )
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import (
@@ -44,6 +43,7 @@ from adaptive.errors import (
     closest_name,
     counted,
     expect_type,
+    nth,
     verb,
 )
 from adaptive.grades import grade_label
@@ -471,115 +471,87 @@ def _profiles_of(
 ) -> tuple[list[LearnerProfile], np.ndarray]:
     """Each requested student's profile (an empty one where the profiles lack them: placed
     without a grade), and (n,) which they lack (none where no profiles were given: every
-    student is placed without one, as asked). A look-up per requested student; a mapping's
-    keys are ids as every reader reads them (`id_text`: {"abc ": profile} is the student
-    "abc", {123: profile} the student "123"), looked at only for a student the keys as given
-    lack (`_profile_keys`): the profile itself is read from the mapping at every request, so
-    one updated in place is served as it is now. A student still missing has the keys read
-    checked against the mapping's once (a key added or swapped in since they were read), so
-    only a request with a student the profiles really lack costs a pass over the keys."""
+    student is placed without one, as asked). A look-up per requested student, under each key
+    their id can be (`_keys_of`: the id's text, else the integer or `uuid.UUID` it is the
+    text of), whatever the number of profiles: the mapping's keys are never read (a pass over
+    the district per request, the vendor trial's 10 ms at 400,000 profiles) nor kept, so a
+    profile added, replaced or removed in the mapping is seen at the next request."""
     found = [by_id.get(s) for s in ids]
     if by_id and None in found:
-        found = _profile_keys(by_id).look_up(by_id, ids, found)
-        if None in found:  # a key swapped in since the keys were read: they are checked once
-            found = _profile_keys(by_id, check=True).look_up(by_id, ids, found)
+        _check_key_kind(by_id)
+        found = [
+            p if p is not None else _other_keys_lookup(by_id, s)
+            for p, s in zip(found, ids, strict=True)
+        ]
     missing = np.fromiter((p is None for p in found), bool, len(ids))
     plist = [LearnerProfile(s) if p is None else p for p, s in zip(found, ids, strict=True)]
     return plist, missing if by_id else np.zeros(len(ids), bool)
 
 
-class _ProfileKeys:
-    """A profiles mapping's keys as read at one time (`_profile_keys`): the keys in order, to
-    tell whether the mapping still has them (`stale`); the id each reads as (`id_text`:
-    trimmed, an integer's digits) -> the key as written, None where every key reads as itself
-    (a district's `read_profiles`: nothing to read); and, built at the first "did you mean",
-    their ids by how they read (`known`). Only keys, never the profiles (`look_up` reads each
-    from the mapping): a profile replaced under its key is served as it is now."""
-
-    def __init__(self, keys: tuple[Hashable, ...]) -> None:
-        self.keys = keys
-        self.read = _ids_read(keys)
-        self._known: KnownIds | None = None
-
-    def stale(self, by_id: Mapping[str, LearnerProfile]) -> bool:
-        """Whether the mapping's keys are no longer these (one pass, in C: a tuple compare)."""
-        return tuple(by_id) != self.keys
-
-    def look_up(
-        self,
-        by_id: Mapping[str, LearnerProfile],
-        ids: list[str],
-        found: list[LearnerProfile | None],
-    ) -> list[LearnerProfile | None]:
-        """`found` with each student it lacks looked up under the key that reads as their id,
-        in the mapping now (None where no key does, or that key is gone)."""
-        if self.read is None:
+def _other_keys_lookup(
+    by_id: Mapping[str, LearnerProfile], student_id: str
+) -> LearnerProfile | None:
+    """The profile of `student_id` under a key other than its text that reads as it (`_keys_of`),
+    None where there is none."""
+    for key in _keys_of(student_id):
+        found = by_id.get(key)
+        if found is not None:
             return found
-        read = self.read
-        return [
-            p if p is not None or s not in read else by_id.get(read[s])
-            for p, s in zip(found, ids, strict=True)
-        ]
-
-    @property
-    def known(self) -> KnownIds:
-        """The profiles' ids by how they read (`KnownIds`, for a request's "did you mean")."""
-        if self._known is None:
-            self._known = KnownIds(map(str, self.keys) if self.read is None else self.read)
-        return self._known
+    return None
 
 
-def _ids_read(keys: tuple[Hashable, ...]) -> dict[str, Hashable] | None:
-    """{id each key reads as: the key as written} (the first key where several read alike);
-    None where every key is an id as written. A key that is no id (a float, None) is a
-    TypeError saying how to key the mapping."""
-    if all(type(key) is str and id_text(key) == key for key in keys):
-        return None
-    read: dict[str, Hashable] = {}
-    for key in keys:
-        text = id_text(key)
-        if text is None:
-            raise TypeError(
-                f"profiles: a dict keyed by {type(key).__name__} ({key!r}); key it by the "
-                "student id as text (ids are read as text: 123 is '123')"
-            )
-        read.setdefault(text, key)
-    return read
+def _keys_of(student_id: str) -> tuple[Hashable, ...]:
+    """The keys other than its text that read as `student_id` (`id_text`): the integer whose
+    digits it is ("123": 123, also a numpy integer's key; "0123" is no integer's text), or the
+    `uuid.UUID` whose canonical text it is (lower-case, hyphenated). A constant cost: a key in
+    any other form (text with spaces around it) is not looked for (`profile_ids` says so)."""
+    try:
+        number = int(student_id)
+    except ValueError:
+        pass
+    else:
+        return (number,) if str(number) == student_id else ()
+    try:
+        uid = UUID(student_id)
+    except ValueError:
+        return ()
+    return (uid,) if str(uid) == student_id else ()
 
 
-#: Each profiles mapping's keys as read (`_profile_keys`).
-_PROFILE_KEYS: IdentityMemo[_ProfileKeys] = IdentityMemo(limit=4)
+def _check_key_kind(by_id: Mapping[str, LearnerProfile]) -> None:
+    """A mapping whose first key is no id (a float, as a frame's column of ids read as numbers
+    gives: 123.0 is no id, `id_text`) is a TypeError saying how to key it, not every student
+    served without a profile. The first key only: a request reads no more of the keys."""
+    for first in by_id:
+        _key_text(first)
+        break
 
 
-def _profile_keys(by_id: Mapping[str, LearnerProfile], check: bool = False) -> _ProfileKeys:
-    """The mapping's keys as read (`_ProfileKeys`), built at the first request with a student
-    the keys as given lack and kept for the mapping (by identity): a request whose students
-    are all found costs a look-up each. A mapping changed since (a key added, or swapped for
-    another behind the same count) may have a student the keys kept lack, so `check` (a
-    student still missing) compares the keys kept with the mapping's, one pass in C, and
-    reads them again where they differ: never a student dropped for a stale memo."""
-    held = _PROFILE_KEYS.get((by_id,), lambda: _ProfileKeys(tuple(by_id)))
-    if check and held.stale(by_id):
-        _PROFILE_KEYS.forget((by_id,))
-        held = _PROFILE_KEYS.get((by_id,), lambda: _ProfileKeys(tuple(by_id)))
-    return held
+def _key_text(key: object) -> str:
+    """The id a profiles key reads as (`id_text`: text trimmed, an integer's digits, a UUID's
+    text), or a TypeError saying how to key the mapping."""
+    text = id_text(key)
+    if text is None:
+        raise TypeError(
+            f"profiles: a dict keyed by {type(key).__name__} ({key!r}); key it by the "
+            "student id as text (ids are read as text: 123 is '123')"
+        )
+    return text
 
 
-def _warn_unprofiled(
-    ids: list[str],
-    unprofiled: np.ndarray,
-    have: np.ndarray,
-    by_id: Mapping[str, LearnerProfile],
-    hint: bool,
-) -> None:
+#: How a request's warning of students without a profile says to check an id against them.
+PROFILE_CHECK = "adaptive.policy.adapter.profile_ids(profiles).reads_as(id)"
+
+
+def _warn_unprofiled(ids: list[str], unprofiled: np.ndarray, have: np.ndarray) -> None:
     """One `CoverageWarning` per call counting the requested students the profiles lack (no
     id): they get no grade placement, interests or goals, and those without answers have
     placement words that say so (`NO_PROFILE_SOURCE`); those the state does not hold either
-    are likely a mistyped id ("stu000001"), served from the model's population estimate. Whether the first reads as a
-    profile's id (lost leading zeros: 4501 for '004501'; case) is said by position, by the rule
-    of `adaptive recommend --student` (`reads_as_known`), where `hint` (profiles given as a
-    mapping, kept by identity: a list is indexed again at every call, so its ids would be too,
-    a pass over the district per request)."""
+    are likely a mistyped id ("stu000001"), served from the model's population estimate. It
+    says how to check whether an id is a profile's written otherwise (lost leading zeros,
+    case: `profile_ids`) and, for those, a state's (`state.rows`), rather than checking here:
+    either needs an index over every id, a pass over the district at the first request (0.6 s
+    at 400,000 students)."""
     n, unheld = int(unprofiled.sum()), int((unprofiled & ~have).sum())
     text = (
         f"batch_from_model: {counted(n, 'requested student')} {verb(n, 'has')} no profile "
@@ -589,21 +561,39 @@ def _warn_unprofiled(
     if unheld:
         text += (
             f"; {unheld:,} of them {verb(unheld, 'is')} in neither the state nor the profiles "
-            "(a mistyped id?)"
+            "(a mistyped id? state.rows([id]) says whether it is a held student's id written "
+            "otherwise)"
         )
-    if hint:  # the keys were just checked against the mapping (`_profiles_of`): not again
-        known = _profile_keys(by_id).known
-        matches = reads_as_known(known, ids, np.flatnonzero(unprofiled).tolist())
-        text += match_words(ids, matches)
+    text += (
+        "; whether an id is a profile's written otherwise (case, leading zeros, look-alike "
+        f"characters): {PROFILE_CHECK}, a pass over the profiles"
+    )
     warnings.warn(text, CoverageWarning, stacklevel=3)
 
 
-def profile_ids(by_id: Mapping[str, LearnerProfile]) -> KnownIds:
-    """The profiles' ids by how they read (`KnownIds`), built at the first request with a
-    student they lack and kept with the mapping's keys (`_profile_keys`, checked against the
-    mapping: a key swapped in is read): a request then costs a pass in C over the keys, not a
-    reading of every id."""
-    return _profile_keys(by_id, check=True).known
+def profile_ids(profiles: object) -> KnownIds:
+    """The profiles' ids by how they read (`KnownIds`): `profile_ids(profiles).reads_as(id)`
+    is the profile's id that `id` is but for case, leading zeros or look-alike characters
+    (None where there is none), what a request's warning of students without a profile says
+    to run. `profiles` as `batch_from_model` takes them; each key is read as a request finds
+    it (`_profiles_of`: the id as text, an integer or `uuid.UUID` key as its text). Reads every
+    key, O(profiles) (about 0.6 s at 400,000): a check to run off the request path, built anew
+    at each call (the profiles as they are now). A key no request can find (text with spaces
+    around the id) is a ValueError saying how to key the mapping; one that is no id (a float)
+    a TypeError."""
+    return KnownIds(_served_key(key, i) for i, key in enumerate(profiles_by_id(profiles)))
+
+
+def _served_key(key: object, position: int) -> str:
+    """The id a profiles key is found under (`_key_text`), where a request can find it: a
+    text key with spaces around it is a ValueError by position (never the id)."""
+    text = _key_text(key)
+    if isinstance(key, str) and text != key:
+        raise ValueError(
+            f"profiles: the {nth(position)} key has spaces around its id: no request finds it "
+            "(ids are read trimmed); key the dict by the trimmed id ({key.strip(): profile})"
+        )
+    return text
 
 
 def _check_log(log: object) -> None:
@@ -906,7 +896,7 @@ def batch_from_model(
     state_rows = state.rows(ids, missing=-1)
     have = state_rows >= 0
     if unprofiled.any():
-        _warn_unprofiled(ids, unprofiled, have, by_id, hint=isinstance(profiles, Mapping))
+        _warn_unprofiled(ids, unprofiled, have)
     if placement is not None and have.any():
         _place_unplaced(model, state, catalog, plist, state_rows, placement, grade_table)
     skills = model.skills_
