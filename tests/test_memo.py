@@ -150,15 +150,3 @@ def test_said_once_says_each_thing_once_per_object_across_threads() -> None:
         t.join()
     assert sorted(map(sorted, got)) == [[]] * 7 + [["space"]]
     assert said.fresh(a, ["space", "food"]) == {"food"} and said.fresh(b, ["space"]) == {"space"}
-
-
-def test_forget_builds_that_value_again_and_keeps_the_others() -> None:
-    """`forget` drops one entry (a value its user found stale), by objects and `extra`."""
-    from adaptive.memo import IdentityMemo
-
-    memo: IdentityMemo[int] = IdentityMemo(limit=4)
-    a, b, calls = object(), object(), []
-    for obj in (a, b):
-        memo.get((obj,), lambda: calls.append(1) or len(calls), extra=1)
-    memo.forget((a,), extra=1)
-    assert memo.get((a,), lambda: 99, extra=1) == 99 and memo.get((b,), lambda: 0, extra=1) == 2

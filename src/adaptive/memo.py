@@ -58,11 +58,6 @@ class IdentityMemo(Generic[T]):
         self._entries[key] = (objects, value)
         return value
 
-    def forget(self, objects: tuple[object, ...], extra: Hashable = None) -> None:
-        """Forget the value for these `objects` and `extra` (built again at the next `get`):
-        for a value found stale by its user (a mapping whose keys changed since it was built)."""
-        self._entries.pop((extra, *map(id, objects)), None)
-
     def __len__(self) -> int:
         return len(self._entries)
 
