@@ -1266,3 +1266,80 @@ def test_report_without_catalog_reads_the_nights_catalog_not_the_demos(
     given = ["--out", str(tmp_path / "given"), "--catalog", str(d.catalog)]
     assert run([*args[:-2], *given, "--profiles", str(d.profiles)]) == 0
     assert files(tmp_path / "site") == files(tmp_path / "given")
+
+
+def _student_notices(tmp_path, files: dict[str, str], applied: str = "") -> dict[str, str]:
+    """What the pages of a class's two students s1 and s2 say of its set-aside `files` (name:
+    the file's text), the night having applied a file of the class dated `applied` ("" none)."""
+    from types import SimpleNamespace
+
+    from adaptive.batch.overrides import SetAsideFile, set_aside_form
+    from adaptive.curriculum import Activity, Catalog, Skill
+    from adaptive.reports.site.pages import set_aside_text
+
+    skills = tuple(Skill(f"g{g}", f"G{g}", grade=g) for g in range(6))
+    acts = tuple(Activity(f"a{s.id}", s.name, (s.id,), grade=s.grade) for s in skills)
+    aside = []
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+        aside.append(SetAsideFile(str(tmp_path / name), ("c1",), ("a problem",)))
+    ids = ["s1", "s2"]
+    c = SimpleNamespace(
+        set_aside=tuple(aside), set_aside_form=set_aside_form(aside, set(ids), applied, {}),
+        student_ids=ids, labels=ids, grades=np.array([4.0, 4.0]),
+    )  # fmt: skip
+    catalog = Catalog(skills, acts)
+    said = {sid: set_aside_text(c, i, catalog) for i, sid in enumerate(ids)}
+    return {sid: " ".join(unescape(re.sub(r"<[^>]+>", "", s)).split()) for sid, s in said.items()}
+
+
+def _export_naming_s1(date: str = "2027-02-24") -> str:
+    """A class's export that names only its student s1 (with a slip: an unknown activity)."""
+    return json.dumps(
+        {"format": "adaptive-overrides", "version": 1, "class_id": "c1", "date": date,
+         "students": {"s1": {"assigned": ["nope"], "mode": "accelerate"}}}
+    )  # fmt: skip
+
+
+def test_a_set_aside_export_saved_twice_is_one_file_on_the_student_pages(tmp_path):
+    """A review: the same export saved twice ('a.json', 'a (1).json'), naming only s1, both
+    set aside: the class page reads the copy once, and s2's page said the copy "had problems
+    ...: any choices it held for s2 were not applied", as if it could not be read. A copy
+    names the students its original names: s1's page names both files, s2's says nothing."""
+    said = _student_notices(tmp_path, {"a.json": _export_naming_s1(),
+                                       "a (1).json": _export_naming_s1()})  # fmt: skip
+    assert said["s1"].startswith(
+        "Not applied tonight: the teacher's choices for s1 are in this class's overrides files "
+        "(a.json, a (1).json), which had problems, so the night set them aside"
+    ), said["s1"]
+    assert "any choices it held" not in said["s1"]
+    assert said["s2"] == ""
+
+
+def test_a_set_aside_export_naming_none_of_a_students_is_not_said_on_their_page(tmp_path):
+    """A set-aside export that reads but names none of the class's students held no choice
+    for them: their pages say nothing of it (it was read as one that could not be read)."""
+    nobody = json.dumps({"format": "adaptive-overrides", "version": 1, "class_id": "c1",
+                         "date": "2027-02-24", "students": {}})  # fmt: skip
+    assert _student_notices(tmp_path, {"a.json": nobody}) == {"s1": "", "s2": ""}
+
+
+def test_a_set_aside_export_superseded_by_a_newer_applied_one_is_not_said(tmp_path):
+    """A review: a set-aside export (saved twice) older than the file the night applied for
+    the class is the teacher's earlier export: the form shows what the night applied, yet
+    both students' pages said the copy was set aside and "tonight's list is the policy's
+    own", which is false (the newer file was applied). Neither page says anything of it."""
+    files = {"a.json": _export_naming_s1(), "a (1).json": _export_naming_s1()}
+    assert _student_notices(tmp_path, files, "2027-03-01") == {"s1": "", "s2": ""}
+    one = _student_notices(tmp_path, {"b.json": _export_naming_s1()}, "2027-03-01")
+    assert one == {"s1": "", "s2": ""}
+
+
+def test_a_set_aside_file_that_cannot_be_read_is_said_beside_a_read_one(tmp_path):
+    """Only a file that cannot be read says "any choices it held": beside a read export
+    naming s1, s2's page names the unreadable file alone."""
+    said = _student_notices(tmp_path, {"a.json": _export_naming_s1(), "b.json": '{"students"'})
+    assert said["s2"].startswith(
+        "Not applied tonight: this class's overrides file (b.json) had problems, so the night "
+        "set it aside: any choices it held for s2 were not applied"
+    ), said["s2"]

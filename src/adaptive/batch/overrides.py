@@ -1696,7 +1696,12 @@ class SetAsideForm:
     (`left_out`), the newest of the set-aside files whether it fills the form or not
     (`last_aside`, None where it cannot be told), and what the night applied for the class
     (`applied`, None where it applied no file of the class or did not record its date), so
-    that the page says what differs."""
+    that the page says what differs. `read_as`: every set-aside file read again, by path, to
+    the path of the one among `chosen` and `left_out` that stands for it (itself, or an
+    earlier file with the same choices: one export saved twice), or "" where it reads but
+    names none of the class's students; a file not in it could not be read (gone, no JSON, no
+    object of students), so which students it named cannot be told. A student page said of a
+    copy, and of a file naming none of the class, that it could not be read."""
 
     choices: dict[str, SetAsideChoices] = field(default_factory=dict)
     unmatched: int = 0
@@ -1704,6 +1709,7 @@ class SetAsideForm:
     left_out: tuple[_SetAsideRead, ...] = ()
     last_aside: _SetAsideRead | None = None
     applied: _SetAsideRead | None = None
+    read_as: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -1757,15 +1763,18 @@ def set_aside_form(
     form, as before the applied files' dates were recorded). Files were merged in name order,
     so an older export's choices replaced a newer one's without a word."""
     read: dict[tuple, _SetAsideRead] = {}
+    read_as: dict[str, str] = {}
     for file in files:
         unmatched: list[int] = []
         choices = set_aside_choices(file.path, roster, unmatched)
         if choices or sum(unmatched):
             seen = _SetAsideRead(file.path, _lenient_date(file.path), choices, sum(unmatched))
-            read.setdefault(seen.content, seen)
+            read_as[file.path] = read.setdefault(seen.content, seen).path
+        elif isinstance(_set_aside_doc(file.path).get("students"), dict):
+            read_as[file.path] = ""  # read, and names none of the class
     theirs = list(read.values())
     if not theirs:
-        return SetAsideForm()
+        return SetAsideForm(read_as=read_as)
     chosen = theirs[0] if len(theirs) == 1 else None
     if len(theirs) > 1 and all(f.date for f in theirs):
         chosen = _newest(theirs)
@@ -1782,10 +1791,14 @@ def set_aside_form(
         newest = _newest([chosen, night])
         if newest is not chosen:  # the files applied are newer, or share its date
             return SetAsideForm(
-                chosen=newest, left_out=(chosen, *left_out), last_aside=chosen, applied=night
+                chosen=newest,
+                left_out=(chosen, *left_out),
+                last_aside=chosen,
+                applied=night,
+                read_as=read_as,
             )
     if chosen is None:
-        return SetAsideForm(left_out=left_out, applied=night)
+        return SetAsideForm(left_out=left_out, applied=night, read_as=read_as)
     return SetAsideForm(
         choices=chosen.choices,
         unmatched=chosen.unmatched,
@@ -1793,6 +1806,7 @@ def set_aside_form(
         left_out=left_out,
         last_aside=chosen,
         applied=night,
+        read_as=read_as,
     )
 
 

@@ -785,28 +785,31 @@ def set_aside_text(c: ClassData, i: int, catalog: Catalog) -> str:
     trial's student pages said "Nothing" was overridden while their class page said the file
     naming them was not applied. A file read again (`ClassData.set_aside_form`) that names the
     student: not applied, with what it asked for (of the file that fills the class's form, or
-    the one file naming them); a file that could not be read: any choices it held for them
-    were not applied. "" where no set-aside file concerns the student: none names them, or
-    the night applied a newer file of the class (the set-aside one is an earlier export)."""
+    the one file naming them), and named with its copies (`SetAsideForm.read_as`: the same
+    export saved twice names the same students); a file that could not be read: any choices
+    it held for them were not applied. "" where no set-aside file concerns the student: none
+    names them, or the night applied a newer file of the class (the set-aside one is an
+    earlier export). A copy, and a file naming none of the class, were said to be files that
+    could not be read, on every student's page, even after a newer file was applied."""
     if not c.set_aside:
         return ""
     form, sid, label = c.set_aside_form, c.student_ids[i], e(c.labels[i])
     reads = [f for f in (form.chosen, *form.left_out) if f is not None and not f.applied]
     superseded = form.chosen is not None and form.chosen.applied
     naming = [] if superseded else [f for f in reads if sid in f.choices]
-    read = {f.path for f in reads}
-    unread = [f for f in c.set_aside if f.path not in read]
+    unread = [f for f in c.set_aside if f.path not in form.read_as]
     see = (
         'See <a href="index.html#teacher-overrides">the class page</a>: it says what to fix, '
         "and its form exports the file again."
     )
     if naming:
         shown = form.chosen if form.chosen in naming else naming[0] if len(naming) == 1 else None
-        names = ", ".join(_file_words(f) for f in naming)
+        paths = {f.path for f in naming}
+        files = [f for f in c.set_aside if form.read_as.get(f.path) in paths]
         text = (
             f"<p><strong>Not applied tonight:</strong> the teacher's choices for {label} are in "
-            f"this class's overrides file ({names}), which had problems, so the night set it "
-            f"aside: tonight's list is the policy's own, without them. {see}</p>"
+            f"this class's {_files_words(files)}, which had problems, so the night set "
+            f"{_it(files)} aside: tonight's list is the policy's own, without them. {see}</p>"
         )
         if shown is not None:
             o = shown.choices[sid]
@@ -816,13 +819,25 @@ def set_aside_text(c: ClassData, i: int, catalog: Catalog) -> str:
             )
         return text
     if unread:
-        names = ", ".join(_file_words(f) for f in unread)
+        held = "they" if len(unread) > 1 else "it"
         return (
-            f"<p><strong>Not applied tonight:</strong> this class's overrides file ({names}) "
-            f"had problems, so the night set it aside: any choices it held for {label} were not "
-            f"applied, and tonight's list is the policy's own. {see}</p>"
+            f"<p><strong>Not applied tonight:</strong> this class's {_files_words(unread)} "
+            f"had problems, so the night set {_it(unread)} aside: any choices {held} held for "
+            f"{label} were not applied, and tonight's list is the policy's own. {see}</p>"
         )
     return ""
+
+
+def _files_words(files: Sequence[object]) -> str:
+    """Set-aside files as a student page names them: "overrides file (a.json)", or "overrides
+    files (a.json, a (1).json)"."""
+    names = ", ".join(map(_file_words, files))
+    return f"overrides {'files' if len(files) > 1 else 'file'} ({names})"
+
+
+def _it(files: Sequence[object]) -> str:
+    """The pronoun for set-aside files: "it" for one, "them" for several."""
+    return "them" if len(files) > 1 else "it"
 
 
 def _form_choices(c: ClassData, sid: str) -> StudentOverride | SetAsideChoices:
