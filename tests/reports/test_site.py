@@ -277,8 +277,31 @@ def test_student_groups_follow_the_documented_rule():
     a, o, r, s = range(4)
     group = np.array([[a, a, o], [a, o, o], [r, a, a], [s, a, a], [-1, -1, -1]], dtype=np.int8)
     n_stuck = np.array([0, 0, 0, 1, 0])
-    got = [GROUPS[g] for g in student_groups(group, states_of(group), n_stuck)]
+    got = [GROUPS[g] for g in student_groups(group, progression=states_of(group), n_stuck=n_stuck)]
     assert got == ["accelerate", "on_track", "remediate", "stuck", "on_track"]
+
+
+def test_student_groups_takes_its_arrays_by_name():
+    """`student_groups` was `(group, n_stuck, no_answer=None, growth=None)` and became
+    `(group, progression, n_stuck, growth=None)`: an old call `(group, n_stuck, no_answer)`
+    passed n_stuck as the progression codes and gave wrong groups without a word. Its arrays
+    after `group` are named, so such a call is an error."""
+    group = np.array([[0, 1]], dtype=np.int8)
+    with pytest.raises(TypeError):
+        student_groups(group, np.array([0]), np.array([False]))
+    named = student_groups(group, progression=states_of(group), n_stuck=np.array([0]))
+    assert [GROUPS[g] for g in named] == ["on_track"]
+
+
+def test_current_work_is_one_set_of_states_for_the_batch_and_the_pages():
+    """The skills of current work (in progress, due for review) that the batch's per-skill
+    `remediate` code is given on and that the pages count were two tuples that could drift
+    apart: one constant, `teacher.CURRENT_WORK`."""
+    from adaptive.reports import teacher
+    from adaptive.reports.site import pages
+
+    assert pages.CURRENT_WORK is teacher.CURRENT_WORK
+    assert set(teacher.CURRENT_WORK) == {Progression.IN_PROGRESS, Progression.NEEDS_REVIEW}
 
 
 def test_one_gap_in_much_current_work_is_not_remediation_before_growth_is_judged():
@@ -303,7 +326,7 @@ def test_one_gap_in_much_current_work_is_not_remediation_before_growth_is_judged
     )
     states = states_of(group)
     states[3, 2:4] = review
-    got = [GROUPS[g] for g in student_groups(group, states, np.zeros(5, int))]
+    got = [GROUPS[g] for g in student_groups(group, progression=states, n_stuck=np.zeros(5, int))]
     assert got == ["on_track", "remediate", "on_track", "on_track", "remediate"]
 
 
@@ -339,7 +362,10 @@ def test_a_gap_is_remediation_only_for_a_student_behind_the_norms_pace():
     group = np.array([gap, gap, gap, none, none, gap, [a, a, o]], dtype=np.int8)
     n_stuck = np.array([0, 0, 0, 0, 0, 1, 0])
     growth = judged_growth([0.6, 1.2, 2.0, 2.0, 0.6, 0.6, 0.8], [True] * 6 + [False])
-    got = [GROUPS[g] for g in student_groups(group, states_of(group), n_stuck, growth)]
+    got = [
+        GROUPS[g]
+        for g in student_groups(group, progression=states_of(group), n_stuck=n_stuck, growth=growth)
+    ]
     assert got == [
         "remediate",  # a gap, and under a school year per year
         "on_track",  # a gap, but keeping (more than) the norm's pace

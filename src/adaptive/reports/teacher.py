@@ -42,6 +42,10 @@ from adaptive.policy.progression import LABELS, Progression, classify
 from adaptive.tracing.base import atomic_write_bytes
 
 GROUPS: tuple[str, ...] = ("accelerate", "on_track", "remediate", "stuck")
+#: A student's current work: the skills in progress or due for review, where a weak direct
+#: prerequisite gives a skill the code `remediate` (`group_codes`) and which the report site
+#: counts beside those (`site.pages.current_work_gaps`).
+CURRENT_WORK: tuple[Progression, ...] = (Progression.IN_PROGRESS, Progression.NEEDS_REVIEW)
 
 
 def group_codes(
@@ -68,7 +72,7 @@ def group_codes(
     weak = weak_by_evidence(f.mastery, batch.n_responses, f.mastered, config)
     # a direct prerequisite is weak
     gap = np.asarray(weak.astype(np.float32) @ ctx.prerequisite_t) > 0
-    working = np.isin(state, (Progression.IN_PROGRESS, Progression.NEEDS_REVIEW))
+    working = np.isin(state, CURRENT_WORK)
     out = np.full(state.shape, -1, np.int8)
     out[(state == Progression.MASTERED) & has_ready_next] = GROUPS.index("accelerate")
     out[(state == Progression.IN_PROGRESS) & ~gap] = GROUPS.index("on_track")

@@ -420,12 +420,15 @@ def _swap(staging: Path, out: Path) -> None:
 
 def student_groups(
     group: np.ndarray,
+    *,
     progression: np.ndarray,
     n_stuck: np.ndarray,
     growth: Growth | None = None,
 ) -> np.ndarray:
     """One group per student (index into `pages.STUDENT_GROUPS`) from the (n, S) per-skill
-    codes `group` and `progression`, the first that applies:
+    codes `group` and `progression`, the first that applies (the arrays after `group` by
+    name: the function was `(group, n_stuck, no_answer=None, growth=None)`, and such a call
+    would pass `n_stuck` as `progression`, giving wrong groups without a word):
 
     - no answers yet: the student has answered nothing (`no_answers`: their mastery a
       placement, so no other group means anything);
@@ -517,7 +520,10 @@ def _school_arrays(ctx: Context, school: str) -> SchoolArrays:
         grades=grades,
         growth=growth,
         student_group=student_groups(
-            t.group, t.progression, t.students["n_stuck"].to_numpy(), growth
+            t.group,
+            progression=t.progression,
+            n_stuck=t.students["n_stuck"].to_numpy(),
+            growth=growth,
         ),
         no_answer=no_answer,
         placement=placements(t, ids),

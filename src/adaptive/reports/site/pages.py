@@ -36,7 +36,7 @@ from adaptive.policy.progression import LABELS, Progression
 from adaptive.reports.growth import GROWTH_BIN_LABELS, Baseline, Growth, GrowthSummary, Norm
 from adaptive.reports.site.assets import MASTERY_EDGES, STATE_MARKS
 from adaptive.reports.site.html import bar_chart, e, num, pct, sparkline, table
-from adaptive.reports.teacher import GROUP_MAX_SIZE, GROUPS
+from adaptive.reports.teacher import CURRENT_WORK, GROUP_MAX_SIZE, GROUPS
 
 #: How the pages name the batch's school of students whose profile names no school (or who have
 #: no profile: `UNASSIGNED_SCHOOL`), and its class of those whose profile names no class (class
@@ -100,11 +100,6 @@ GROUP_TITLES = {
     "stuck": "Stuck",
     NO_ANSWERS: "No answers yet",
 }
-
-
-#: A student's current work: the skills in progress or due for review (where the batch gives a
-#: skill on a weak prerequisite the per-skill code `remediate`: `teacher.group_codes`)
-CURRENT_WORK = (Progression.IN_PROGRESS, Progression.NEEDS_REVIEW)
 
 
 def current_work_gaps(group: np.ndarray, progression: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
