@@ -1294,9 +1294,12 @@ def test_report_without_catalog_reads_the_nights_catalog_not_the_demos(
     assert files(tmp_path / "site") == files(tmp_path / "given")
 
 
-def _student_notices(tmp_path, files: dict[str, str], applied: str = "") -> dict[str, str]:
+def _student_notices(
+    tmp_path, files: dict[str, str], applied: str = "", overrides: dict | None = None
+) -> dict[str, str]:
     """What the pages of a class's two students s1 and s2 say of its set-aside `files` (name:
-    the file's text), the night having applied a file of the class dated `applied` ("" none)."""
+    the file's text), the night having applied a file of the class dated `applied` ("" none),
+    whose choices were `overrides` (student id: their override)."""
     from types import SimpleNamespace
 
     from adaptive.batch.overrides import SetAsideFile, set_aside_form
@@ -1312,7 +1315,7 @@ def _student_notices(tmp_path, files: dict[str, str], applied: str = "") -> dict
     ids = ["s1", "s2"]
     c = SimpleNamespace(
         set_aside=tuple(aside), set_aside_form=set_aside_form(aside, set(ids), applied, {}),
-        student_ids=ids, labels=ids, grades=np.array([4.0, 4.0]),
+        student_ids=ids, labels=ids, grades=np.array([4.0, 4.0]), overrides=overrides or {},
     )  # fmt: skip
     catalog = Catalog(skills, acts)
     said = {sid: set_aside_text(c, i, catalog) for i, sid in enumerate(ids)}
@@ -1369,3 +1372,18 @@ def test_a_set_aside_file_that_cannot_be_read_is_said_beside_a_read_one(tmp_path
         "Not applied tonight: this class's overrides file (b.json) had problems, so the night "
         "set it aside: any choices it held for s2 were not applied"
     ), said["s2"]
+
+
+def test_a_student_whose_applied_choices_stand_is_not_told_the_list_is_the_policys_own(tmp_path):
+    """A review: beside an unreadable file, a student the night's applied file names read
+    "tonight's list is the policy's own", while their page shows the applied choices below."""
+    from adaptive.batch.overrides import StudentOverride
+
+    said = _student_notices(
+        tmp_path, {"b.json": '{"students"'}, overrides={"s2": StudentOverride(mode="remediate")}
+    )
+    assert said["s2"].endswith(
+        "were not applied: tonight's list follows the applied file's choices shown below. See "
+        "the class page: it says what to fix, and its form exports the file again."
+    ), said["s2"]
+    assert "tonight's list is the policy's own" in said["s1"]

@@ -785,7 +785,8 @@ def set_aside_text(c: ClassData, i: int, catalog: Catalog) -> str:
     it held for them were not applied. "" where no set-aside file concerns the student: none
     names them, or the night applied a newer file of the class (the set-aside one is an
     earlier export). A copy, and a file naming none of the class, were said to be files that
-    could not be read, on every student's page, even after a newer file was applied."""
+    could not be read, on every student's page, even after a newer file was applied. Tonight's
+    list is said to be the policy's own only for a student no applied file names."""
     if not c.set_aside:
         return ""
     form, sid, label = c.set_aside_form, c.student_ids[i], e(c.labels[i])
@@ -797,6 +798,12 @@ def set_aside_text(c: ClassData, i: int, catalog: Catalog) -> str:
         'See <a href="index.html#teacher-overrides">the class page</a>: it says what to fix, '
         "and its form exports the file again."
     )
+    # an applied file's choices for the student (shown below the notice) are tonight's too
+    tonight = (
+        "tonight's list follows the applied file's choices shown below"
+        if sid in c.overrides
+        else "tonight's list is the policy's own"
+    )
     if naming:
         shown = form.chosen if form.chosen in naming else naming[0] if len(naming) == 1 else None
         paths = {f.path for f in naming}
@@ -804,7 +811,7 @@ def set_aside_text(c: ClassData, i: int, catalog: Catalog) -> str:
         text = (
             f"<p><strong>Not applied tonight:</strong> the teacher's choices for {label} are in "
             f"this class's {_files_words(files)}, which had problems, so the night set "
-            f"{_it(files)} aside: tonight's list is the policy's own, without them. {see}</p>"
+            f"{_it(files)} aside: {tonight}, without them. {see}</p>"
         )
         if shown is not None:
             o = shown.choices[sid]
@@ -818,7 +825,7 @@ def set_aside_text(c: ClassData, i: int, catalog: Catalog) -> str:
         return (
             f"<p><strong>Not applied tonight:</strong> this class's {_files_words(unread)} "
             f"had problems, so the night set {_it(unread)} aside: any choices {held} held for "
-            f"{label} were not applied, and tonight's list is the policy's own. {see}</p>"
+            f"{label} were not applied: {tonight}. {see}</p>"
         )
     return ""
 
