@@ -81,12 +81,18 @@ def test_a_roster_row_of_more_or_fewer_fields_than_its_header_is_refused(
     assert not (tmp_path / "p.jsonl").exists()
 
 
-@pytest.mark.parametrize("bom", ["", "\ufeff"])
-def test_a_roster_line_repeating_the_header_is_refused(tmp_path, capsys, bom) -> None:
+@pytest.mark.parametrize(
+    ("bom", "again"),
+    [("", ""), ("\ufeff", ""), ("\ufeff", "\ufeff")],
+    ids=["plain", "bom on the first", "bom on both"],
+)
+def test_a_roster_line_repeating_the_header_is_refused(tmp_path, capsys, bom, again) -> None:
     """Two rosters joined into one, each with its header, loaded a student "StudentNumber"
     of school "SchoolCode" without a word. The line is refused as the response log's reader
-    refuses it, exit 2, nothing written."""
-    code, path = profiles(tmp_path, bom + HEADER + ROWS + HEADER.replace(",", " , ") + ROWS)
+    refuses it, exit 2, nothing written; so is one that starts with a byte order mark (the
+    second of two "CSV UTF-8" exports joined: it loaded a student "\ufeffStudentNumber")."""
+    repeated = again + HEADER.replace(",", " , ")
+    code, path = profiles(tmp_path, bom + HEADER + ROWS + repeated + ROWS)
     err = " ".join(capsys.readouterr().err.split())
     assert code == 2, err
     assert (

@@ -150,6 +150,25 @@ def test_roster_errors_name_file_line_and_value(report_district, tmp_path, conte
     assert str(roster) in str(err.value) and message in str(err.value)
 
 
+@pytest.mark.parametrize(
+    "repeated", ["student_id,name", "\ufeffstudent_id,name", '\ufeff student_id ,"name"']
+)
+def test_a_roster_line_repeating_the_header_is_refused(tmp_path, repeated):
+    """Two rosters joined into one, each with its header (the second "CSV UTF-8" export's
+    starting with a byte order mark), gave a student "\ufeffstudent_id" named "name". The
+    line is refused as `adaptive profiles` refuses it: file, line, what was expected."""
+    from adaptive.reports.site.data import read_roster
+
+    roster = tmp_path / "roster.csv"
+    roster.write_bytes(f"\ufeffstudent_id,name\ns1,A\n{repeated}\ns2,B\n".encode())
+    with pytest.raises(ReportInputError) as err:
+        read_roster(roster)
+    assert str(err.value) == (
+        f"{roster}, line 3: expected a row of data; the line repeats the header "
+        "(concatenated exports?)"
+    )
+
+
 def typo(sid: str) -> str:
     """`sid` with its first zero dropped, as a typist does: 'stu0000006' -> 'stu000006'."""
     at = sid.index("0")

@@ -22,7 +22,12 @@ import pyarrow.parquet as pq
 
 from adaptive.data.codes import id_text
 from adaptive.data.kinds import file_kind, refusal_hint
-from adaptive.data.readers import REPEATED_HEADER_EXPECTED, fields_expected, read_header
+from adaptive.data.readers import (
+    REPEATED_HEADER_EXPECTED,
+    fields_expected,
+    is_header_row,
+    read_header,
+)
 from adaptive.data.skill_lists import SKILL_SEPARATORS
 from adaptive.errors import ConfigError, DataNoteWarning, closest_name, unknown_keys, verb
 from adaptive.files import atomic_write_bytes, user_text_lines
@@ -582,12 +587,12 @@ def _csv_rows(
     the response log's reader words it (`fields_expected`): its cells are out of line with
     the header (an unquoted "Smith, J" in a Teacher column put the student in class "J", and
     an interests cell "art,cooking" lost "cooking"), so none of them is read; so does a row
-    repeating the header (rosters joined into one: it loaded a student "student_id"), as the
-    response log's reader words it (`REPEATED_HEADER_EXPECTED`). A line of separators alone
-    is blank."""
+    repeating the header (rosters joined into one: it loaded a student "student_id"; the
+    second export's byte order mark before it too: `is_header_row`), as the response log's
+    reader words it (`REPEATED_HEADER_EXPECTED`). A line of separators alone is blank."""
     n_fields, names = len(header), [name.strip() for name in header]
     for row in reader:
-        if len(row) == n_fields and [cell.strip() for cell in row] == names:
+        if is_header_row(row, names):
             yield reader.line_num, f"expected {REPEATED_HEADER_EXPECTED}"
             continue
         if len(row) != n_fields:

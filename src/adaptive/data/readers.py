@@ -445,6 +445,25 @@ def fields_expected(n_fields: int, sep: str, got: int) -> str:
 #: What a CSV line that repeats the header (`repeats_header`) is refused for, by every reader.
 REPEATED_HEADER_EXPECTED = "a row of data; the line repeats the header (concatenated exports?)"
 
+#: The byte order mark a "CSV UTF-8" export starts with: `read_header` skips it before the
+#: header, and a header repeated by files joined into one starts with it again, so that a
+#: field equal to its column's name is the name with this mark before it, spaces around it.
+BYTE_ORDER_MARK = "\ufeff"
+
+
+def is_header_row(cells: Sequence[str], header: Sequence[str]) -> bool:
+    """Whether one CSV row of Python strings (a reader that parses row by row: a roster)
+    repeats the `header` (its names as read: trimmed, no BOM): `repeats_header`'s rule for
+    one row, each field trimmed as it trims it (a BOM, then spaces). Cheap on a row of data:
+    its first field is searched for its name (as `repeats_header` searches its column) before
+    any field is trimmed."""
+    if len(cells) != len(header) or not cells or header[0] not in cells[0]:
+        return False
+    return all(
+        cell.lstrip(BYTE_ORDER_MARK).strip() == name
+        for cell, name in zip(cells, header, strict=True)
+    )
+
 
 def repeats_header(cells: Sequence[pa.Array | pa.ChunkedArray], names: Sequence[str]) -> np.ndarray:
     """(n,) bool: the CSV rows whose every field in `cells` (a column of text or bytes for each
@@ -478,7 +497,7 @@ def repeats_header(cells: Sequence[pa.Array | pa.ChunkedArray], names: Sequence[
             text = text.combine_chunks()
         if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
             text = _decode_utf8(text)[0]
-        trimmed = pc.utf8_trim_whitespace(pc.utf8_ltrim(text, "\ufeff"))
+        trimmed = pc.utf8_trim_whitespace(pc.utf8_ltrim(text, BYTE_ORDER_MARK))
         found[rows] &= pc.fill_null(pc.equal(trimmed, name), False).to_numpy(zero_copy_only=False)
     return found
 

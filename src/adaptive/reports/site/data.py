@@ -33,6 +33,7 @@ from adaptive.batch.writer import (
     served_order,
 )
 from adaptive.curriculum import Catalog, read_profiles
+from adaptive.data.readers import REPEATED_HEADER_EXPECTED, is_header_row
 from adaptive.errors import ArtifactError, ConfigError, closest_name, counted, line_words
 from adaptive.files import read_sealed_json, read_user_text
 from adaptive.policy.config import PolicyConfig
@@ -417,7 +418,9 @@ class Roster:
 def read_roster(path: str | Path) -> Roster:
     """A roster CSV with the columns `student_id` and `name` (in any order; other columns, e.g.
     a grade or an e-mail, are left alone; `,` or Excel's `;` between fields): pseudonymous id
-    -> the name shown on pages, and its line.
+    -> the name shown on pages, and its line. A line repeating the header (rosters joined
+    into one, the second's byte order mark before it too) is refused as `adaptive profiles`
+    refuses it (`is_header_row`), never a student "student_id".
 
     Names live only in the pages written from it: never in logs, MLflow or Parquet."""
     path = Path(path)
@@ -437,6 +440,10 @@ def read_roster(path: str | Path) -> Roster:
             number = reader.line_num  # the file's line (a quoted name may hold a line break)
             if not row or not "".join(row).strip():
                 continue
+            if is_header_row(row, header):  # rosters joined into one, each with its header
+                raise ReportInputError(
+                    f"{path}, line {number}: expected {REPEATED_HEADER_EXPECTED}"
+                )
             sid, name = _roster_row(path, number, row, (header, first), sid_at, name_at)
             if sid in names:
                 raise ReportInputError(
