@@ -1802,3 +1802,31 @@ def test_a_row_whose_read_cells_are_the_header_names_but_not_the_others_is_data(
     assert run(["validate", str(path), *EXPORT_OPTIONS]) == 2
     output = capsys.readouterr().err
     assert "repeats the header" not in output and "got 'Outcome'" in output
+
+
+@pytest.mark.parametrize("repeats", [1, 2])
+@pytest.mark.parametrize("aside", [False, True], ids=["refused", "quarantine"])
+def test_a_file_of_its_header_repeated_is_said_to_hold_no_rows(tmp_path, repeats, aside):
+    """A file whose lines under the header all repeat it (empty exports joined into one) was
+    told "To load the other rows ... quarantine" (there are none), and with a quarantine
+    "Every one of the 1 row was refused ... read otherwise than it is written (a column's
+    format: --time-format...)". It holds a header and no rows, and is said so as a file of a
+    header alone is."""
+    header = "\ufeffStudentID,ProblemID,ProblemSkill,Outcome,Attempted_At,Teacher\r\n"
+    path = tmp_path / "export.csv"
+    path.write_bytes((header * (1 + repeats) + "\r\n").encode("utf-8"))
+    mapping = {"student_id": "StudentID", "item_id": "ProblemID", "skill_ids": "ProblemSkill",
+               "correct": "Outcome", "time": "Attempted_At"}  # fmt: skip
+    quarantine = tmp_path / "aside.csv" if aside else None
+    with pytest.raises(DataValidationError) as refused:
+        load_log_report(path, mapping, quarantine=quarantine)
+    said = " ".join(str(refused.value).split())
+    lines = "the line under it repeats it" if repeats == 1 else "the 2 lines under it repeat it"
+    written = f" (written to {quarantine} with {'its reason' if repeats == 1 else 'their reasons'})"
+    assert (
+        f"The file holds a header and no rows: {lines}{written if aside else ''}; expected rows "
+        "of responses under the header (an export of the wrong term, or a filter left on?)."
+    ) in said, said
+    assert "line 2; expected a row of data; the line repeats the header" in said
+    assert "quarantine" not in said.replace(str(quarantine), "")
+    assert "Every one" not in said and "otherwise than it is written" not in said

@@ -40,7 +40,12 @@ from adaptive.data.readers import (
     read_raw,
     unread_columns,
 )
-from adaptive.data.refusals import RefusedCells, refused_cells_hint
+from adaptive.data.refusals import (
+    HEADER_ONLY,
+    NO_ROWS_EXPECTED,
+    RefusedCells,
+    refused_cells_hint,
+)
 from adaptive.data.times import without_offset
 from adaptive.data.validate import (
     Issues,
@@ -228,9 +233,8 @@ def refuse_header_only(log: ResponseLog) -> None:
                     log.source,
                     None,
                     None,
-                    "a header and no rows",
-                    "rows of responses under the header (an export of the wrong term, or a "
-                    "filter left on?): nothing to check, train or evaluate a model on",
+                    HEADER_ONLY,
+                    f"{NO_ROWS_EXPECTED}: nothing to check, train or evaluate a model on",
                 )
             ]
         )
@@ -243,7 +247,8 @@ def _refuse(
     any, and with one where `every_row` was refused (nothing would be left to load: an empty
     log, which every command then failed on as "0 students", is no reading of the file). The
     hint says how to load the other rows, or, every row refused, the commonest problem and
-    that the file is read otherwise than it is written (`every_row_hint`)."""
+    that the file is read otherwise than it is written (`every_row_hint`), or that it holds
+    a header and no rows where each repeats the header (`header_only_hint`)."""
     problems = [p for _, p in issues.problems()] + raw.unparsed + raw.header_problems()
     problems.sort(key=lambda p: p.line or 0)
     n_rows = raw.rows_read

@@ -54,6 +54,14 @@ QUARANTINE_HINT = (
     "`adaptive validate LOG --quarantine FILE` first."
 )
 
+#: A log file with a header and no row of responses under it, as its problem quotes it, and
+#: what it expected (`io.refuse_header_only`; `header_only_hint`: its lines all repeat the
+#: header).
+HEADER_ONLY = "a header and no rows"
+NO_ROWS_EXPECTED = (
+    "rows of responses under the header (an export of the wrong term, or a filter left on?)"
+)
+
 #: What a file's answer cell holding a number other than 0 and 1 expected: a file reader
 #: says it in such cells' problems, and `RefusedCells` counts the scores of those cells.
 SCORES_HINT = (
@@ -161,7 +169,10 @@ def refused_cells_hint(
 ) -> str:
     """The hint that closes a log file's refusal, the same on both engines: where every one of
     its `n_rows` rows was refused (and there is more than one, or a `quarantine` was given),
-    `every_row_hint`; else how to load the other rows (`refused_rows_hint`)."""
+    `every_row_hint`; else how to load the other rows (`refused_rows_hint`). A file whose
+    every row repeats the header holds no rows at all: `header_only_hint`."""
+    if every_row and _header_lines(cells) == sum(cells.told.values()):
+        return header_only_hint(cells, quarantine)
     if every_row and (n_rows > 1 or quarantine is not None):
         return every_row_hint(cells, n_rows, quarantine)
     return refused_rows_hint(cells, n_rows)
@@ -182,9 +193,26 @@ def refused_rows_hint(cells: RefusedCells, n_rows: int) -> str:
     return _header_lines_words(cells) + hint
 
 
+def _header_lines(cells: RefusedCells) -> int:
+    """The refused lines that repeat the header (`readers.repeats_header`)."""
+    return cells.told[(None, REPEATED_HEADER_EXPECTED)]
+
+
+def header_only_hint(cells: RefusedCells, quarantine: Path | None = None) -> str:
+    """What a log file whose every line under the header repeats it (empty exports joined
+    into one) is refused for: a header and no rows, as a file of a header alone is
+    (`NO_ROWS_EXPECTED`), not rows to set aside (there are none) nor a file read otherwise
+    than it is written; with a `quarantine`, the file its lines went to."""
+    n = _header_lines(cells)
+    lines = "the line under it repeats it" if n == 1 else f"the {n:,} lines under it repeat it"
+    reasons = "its reason" if n == 1 else "their reasons"
+    aside = f" (written to {quarantine} with {reasons})" if quarantine is not None else ""
+    return f"The file holds {HEADER_ONLY}: {lines}{aside}; expected {NO_ROWS_EXPECTED}."
+
+
 def _header_lines_words(cells: RefusedCells) -> str:
     """What to do about the lines that repeat the header (`readers.repeats_header`), if any."""
-    n = cells.told[(None, REPEATED_HEADER_EXPECTED)]
+    n = _header_lines(cells)
     if not n:
         return ""
     them = "it" if n == 1 else "them"
