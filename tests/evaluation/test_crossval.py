@@ -112,7 +112,7 @@ def test_cli_evaluate_on_a_users_own_file(tmp_path):
     table = pd.read_csv(tmp_path / "out" / "metrics.csv", dtype={"fold": str})
     assert set(table["model"]) == {"irt", "pfa"} and (table["fold"] == "all").sum() == 2
     # the screen's table: the other model's difference from the best, its paired interval
-    # and whether it is established, as metrics.csv has them
+    # and whether the students show a difference, as metrics.csv has them
     other = table[(table["fold"] == "all") & (table["vs_best"] != "best")].iloc[0]
     shown = " ".join(result.output.split())
     assert "AUC - best" in shown and "best" in shown
@@ -343,7 +343,7 @@ def test_evaluate_reports_each_models_paired_difference_from_the_best(tmp_path) 
     "no difference", though the paired bootstrap established every difference. Each model's
     AUC minus the best's is now reported with its paired interval over students
     (`paired_bootstrap`: the same students drawn for both, the per-model intervals' seed) and
-    said established where the interval excludes 0, in metrics.csv and metrics.md."""
+    said "difference shown" where the interval excludes 0, in metrics.csv and metrics.md."""
     from adaptive.evaluation import paired_bootstrap
 
     log = small_log()
@@ -353,7 +353,7 @@ def test_evaluate_reports_each_models_paired_difference_from_the_best(tmp_path) 
     best, pfa = pooled.loc["sharper"], pooled.loc["pfa"]
     assert best["vs_best"] == "best" and np.isnan(best["auc_vs_best"])
     assert np.isnan(best["auc_vs_best_ci_low"]) and np.isnan(best["auc_vs_best_ci_high"])
-    # the per-model intervals overlap, yet the difference is established
+    # the per-model intervals overlap, yet the students show a difference
     assert pfa["auc_ci_high"] > best["auc_ci_low"]
     assert pfa["auc_vs_best"] == pytest.approx(pfa["auc"] - best["auc"], abs=2e-6)
     res = cmp.results
@@ -364,14 +364,14 @@ def test_evaluate_reports_each_models_paired_difference_from_the_best(tmp_path) 
     assert (pfa["auc_vs_best_ci_low"], pfa["auc_vs_best_ci_high"]) == pytest.approx(
         (low, high), abs=1e-6
     )
-    assert high < 0 and pfa["vs_best"] == "established"
+    assert high < 0 and pfa["vs_best"] == "difference shown"
     report = (tmp_path / "o" / "metrics.md").read_text()
     assert "| AUC - best | its paired 95 % CI | difference |" in report
-    assert f"| {pfa['auc_vs_best']:+.4f} | [{low:+.4f}, {high:+.4f}] | established |" in report
+    assert f"| {pfa['auc_vs_best']:+.4f} | [{low:+.4f}, {high:+.4f}] | difference shown |" in report
     assert "|  |  | best |" in report and "interval excludes 0" in report
 
 
-def test_a_difference_the_students_do_not_establish_is_said_so(tmp_path) -> None:
+def test_a_difference_the_students_do_not_show_is_said_so(tmp_path) -> None:
     log = small_log()
     cmp = evaluate_models([PFA(), Jittered()], log, folds=3, out_dir=tmp_path / "o", n_boot=200)
     rows = cmp.summary().set_index("model")
@@ -379,5 +379,28 @@ def test_a_difference_the_students_do_not_establish_is_said_so(tmp_path) -> None
     jittered = rows.loc["jittered"]
     assert jittered["auc_vs_best"] < 0
     assert jittered["auc_vs_best_ci_low"] < 0 < jittered["auc_vs_best_ci_high"]
-    assert jittered["vs_best"] == "not established"
-    assert "| not established |" in (tmp_path / "o" / "metrics.md").read_text()
+    assert jittered["vs_best"] == "no difference shown"
+    report = (tmp_path / "o" / "metrics.md").read_text()
+    assert "| no difference shown |" in report
+    # evaluate compares with no margin: its words are not promote's, whose gate asks more
+    assert "established" not in report
+
+
+def test_a_difference_that_cannot_be_measured_is_left_blank(tmp_path) -> None:
+    """Every answer correct: no AUC, so no difference from the best and no interval (no draw
+    of the students can be scored). `vs_best` said "not established" there, a verdict read
+    from nothing; it is blank now, as the difference and its interval are."""
+    rows = [(f"s{s}", f"i{t % 4}", f"k{t % 2}", 1, t) for s in range(8) for t in range(6)]
+    log = ResponseLog.from_frame(
+        pd.DataFrame(rows, columns=["student_id", "item_id", "skill_ids", "correct", "order"])
+    )
+    evaluate_models(["bkt", "bkt"], log, folds=2, out_dir=tmp_path / "o", n_boot=50)
+    table = pd.read_csv(tmp_path / "o" / "metrics.csv", dtype={"fold": str}, keep_default_na=False)
+    other = table[(table["fold"] == "all") & (table["model"] == "bkt-1")].iloc[0]
+    assert other["auc_vs_best_ci_low"] == other["auc_vs_best_ci_high"] == ""
+    assert other["vs_best"] == ""
+    report = (tmp_path / "o" / "metrics.md").read_text().splitlines()
+    row = next(r for r in report if r.startswith("| bkt-1 |"))  # the pooled table's, first
+    assert [cell.strip() for cell in row.split("|")[4:7]] == ["", "", ""], (
+        row
+    )  # AUC - best, its interval, the words

@@ -148,3 +148,28 @@ def test_bootstrap_auc_interval_is_the_weighted_auc_of_each_draw():
     each = np.array([auc(y, p, weight=counts[b][g]) for b in range(n_boot)])
     low, high = metrics.bootstrap_ci(y, p, students, n_boot=n_boot, seed=7, chunk=7)["auc"]
     assert (low, high) == pytest.approx((np.nanquantile(each, 0.025), np.nanquantile(each, 0.975)))
+
+
+def test_paired_interval_is_the_percentile_interval_of_the_finite_replicates():
+    """The one reading of a paired bootstrap's replicates (`evaluate`'s difference from the
+    best model and `promote`'s improvement): the point estimate and the 95 % percentile
+    interval of the replicates a draw could score, zeros never "-0.0000"."""
+    from adaptive.evaluation.metrics import paired_interval
+
+    reps = np.concatenate([np.linspace(-1.0, 1.0, 401), [np.nan] * 7])
+    estimate, low, high = paired_interval(-0.0, reps)
+    assert (low, high) == pytest.approx(tuple(np.quantile(reps[:401], [0.025, 0.975])))
+    assert str(estimate) == "0.0"
+    _, low, high = paired_interval(0.5, np.array([-0.0, -0.0, -0.0]))
+    assert (str(low), str(high)) == ("0.0", "0.0")
+
+
+def test_paired_interval_of_no_finite_replicate_is_nan():
+    """No draw could be scored (a log of one kind of answer: no AUC): the difference cannot be
+    measured, and its interval is NaN, not (0, 0), which `promote` read as a gain of exactly
+    0 (its gate passed it at `--margin 0`) and `evaluate` did not."""
+    from adaptive.evaluation.metrics import paired_interval
+
+    for reps in (np.full(50, np.nan), np.array([])):
+        estimate, low, high = paired_interval(0.01, reps)
+        assert estimate == 0.01 and np.isnan(low) and np.isnan(high)

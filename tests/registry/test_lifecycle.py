@@ -846,3 +846,23 @@ def test_a_wrong_rule_value_is_named_with_its_value(kwargs, said) -> None:
         PromotionRule(**kwargs)
     assert str(caught.value) == f"promotion rule: {said}; expected a number >= 0"
     PromotionRule(margin=np.float64(0.0), calibration_tolerance=np.int64(0))  # numpy numbers read
+
+
+def test_an_improvement_no_draw_could_score_has_no_interval():
+    """Held-out answers all correct: no AUC in any draw of the students. The interval was
+    (0, 0), a gain of exactly 0, which a gate at `--margin 0` passes; it is NaN now (the
+    shared `paired_interval`), which no gate passes, and said without a "nan"."""
+    y = np.ones(200)
+    students = np.repeat(np.arange(20), 10)
+    rng = np.random.default_rng(0)
+    gain = Improvement.measure(
+        "auc", y, rng.random(200), rng.random(200), students, replicates=100, seed=0,
+        estimate=0.0,
+    )  # fmt: skip
+    assert np.isnan(gain.low) and np.isnan(gain.high)
+    assert "nan" not in str(gain).lower(), str(gain)
+    champ = {"auc": 0.7, "ece": 0.02, "logloss": 0.55, "rmse": 0.43, "accuracy": 0.7}
+    promoted, reason = PromotionRule(margin=0.0).decide(champ, champ, 0.69, established(0.1), gain)
+    assert not promoted and reason.startswith("not established: auc 0.7000 vs champion 0.7000")
+    assert "no draw of the 20 held-out students could be scored" in reason
+    assert "nan" not in reason.lower(), reason

@@ -162,9 +162,9 @@ def comparison_table(comparison: Comparison, folds: int) -> Table:
 
 
 def differences_table(comparison: Comparison) -> Table:
-    """Each model's AUC minus the best's, with the paired interval and whether it is
-    established: a table of its own, narrow enough for an 80-column terminal, whose words
-    no column squeezes ("establis…")."""
+    """Each model's AUC minus the best's, with the paired interval and whether the students
+    show a difference: a table of its own, narrow enough for an 80-column terminal, whose
+    words no column squeezes ("no differ…")."""
     pooled = comparison.summary()
     table = Table(
         title=f"AUC difference from the best, {pooled['model'].iloc[0]} "

@@ -8,7 +8,8 @@ model on identical splits and writes:
   intervals over students (`auc_ci_low, auc_ci_high, rmse_ci_low, rmse_ci_high`, on `all` rows),
   then each model's AUC minus the best model's (`auc_vs_best`, blank on the best's row) with its
   paired 95 % interval (`auc_vs_best_ci_low, auc_vs_best_ci_high`) and `vs_best`: "best",
-  "established" or "not established";
+  "difference shown" (the interval excludes 0), "no difference shown" (it includes 0), or blank
+  where the difference cannot be measured (no AUC: answers all of one kind);
 * `metrics.md` - the same as a readable table (with accuracy);
 * `per_skill.csv` - metrics per model and skill (pooled out-of-fold predictions);
 * `reliability.png` - reliability curves of every model, and `reliability_<model>.png` each.
@@ -16,8 +17,10 @@ model on identical splits and writes:
 Two models' own intervals overlapping says little about their difference (the students easy
 for one model are easy for the other), so the ranking is tested in pairs: each model against the
 best by AUC, on the same out-of-fold predictions of the same responses, with `paired_bootstrap`
-over students (the same seeded draws as the per-model intervals). A difference is established
-where its interval excludes 0 - the words `promote` uses for its gate.
+over students (the same seeded draws as the per-model intervals; the interval is
+`paired_interval`'s, as `promote`'s). The students show a difference where its interval
+excludes 0. That is all `evaluate` asks, with no margin; its words are not `promote`'s
+"established", which asks more of the same interval: its lower end must reach the margin.
 
 Outputs are deterministic for a seed (no timings in the files) and written atomically.
 
@@ -49,7 +52,12 @@ from adaptive.evaluation.crossval import (
     model_label,
     warn_unseen_skills,
 )
-from adaptive.evaluation.metrics import bootstrap_ci, paired_bootstrap, per_skill_metrics
+from adaptive.evaluation.metrics import (
+    bootstrap_ci,
+    paired_bootstrap,
+    paired_interval,
+    per_skill_metrics,
+)
 from adaptive.files import make_folder
 from adaptive.tracing.base import KnowledgeTracer, atomic_write_bytes
 
@@ -71,9 +79,9 @@ CSV_COLUMNS = [
     "vs_best",
 ]
 
-#: `vs_best`'s words: the best model's own row, and whether a difference from it is established
-#: (its paired 95 % interval excludes 0), in the words `promote` gives its gate's outcomes
-BEST, ESTABLISHED, NOT_ESTABLISHED = "best", "established", "not established"
+#: `vs_best`'s words: the best model's own row, and whether the students show a difference from
+#: it (its paired 95 % interval excludes 0); not `promote`'s "established", which needs a margin
+BEST, SHOWN, NOT_SHOWN = "best", "difference shown", "no difference shown"
 
 
 @dataclass
@@ -153,9 +161,10 @@ def vs_best(
 ) -> pd.DataFrame:
     """`table` with each model's AUC minus the best model's on its `all` row and the paired 95 %
     interval of that difference (`paired_bootstrap` over students: `bootstrap_ci`'s unit,
-    replicates and seed), and `vs_best` saying whether it is established (the interval excludes
-    0). The best model's row: `vs_best` "best", the difference blank. Every model predicted
-    the same responses out of fold (rows of the one log), so the pairing is exact."""
+    replicates and seed; `paired_interval`), and `vs_best` saying whether the students show a
+    difference (`difference_words`). The best model's row: `vs_best` "best", the difference
+    blank. Every model predicted the same responses out of fold (rows of the one log), so the
+    pairing is exact."""
     table = table.assign(
         auc_vs_best=np.nan, auc_vs_best_ci_low=np.nan, auc_vs_best_ci_high=np.nan, vs_best=""
     )
@@ -168,23 +177,21 @@ def vs_best(
             continue
         res = results[r.model]
         reps = paired_bootstrap(res.y, res.p, best.p, res.student, "auc", n_boot, seed)
-        low, high = _percentile_interval(reps)
-        table.loc[row, ["auc_vs_best", "auc_vs_best_ci_low", "auc_vs_best_ci_high"]] = [
-            r.auc - pooled["auc"].iloc[0] + 0.0,  # never "-0.0000"
-            low,
-            high,
-        ]
-        table.loc[row, "vs_best"] = ESTABLISHED if low > 0 or high < 0 else NOT_ESTABLISHED
+        difference = paired_interval(r.auc - pooled["auc"].iloc[0], reps)
+        table.loc[row, ["auc_vs_best", "auc_vs_best_ci_low", "auc_vs_best_ci_high"]] = list(
+            difference
+        )
+        table.loc[row, "vs_best"] = difference_words(*difference[1:])
     return table
 
 
-def _percentile_interval(reps: np.ndarray) -> tuple[float, float]:
-    """The 95 % percentile interval of bootstrap replicates (as `bootstrap_ci`'s); NaN, NaN
-    where no replicate is defined (a log of one answer only: no AUC)."""
-    if not np.isfinite(reps).any():
-        return np.nan, np.nan
-    low, high = np.nanquantile(reps, [0.025, 0.975])
-    return float(low) + 0.0, float(high) + 0.0
+def difference_words(low: float, high: float) -> str:
+    """`vs_best` of a difference with the paired interval [low, high]: "difference shown" where
+    it excludes 0, "no difference shown" where it includes 0, blank where the difference cannot
+    be measured (NaN: no draw of the students could be scored)."""
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return ""
+    return SHOWN if low > 0 or high < 0 else NOT_SHOWN
 
 
 def failed_message(failed: dict[str, str]) -> str:
@@ -239,16 +246,18 @@ def write_outputs(
 #: what the difference columns hold, said under the table on screen and in metrics.md
 VS_BEST_NOTE = (
     "AUC - best: a model's AUC minus the best model's, with its 95 % interval from a paired "
-    "bootstrap over students (the same students drawn for both models); the difference is "
-    "established where that interval excludes 0. Overlapping intervals of two models' own AUCs "
-    "do not mean that they are alike."
+    'bootstrap over students (the same students drawn for both models): "difference shown" '
+    'where that interval excludes 0, "no difference shown" where it includes 0. Overlapping '
+    "intervals of two models' own AUCs do not mean that they are alike. No margin is asked "
+    "here: adaptive promote asks more before a model replaces the champion (the lower end of "
+    "the interval of its gain must reach the margin)."
 )
 
 
 def vs_best_cells(row: Any) -> tuple[str, str, str]:
     """A pooled row's (`itertuples`) difference from the best model as printed: (AUC - best,
-    its paired interval, "best" / "established" / "not established"); the best's own row:
-    blank, blank, "best"; a difference that cannot be measured (no AUC): blank."""
+    its paired interval, "best" / "difference shown" / "no difference shown"); the best's own
+    row: blank, blank, "best"; a difference that cannot be measured (no AUC): blank."""
     low, high = row.auc_vs_best_ci_low, row.auc_vs_best_ci_high
     if row.vs_best == BEST or not (np.isfinite(low) and np.isfinite(high)):
         return "", "", row.vs_best

@@ -4,7 +4,9 @@ All metrics accept optional non-negative `weight`s (one per response) so that th
 students is a weighted evaluation: resampling students with replacement is the same as weighting
 each student's responses by how many times the student was drawn. `bootstrap_ci` draws all
 replicates at once (multinomial counts per student) and evaluates them as matrix products, with no
-loop over students or responses.
+loop over students or responses. `paired_bootstrap` resamples the same students for two sets of
+predictions, and `paired_interval` reads its replicates: the one interval of a difference, for
+`evaluate` and `promote` alike.
 
 Definitions: AUC is the probability that a random correct response gets a higher prediction than
 a random incorrect one (ties count half); RMSE and log-loss are the usual ones (p clipped to
@@ -184,11 +186,19 @@ def bootstrap_ci(
     results["auc"] = np.concatenate(
         [ranked(counts[i : i + chunk]) for i in range(0, n_boot, chunk)]
     )
+    return {k: _percentile_interval(v, level) for k, v in results.items()}
+
+
+def _percentile_interval(replicates: np.ndarray, level: float) -> tuple[float, float]:
+    """The `level` percentile interval of bootstrap replicates, over those a draw could score
+    (a draw of students who answered all right or all wrong has no AUC: NaN); NaN, NaN where
+    none could (a log of one kind of answer). Zeros are +0.0: never printed "-0.0000"."""
+    finite = replicates[np.isfinite(replicates)]
+    if not len(finite):
+        return np.nan, np.nan
     alpha = (1 - level) / 2
-    return {
-        k: (float(np.nanquantile(v, alpha)), float(np.nanquantile(v, 1 - alpha)))
-        for k, v in results.items()
-    }
+    low, high = np.quantile(finite, [alpha, 1 - alpha])
+    return float(low) + 0.0, float(high) + 0.0
 
 
 def _group_bin(g: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
@@ -305,3 +315,17 @@ def paired_bootstrap(
     raise ValueError(
         f"paired_bootstrap: metric {metric!r}; expected auc, rmse, logloss or accuracy"
     )
+
+
+def paired_interval(
+    estimate: float, replicates: np.ndarray, level: float = 0.95
+) -> tuple[float, float, float]:
+    """A paired difference as it is reported: (point estimate, low, high), the `level`
+    percentile interval of its `paired_bootstrap` replicates. The one reading of them, for
+    `evaluate`'s difference from the best model and `promote`'s improvement: the replicates no
+    draw could score (NaN) are left out, and where none could the interval is NaN, NaN: the
+    difference cannot be measured, and no verdict may be read from it (it was (0, 0), "no
+    difference", in `promote`). `estimate`, computed on all the responses, is returned as
+    given but for zeros, +0.0 as the interval's."""
+    low, high = _percentile_interval(np.asarray(replicates, dtype=np.float64), level)
+    return float(estimate) + 0.0, low, high

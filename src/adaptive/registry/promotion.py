@@ -68,6 +68,7 @@ from adaptive.errors import (
     verb,
 )
 from adaptive.evaluation import compute_metrics, paired_bootstrap
+from adaptive.evaluation.metrics import paired_interval
 from adaptive.registry.fingerprint import data_fingerprint, log_sha256
 from adaptive.registry.holdout import (
     HOLDOUT_FRACTION,
@@ -223,7 +224,8 @@ class Improvement:
     base rate) on one metric, on the same held-out responses: the point estimate (positive =
     better) and its 95% interval from a paired bootstrap over the held-out students
     (`adaptive.evaluation.paired_bootstrap`: students drawn with replacement, the same draws
-    for both predictors, seeded)."""
+    for both predictors, seeded; the interval is `paired_interval`'s, as `evaluate`'s: NaN
+    where no draw could be scored, which no gate passes)."""
 
     metric: str
     estimate: float
@@ -249,13 +251,15 @@ class Improvement:
         code `students`; `estimate` is the point estimate already computed (`compute_metrics`)."""
         sign = 1.0 if HIGHER_IS_BETTER[metric] else -1.0
         reps = sign * paired_bootstrap(y, candidate, other, students, metric, replicates, seed)
-        low, high = np.nanquantile(reps, [0.025, 0.975]) if np.isfinite(reps).any() else (0, 0)
-        return cls(
-            metric, estimate + 0.0, float(low) + 0.0, float(high) + 0.0,  # never "-0.0000"
-            int(len(np.unique(students))), replicates,
-        )  # fmt: skip
+        estimate, low, high = paired_interval(estimate, reps)
+        return cls(metric, estimate, low, high, int(len(np.unique(students))), replicates)
 
     def __str__(self) -> str:
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
+            return (
+                f"not measurable: no draw of the {counted(self.students, 'held-out student')} "
+                f"could be scored on {self.metric}"
+            )
         return (
             f"{self.estimate:+.4f}, 95% interval {self.low:+.4f} to {self.high:+.4f} over "
             f"{counted(self.students, 'held-out student')}"
@@ -372,6 +376,8 @@ class PromotionRule:
             f"{self.metric} {candidate[self.metric]:.4f} vs champion {champion[self.metric]:.4f}"
         )
         gain: Improvement = over_champion  # given with the champion (checked above)
+        if not (math.isfinite(gain.low) and math.isfinite(gain.high)):  # nothing to read
+            return False, f"not established: {scores} (improvement {gain})"
         if gain.high < 0:  # the whole interval below 0: established worse
             return False, (
                 f"worse: {scores} (improvement {gain}): its upper end {gain.high:+.4f} is below "
@@ -588,10 +594,10 @@ def promote(
                 ("improvement", over_champion),
                 ("gain_over_constant", over_constant),
             ):
-                if gain is not None:  # the point estimate and its 95% interval
-                    mlflow.log_metrics(
-                        {label: gain.estimate, f"{label}_low": gain.low, f"{label}_high": gain.high}
-                    )
+                if gain is not None:  # the point estimate and its 95% interval, where measured
+                    values = {label: gain.estimate, f"{label}_low": gain.low,
+                              f"{label}_high": gain.high}  # fmt: skip
+                    mlflow.log_metrics({k: v for k, v in values.items() if math.isfinite(v)})
             mlflow.set_tags({"adaptive.kind": "promotion", "reason": reason})
         tags = {
             "promotion.reason": reason,
