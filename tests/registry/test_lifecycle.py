@@ -422,7 +422,10 @@ def test_models_that_lack_different_skills_are_each_named_with_theirs():
 
     notes = untraced_notes(
         1000,
-        [("candidate v7", Untraced(4, ("fractions",))), ("champion v6", Untraced(9, ("a", "b")))],
+        [
+            ("candidate v7", Untraced(4, ("fractions",)), ["decimals"]),
+            ("champion v6", Untraced(9, ("a", "b")), ["decimals"]),
+        ],
     )
     assert notes == [
         "4 of the 1,000 held-out responses are on a skill candidate v7 was not fitted on "
@@ -432,7 +435,8 @@ def test_models_that_lack_different_skills_are_each_named_with_theirs():
         "('a', 'b'): champion v6 predicts them from its defaults, having no parameters "
         "for them, and they are counted in its score like the others",
     ]
-    assert untraced_notes(1000, [("candidate v7", Untraced()), ("champion v6", Untraced())]) == []
+    nothing = [("candidate v7", Untraced(), ["a"]), ("champion v6", Untraced(), ["a"])]
+    assert untraced_notes(1000, nothing) == []
 
 
 @pytest.fixture
@@ -846,6 +850,24 @@ def test_a_wrong_rule_value_is_named_with_its_value(kwargs, said) -> None:
         PromotionRule(**kwargs)
     assert str(caught.value) == f"promotion rule: {said}; expected a number >= 0"
     PromotionRule(margin=np.float64(0.0), calibration_tolerance=np.int64(0))  # numpy numbers read
+
+
+def test_a_held_out_skill_one_typo_from_a_models_skill_gets_its_did_you_mean(small_log, store_uri):
+    """predict_proba's warning asked "did you mean 'skill-5'?" of a skill typed 'skil-5';
+    promote's own note (said once, naming the model) dropped it. It asks again, with the
+    hint `Untraced.warn` gives (`closest_name` of the first unknown skill among the model's)."""
+    name = "typo"
+    frame = small_log.frame.copy()
+    frame["skill_ids"] = [
+        ";".join("skil-5" if s == "skill-5" else s for s in skills) for skills in frame["skill_ids"]
+    ]
+    typed = ResponseLog.from_frame(frame, skills_sep=";")
+    first = train_model("irt", small_log, registered_name=name, folds=2, tracking_uri=store_uri)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        promote(name, first.version, typed, tracking_uri=store_uri)
+    (note,) = untraced_warnings(caught)
+    assert "on a skill candidate v1 was not fitted on ('skil-5'; did you mean 'skill-5'?)" in note
 
 
 def test_an_improvement_no_draw_could_score_has_no_interval():

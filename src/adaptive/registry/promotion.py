@@ -63,6 +63,7 @@ from adaptive.errors import (
     CoverageWarning,
     DataValidationError,
     Problem,
+    closest_name,
     counted,
     share_words,
     verb,
@@ -528,7 +529,7 @@ def promote(
             scored = [(f"candidate v{candidate_mv.version}", candidate_model)]
             if champion_p is not None:
                 scored.append((f"champion v{champion_mv.version}", champion_model))
-            found = [(label, model.untraced(held)) for label, model in scored]
+            found = [(label, model.untraced(held), _fitted(model)) for label, model in scored]
             for note in untraced_notes(len(held), found):
                 warnings.warn(note, CoverageWarning, stacklevel=2)
         champion = candidate if same else None if champion_p is None else _metrics(held, champion_p)
@@ -1040,23 +1041,40 @@ class Contender:
             client.set_model_version_tag(name, now, "promotion.replaced_by", to)
 
 
-def untraced_notes(responses: int, found: list[tuple[str, Untraced]]) -> list[str]:
+def _fitted(model: KnowledgeTracer) -> list[str]:
+    """The skills `model` was fitted on, as text: what a "did you mean" offers."""
+    return [str(s) for s in model.skills_]
+
+
+def untraced_notes(responses: int, found: list[tuple[str, Untraced, Collection[str]]]) -> list[str]:
     """What the comparison does with the held-out responses (`responses` of them) on skills a
-    scored model was not fitted on (`found`: each model's label, "candidate v7", and its
-    `untraced` of them): one sentence for the models that lack the same skills, both in one,
-    else one for each, named. predict_proba's own warning said it once per model, word for
-    word, naming neither, and advised `train --catalog`, which a promote cannot use. Skill
-    names and counts only: no student id."""
-    lacking: dict[Untraced, list[str]] = {}
-    for label, untraced in found:
+    scored model was not fitted on (`found`: each model's label, "candidate v7", its
+    `untraced` of them and the skills it was fitted on): one sentence for the models that lack
+    the same skills, both in one, else one for each, named, with `Untraced.warn`'s "did you
+    mean" (`closest_name` of the first skill among the models' own: 'skil-5' is 'skill-5').
+    predict_proba's own warning said it once per model, word for word, naming neither, and
+    advised `train --catalog`, which a promote cannot use. Skill names and counts only: no
+    student id."""
+    lacking: dict[Untraced, tuple[list[str], set[str]]] = {}
+    for label, untraced, fitted in found:
         if untraced.responses:
-            lacking.setdefault(untraced, []).append(label)
-    return [_untraced_note(responses, untraced, labels) for untraced, labels in lacking.items()]
+            labels, skills = lacking.setdefault(untraced, ([], set()))
+            labels.append(label)
+            skills.update(fitted)
+    return [
+        _untraced_note(responses, untraced, labels, fitted)
+        for untraced, (labels, fitted) in lacking.items()
+    ]
 
 
-def _untraced_note(responses: int, untraced: Untraced, labels: list[str]) -> str:
-    """One sentence of `untraced_notes`, for the models `labels` that lack these skills."""
+def _untraced_note(
+    responses: int, untraced: Untraced, labels: list[str], fitted: Collection[str]
+) -> str:
+    """One sentence of `untraced_notes`, for the models `labels` that lack these skills and
+    were fitted on `fitted` (together)."""
     n, one = untraced.responses, len(untraced.skills) == 1
+    near = closest_name(untraced.skills[0], fitted) if untraced.skills and fitted else None
+    check = f"; did you mean {near!r}?" if near else ""
     if len(labels) > 1:
         who = f"neither {' nor '.join(labels)} was"
         predicts, scores = "both models predict them from their defaults", "both models' scores"
@@ -1066,7 +1084,7 @@ def _untraced_note(responses: int, untraced: Untraced, labels: list[str]) -> str
     skills = "a skill" if one else counted(len(untraced.skills), "skill")
     return (
         f"{n:,} of the {responses:,} held-out responses {verb(n, 'is')} on {skills} {who} "
-        f"fitted on ({untraced.named()}): {predicts}, having no parameters for "
+        f"fitted on ({untraced.named()}{check}): {predicts}, having no parameters for "
         f"{'it' if one else 'them'}, and they are counted in {scores} like the others"
     )
 
