@@ -63,7 +63,6 @@ from adaptive.errors import (
     CoverageWarning,
     DataValidationError,
     Problem,
-    closest_name,
     counted,
     share_words,
     verb,
@@ -1073,8 +1072,7 @@ def _untraced_note(
     """One sentence of `untraced_notes`, for the models `labels` that lack these skills and
     were fitted on `fitted` (together)."""
     n, one = untraced.responses, len(untraced.skills) == 1
-    near = closest_name(untraced.skills[0], fitted) if untraced.skills and fitted else None
-    check = f"; did you mean {near!r}?" if near else ""
+    check = untraced.did_you_mean(fitted)
     if len(labels) > 1:
         who = f"neither {' nor '.join(labels)} was"
         predicts, scores = "both models predict them from their defaults", "both models' scores"

@@ -1715,6 +1715,14 @@ class Untraced:
         more = ", ..." if len(skills) > shown else ""
         return ", ".join(repr(s) for s in skills[:shown]) + more
 
+    def did_you_mean(self, fitted: Collection[str], skills: Sequence[str] | None = None) -> str:
+        """ "; did you mean 'skill-5'?" for the first of the skills (`skills`, default all of
+        them) where a fitted skill (`fitted`) is close to it (a typo: 'skil-5'); "" where none
+        is. The one hint of `warn` and of a promotion's note (`registry.promotion`)."""
+        skills = self.skills if skills is None else skills
+        near = closest_name(skills[0], fitted) if skills and fitted else None
+        return f"; did you mean {near!r}?" if near else ""
+
     def warn(
         self,
         where: str = "",
@@ -1737,8 +1745,7 @@ class Untraced:
             return
         one = self.responses == 1
         shown = self.named(skills)
-        near = closest_name(skills[0], fitted) if fitted else None
-        check = f"; did you mean {near!r}?" if near else ""
+        check = self.did_you_mean(fitted, skills)
         if len(skills) < len(self.skills):
             check += "; and skills the catalog lacks, named above"
         done = {
