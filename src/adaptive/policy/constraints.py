@@ -13,6 +13,7 @@ violations (they must be 0).
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 from adaptive.policy.base import CatalogArrays, StudentBatch, check_k
 
@@ -44,40 +45,69 @@ def constraint_masks(batch: StudentBatch, ctx: CatalogArrays) -> dict[str, np.nd
 
 
 def hard_mask(
-    batch: StudentBatch, ctx: CatalogArrays, recent: bool = True, band: bool = True
+    batch: StudentBatch,
+    ctx: CatalogArrays,
+    recent: bool = True,
+    band: bool = True,
+    rows: np.ndarray | None = None,
 ) -> np.ndarray:
     """(n, A) bool: True where the activity may be recommended at all (same rules as
     `constraint_masks`, computed without densifying the sparse inputs). `recent=False`: the
     last session's activities count as allowed (a one-session pause, not a rule). `band=False`:
-    the teacher's grade band is lifted (what it alone keeps out: `recommender.kept_out_by_band`)."""
-    n, n_a = len(batch), len(ctx.activity_ids)
+    the teacher's grade band is lifted (what it alone keeps out: `recommender.band_lifted`).
+    `rows`: only those students' ((len(rows), A)), the others' never read (a few students'
+    mask in a district's batch costs a few rows)."""
+    pick = slice(None) if rows is None else rows
+    n, n_a = len(batch) if rows is None else len(rows), len(ctx.activity_ids)
     allowed = np.ones((n, n_a), bool)
     for m in (batch.excluded, batch.completed, batch.recent if recent else None):
         if m is None or not m.nnz:  # most students have nothing excluded or completed
             continue
-        m = m.tocsr()  # read the CSR arrays directly: a COO copy costs more than the lookup
-        hit = m.data > 0
-        rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
-        allowed[rows[hit], m.indices[hit]] = False
+        at, cols = stored_entries(m.tocsr(), rows)
+        allowed[at, cols] = False
     if not batch.scope.all():
         n_act_skills = np.asarray(ctx.activity_skill_bin.sum(axis=1)).ravel()
-        scope = batch.scope.astype(np.float64)
+        scope = batch.scope[pick].astype(np.float64)
         allowed &= np.asarray((ctx.activity_skill_bin @ scope.T).T) >= n_act_skills - 1e-9
     if band and has_grade_band(batch):
-        allowed &= ~constraint_masks_grade(batch, ctx)
+        allowed &= ~constraint_masks_grade(batch, ctx, rows)
     return allowed
+
+
+def stored_entries(m: sparse.csr_matrix, rows: np.ndarray | None) -> tuple[np.ndarray, ...]:
+    """(row, column) of each positive entry of `m` ((n, A) CSR), of the rows `rows` only
+    (rows numbered by their place in `rows`; None: every row). The CSR arrays are read
+    directly: a COO copy, or scipy's own row indexing, costs more than the look-up."""
+    if rows is None:
+        at, pos = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr)), slice(None)
+    else:
+        starts = m.indptr[rows]
+        counts = m.indptr[np.asarray(rows) + 1] - starts
+        at = np.repeat(np.arange(len(counts)), counts)
+        pos = np.arange(len(at)) + np.repeat(starts - (np.cumsum(counts) - counts), counts)
+    hit = m.data[pos] > 0
+    return at[hit], m.indices[pos][hit]
+
+
+def grade_banded(batch: StudentBatch) -> np.ndarray:
+    """(n,) True where a teacher set a grade band (`min_grade` or `max_grade`) for the student."""
+    return ~(np.isnan(batch.min_grade) & np.isnan(batch.max_grade))
 
 
 def has_grade_band(batch: StudentBatch) -> bool:
     """Whether a teacher set a grade band (`min_grade`, `max_grade`) for any student."""
-    return not (np.isnan(batch.min_grade).all() and np.isnan(batch.max_grade).all())
+    return bool(grade_banded(batch).any())
 
 
-def constraint_masks_grade(batch: StudentBatch, ctx: CatalogArrays) -> np.ndarray:
-    """(n, A) True where the activity lies outside the student's grade band (if one is set)."""
+def constraint_masks_grade(
+    batch: StudentBatch, ctx: CatalogArrays, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """(n, A) True where the activity lies outside the student's grade band (if one is set);
+    `rows`: only those students' ((len(rows), A))."""
+    pick = slice(None) if rows is None else rows
     g = ctx.grade[None, :]
-    low = batch.min_grade[:, None]
-    high = batch.max_grade[:, None]
+    low = batch.min_grade[pick, None]
+    high = batch.max_grade[pick, None]
     band = ~np.isnan(low) | ~np.isnan(high)  # as Catalog.in_scope: no grade = outside any band
     with np.errstate(invalid="ignore"):
         out = band & (np.isnan(g) | (g < np.where(np.isnan(low), -np.inf, low)))

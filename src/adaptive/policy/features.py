@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,6 +13,7 @@ from adaptive.placement.level import DEFAULT_GUESS, DEFAULT_SLIP
 from adaptive.policy import terms
 from adaptive.policy.base import CatalogArrays, StudentBatch, batch_settings, to_days
 from adaptive.policy.config import PolicyConfig
+from adaptive.policy.constraints import grade_banded
 
 
 @dataclass
@@ -220,32 +222,36 @@ def answered_or_sure(
     return sure
 
 
-def prerequisites_in_doubt(
+@dataclass(frozen=True)
+class CheckCandidates:
+    """What the prerequisite checks read of the students failing a skill, whatever they may
+    be given (`check_candidates`): read once, then for the activities they may be given
+    (`prerequisites_in_doubt`) and for those their grade band keeps out (`checks_kept_out`)."""
+
+    rows: np.ndarray  # (m,) the students failing a skill (positions in the batch)
+    doubt: np.ndarray  # (m, S) never answered, not vouched for, built on by a failing skill
+    #: (m, A) activities that cannot be a check: they also practise a skill waiting on one, or
+    #: one blocked today
+    waits: np.ndarray
+
+    def servable(
+        self, ctx: CatalogArrays, givable: np.ndarray, at: np.ndarray | slice = slice(None)
+    ) -> np.ndarray:
+        """(len(at), S) the candidates of the students `rows[at]` that one of their activities
+        `givable` ((len(at), A)) can check."""
+        return self.doubt[at] & skills_of(ctx, givable & ~self.waits[at])
+
+
+def check_candidates(
     batch: StudentBatch,
     ctx: CatalogArrays,
     config: PolicyConfig,
     mastery: np.ndarray,
     shown: np.ndarray,
-    givable: np.ndarray,
-) -> np.ndarray | None:
-    """(n, S) the direct prerequisites to check before a skill the student is failing
-    (`terms.is_failing`: answered `PolicyConfig.check_prerequisites_after` times or more, the
-    last answer wrong, not estimated mastered); None when there are none.
-
-    A placement (a grade, records, a diagnostic) is a guess about skills the student never
-    answered. When a skill built on them is being failed, the likeliest cause is one of them,
-    so each is counted as not known until answered (like the teacher's "remediate",
-    `unverified_below_grade`): it is served, and what builds on it waits. Not doubted: a
-    prerequisite the student answered (the answers speak for it, as for any practised
-    skill), or that another skill built on it, mastered by answers, vouches for, or that the
-    student cannot be given (`givable`, (n, A): the activities allowed, the last session's
-    included, less those that practise a skill waiting on the check itself or one whose
-    prerequisites are not met: those are blocked). A right answer
-    gives the failed skill back (where learning is gradual, once the prerequisite has the
-    answers any practised skill needs, `terms.gradual_hold`); a wrong one makes the
-    prerequisite the next thing to learn, and its own never-answered prerequisites are
-    checked if it is failed in turn: the check walks down the graph one level at a time, as
-    far as the answers say."""
+) -> CheckCandidates | None:
+    """The prerequisites `prerequisites_in_doubt` may check, before what the students may be
+    given decides (`CheckCandidates`): only the failing students' rows are read (sparse
+    products: no (S, S) dense work per row). None when no student is failing a skill."""
     failing = terms.is_failing(
         mastery, batch.n_responses, batch.streak, config.check_prerequisites_after,
         config.mastery_threshold,
@@ -253,7 +259,6 @@ def prerequisites_in_doubt(
     rows = np.flatnonzero(failing.any(axis=1))
     if not len(rows):
         return None
-    # only the failing students' rows (sparse products: no (S, S) dense work per row)
     n_resp = batch.n_responses[rows]
     answered = n_resp > 0
     known = terms.is_mastered(
@@ -270,35 +275,74 @@ def prerequisites_in_doubt(
     blocked = np.asarray(ctx.prerequisite @ unmet.T.astype(np.float32)).T > 0
     waits |= blocked & ~doubt
     acts_wait = np.asarray(ctx.activity_skill_bin @ waits.T.astype(np.float32)).T > 0
-    doubt &= skills_of(ctx, givable[rows] & ~acts_wait)
+    return CheckCandidates(rows, doubt, acts_wait)
+
+
+def prerequisites_in_doubt(
+    ctx: CatalogArrays, candidates: CheckCandidates | None, givable: np.ndarray
+) -> np.ndarray | None:
+    """(n, S) the direct prerequisites to check before a skill the student is failing
+    (`terms.is_failing`: answered `PolicyConfig.check_prerequisites_after` times or more, the
+    last answer wrong, not estimated mastered; `check_candidates`); None when there are none.
+
+    A placement (a grade, records, a diagnostic) is a guess about skills the student never
+    answered. When a skill built on them is being failed, the likeliest cause is one of them,
+    so each is counted as not known until answered (like the teacher's "remediate",
+    `unverified_below_grade`): it is served, and what builds on it waits. Not doubted: a
+    prerequisite the student answered (the answers speak for it, as for any practised
+    skill), or that another skill built on it, mastered by answers, vouches for, or that the
+    student cannot be given (`givable`, (n, A): the activities allowed, the last session's
+    included, less those that practise a skill waiting on the check itself or one whose
+    prerequisites are not met: those are blocked). A right answer
+    gives the failed skill back (where learning is gradual, once the prerequisite has the
+    answers any practised skill needs, `terms.gradual_hold`); a wrong one makes the
+    prerequisite the next thing to learn, and its own never-answered prerequisites are
+    checked if it is failed in turn: the check walks down the graph one level at a time, as
+    far as the answers say."""
+    if candidates is None:
+        return None
+    doubt = candidates.servable(ctx, givable[candidates.rows])
     if not doubt.any():
         return None
-    out = np.zeros(failing.shape, bool)
-    out[rows] = doubt
+    out = np.zeros((len(givable), doubt.shape[1]), bool)
+    out[candidates.rows] = doubt
     return out
+
+
+#: rows -> (len(rows), A): the activities those students (positions in the batch) could be
+#: given were their teacher's grade band lifted (`recommender.band_lifted`)
+BandLifted = Callable[[np.ndarray], np.ndarray]
 
 
 def checks_kept_out(
     batch: StudentBatch,
     ctx: CatalogArrays,
-    config: PolicyConfig,
-    mastery: np.ndarray,
-    shown: np.ndarray,
-    givable: np.ndarray,
-    band_out: np.ndarray,
+    candidates: CheckCandidates | None,
+    lifted: BandLifted,
     in_doubt: np.ndarray | None,
 ) -> np.ndarray | None:
     """(n, S) the prerequisites `prerequisites_in_doubt` would check were the teacher's grade
-    band lifted (`band_out`, (n, A): the activities the band alone keeps from `givable`), but
-    that the band keeps out (`in_doubt`: those it checks): what builds on them is served
-    without the check. A trial's teacher chose "accelerate" (grades 4 and 5) for a fourth
-    grader failing a grade 4 skill: its grade 3 prerequisite was not checked, and the skill was
-    served at a 10% chance of a right answer with no word why. None when there are none."""
-    wider = prerequisites_in_doubt(batch, ctx, config, mastery, shown, givable | band_out)
-    if wider is None:
+    band lifted (`lifted`: what a student could be given then), but that the band keeps out
+    (`in_doubt`: those it checks): what builds on them is served without the check. A trial's
+    teacher chose "accelerate" (grades 4 and 5) for a fourth grader failing a grade 4 skill:
+    its grade 3 prerequisite was not checked, and the skill was served at a 10% chance of a
+    right answer with no word why. Only the students with a band and a failing skill are
+    read, from the checks' own `candidates` (one teacher's band had every failing student of
+    the night's batch read again: 8% of its selection). None when there are none."""
+    if candidates is None:
         return None
-    kept = wider if in_doubt is None else wider & ~in_doubt
-    return kept if kept.any() else None
+    at = np.flatnonzero(grade_banded(batch)[candidates.rows])
+    if not len(at):
+        return None
+    rows = candidates.rows[at]
+    kept = candidates.servable(ctx, lifted(rows), at)
+    if in_doubt is not None:
+        kept &= ~in_doubt[rows]
+    if not kept.any():
+        return None
+    out = np.zeros((len(batch), kept.shape[1]), bool)
+    out[rows] = kept
+    return out
 
 
 def check_batch(batch: object, ctx: CatalogArrays, config: PolicyConfig) -> None:
@@ -317,7 +361,7 @@ def compute_features(
     givable: np.ndarray | None = None,
     *,
     level: bool = False,
-    band_out: np.ndarray | None = None,
+    lifted: BandLifted | None = None,
 ) -> Features:
     """Every policy's features at `now` (float days, a Timestamp, or None: the current time).
     The adaptive policy's own reading, where a baseline (and a report) reads the tracer as it
@@ -325,7 +369,7 @@ def compute_features(
     the curriculum where the batch carries it (`read_level`); with `givable` ((n, A): the
     activities the student may be given, the last session's included), the prerequisites of a
     failed skill are checked (`prerequisites_in_doubt`, `PolicyConfig.check_prerequisites_after`);
-    with `band_out` too ((n, A): the activities the teacher's grade band alone keeps out), the
+    with `lifted` too (what some students could be given were their grade band lifted), the
     checks the band keeps out are recorded (`Features.unchecked`, `checks_kept_out`)."""
     check_batch(batch, ctx, config)
     now = to_days(now)
@@ -344,11 +388,10 @@ def compute_features(
     shown = terms.shown_by_answers(batch.n_responses, batch.streak, config.mastery_streak, hold)
     in_doubt = unchecked = None
     if givable is not None and config.check_prerequisites_after > 0:
-        in_doubt = prerequisites_in_doubt(batch, ctx, config, mastery, shown, givable)
-        if band_out is not None:
-            unchecked = checks_kept_out(
-                batch, ctx, config, mastery, shown, givable, band_out, in_doubt
-            )
+        candidates = check_candidates(batch, ctx, config, mastery, shown)
+        in_doubt = prerequisites_in_doubt(ctx, candidates, givable)
+        if lifted is not None:
+            unchecked = checks_kept_out(batch, ctx, candidates, lifted, in_doubt)
         if in_doubt is not None:
             mastery = np.where(in_doubt, 0.0, mastery)
     estimated = terms.is_mastered(

@@ -46,6 +46,7 @@ from adaptive.policy.constraints import (
 )
 from adaptive.policy.exploration import explore_top_k, is_exploring
 from adaptive.policy.features import (
+    BandLifted,
     Features,
     above_grade,
     answered_or_sure,
@@ -178,9 +179,9 @@ class AdaptivePolicy(Policy):
         allowed = hard_mask(batch, self._ctx)
         # a check may wait a session: the last session's activities count as givable
         givable = hard_mask(batch, self._ctx, recent=False) if batch.recent.nnz else allowed
-        band_out = kept_out_by_band(batch, self._ctx, givable, recent=False)
+        lifted = band_lifted(batch, self._ctx)
         feats = compute_features(
-            batch, self._ctx, self.config, now, givable, level=True, band_out=band_out
+            batch, self._ctx, self.config, now, givable, level=True, lifted=lifted
         )
         eligible = self._eligible(allowed, feats)
         stranded = allowed.any(axis=1) & ~eligible.any(axis=1)
@@ -188,12 +189,10 @@ class AdaptivePolicy(Policy):
             # a check paused for the session must not leave the student nothing: for them,
             # only what may be given today is checked (the failed skill opens again)
             givable = np.where(stranded[:, None], allowed, givable)
-            if band_out is not None:
-                today = kept_out_by_band(batch, self._ctx, allowed, recent=True)
-                band_out = np.where(stranded[:, None], today, band_out)
             feats = compute_features(
-                batch, self._ctx, self.config, now, givable, level=True, band_out=band_out
-            )
+                batch, self._ctx, self.config, now, givable, level=True,
+                lifted=band_lifted(batch, self._ctx, today=stranded),
+            )  # fmt: skip
             eligible = self._eligible(allowed, feats)
             stranded = allowed.any(axis=1) & ~eligible.any(axis=1)
         if stranded.any():
@@ -695,15 +694,25 @@ def unchecked_prerequisite(
     return np.where(hit.any(axis=-1), first, -1)
 
 
-def kept_out_by_band(
-    batch: StudentBatch, ctx: CatalogArrays, givable: np.ndarray, recent: bool
-) -> np.ndarray | None:
-    """(n, A) the activities the teacher's grade band alone keeps from `givable` (the hard
-    mask with `recent` as `givable` read it): a check they hold is not served, and the reason
-    of what builds on it says so (`Features.unchecked`). None: no student has a band."""
+def band_lifted(
+    batch: StudentBatch, ctx: CatalogArrays, today: np.ndarray | None = None
+) -> BandLifted | None:
+    """What some students could be given were their teacher's grade band lifted, read as the
+    policy reads `givable` (the last session's activities counted: a check may wait a session;
+    for the students `today` ((n,) bool), only what may be given today): a check the band keeps
+    out is not served, and the reason of what builds on it says so (`Features.unchecked`).
+    Only the rows asked for are built (`hard_mask`'s `rows`). None: no student has a band."""
     if not has_grade_band(batch):
         return None
-    return hard_mask(batch, ctx, recent=recent, band=False) & ~givable
+
+    def lifted(rows: np.ndarray) -> np.ndarray:
+        out = hard_mask(batch, ctx, recent=False, band=False, rows=rows)
+        now_only = np.zeros(len(rows), bool) if today is None else today[rows]
+        if now_only.any():
+            out[now_only] = hard_mask(batch, ctx, band=False, rows=rows[now_only])
+        return out
+
+    return lifted
 
 
 def open_closest_to_ready(
