@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 from policy_fixtures import GRADE_4_PLACED, GRADE_CHAIN
 
 from adaptive.batch.overrides import StudentOverride
 from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
+from adaptive.errors import ConfigError
 from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentBatch, StudentView
 from adaptive.policy import explain as text
 from adaptive.policy.base import TeacherOverrides
@@ -121,7 +123,7 @@ def test_the_trials_accelerated_reason_says_the_skipped_check_before_how_hard() 
     the teacher's clause joins the lead's sentence, and "It will be hard" follows it."""
     said = text.sentence(
         "readiness", "Four A", "Four A 3", p_correct=0.1, answered=6, skill_grade=4.0,
-        grade=4.0, unchecked="Three B", band=(4.0, 5.0),
+        grade=4.0, unchecked="Three B", band=(4.0, 5.0), band_asked=True,
     )  # fmt: skip
     assert said == (
         "Four A: you have started it (6 answers so far): keep going until it is mastered; Three "
@@ -153,6 +155,90 @@ BAND_ONLY = TeacherOverrides(min_grade=4, max_grade=5)
 def banded(overrides: TeacherOverrides | None, mastery=None, **answers) -> StudentView:
     """`view`, with `overrides` as given (not from a class page's mode)."""
     return dataclasses.replace(view(None, mastery, **answers), overrides=overrides)
+
+
+def test_a_band_without_the_accelerate_mode_does_not_say_the_teacher_asked() -> None:
+    """Any band reaching above the student's grade said "above your grade, as your teacher
+    asked", and a check it keeps out "..., as your teacher asked": the teacher asked nothing.
+    Without the mode, next grade's work says what it says without a teacher (nothing, one
+    grade up: `explain.above_grade`), and the kept-out check says the band's rule only."""
+    answers = {"g4_a": (5, 5), "g4_b": (5, 5)}
+    mastered = {"g4.a": 0.95, "g4.b": 0.95}
+    above = served(banded(BAND_ONLY, mastered, **answers), WITH_GRADE_5)["g5.a"]
+    assert above == served(view(None, mastered, **answers), WITH_GRADE_5)["g5.a"], above
+    assert "teacher" not in above, above
+    said = served(banded(BAND_ONLY, g4_a=(3, 0)))["g4.a"]
+    assert said.endswith(
+        "; Three B, which it builds on, is not checked first: only grade 4 and 5 work is given."
+    ), said
+
+
+def test_a_vendors_band_without_the_mode_does_not_say_the_teacher_asked() -> None:
+    """The same band as a batch's arrays (`batch_from_model(..., max_grade=...)` builds them)."""
+    mastery = np.array([[GRADE_4_PLACED.get(s.id, 0.5) for s in WITH_GRADE_5.skills]])
+    mastery[0, -3:-1] = 0.95
+    batch = StudentBatch.build(
+        WITH_GRADE_5, ["kid"], mastery, n_responses=np.array([[0, 0, 0, 5, 5, 0]]),
+        grade=np.array([4.0]), min_grade=np.array([4.0]), max_grade=np.array([5.0]),
+    )  # fmt: skip
+    table = AdaptivePolicy(WITH_GRADE_5, PolicyConfig.default()).recommend_batch(batch, 3, 10.0)
+    said = table.set_index("activity_id").loc["g5.a.p", "sentence"]
+    assert "teacher" not in said, said
+
+
+def test_the_accelerate_mode_says_the_teacher_asked_however_it_is_given() -> None:
+    """The mode, from a class page's file or a library's `TeacherOverrides(accelerate=True)`:
+    next grade's work and the kept-out check say the teacher asked."""
+    answers = {"g4_a": (5, 5), "g4_b": (5, 5)}
+    mastered = {"g4.a": 0.95, "g4.b": 0.95}
+    mode = dataclasses.replace(BAND_ONLY, accelerate=True)
+    above = served(banded(mode, mastered, **answers), WITH_GRADE_5)["g5.a"]
+    assert above.endswith("; a grade 5 skill, above your grade, as your teacher asked."), above
+    said = served(banded(mode, g4_a=(3, 0)))["g4.a"]
+    assert "only grade 4 and 5 work is given, as your teacher asked." in said, said
+
+
+def test_the_accelerate_mode_reaches_the_batch_and_the_nightly_jobs_tables() -> None:
+    """As remediate's: the class page's mode (with the student's grade: its band), through an
+    `OverrideSet` and the partition's Arrow tables (the in-process workers', Spark's)."""
+    from adaptive.batch.overrides import OverrideSet
+    from adaptive.batch.partition import batch_to_table, table_to_batch
+
+    assert StudentOverride(mode="accelerate").teacher_overrides(4).accelerate
+    assert not StudentOverride(mode="remediate").teacher_overrides(4).accelerate
+    assert not StudentOverride(mode="accelerate").teacher_overrides(None).accelerate  # no grade
+    modes = {"s0": "accelerate", "s1": None, "s2": "remediate"}
+    profiles = {s: LearnerProfile(s, grade=4) for s in modes}
+    fields = OverrideSet({s: StudentOverride(mode=m) for s, m in modes.items()}).batch_fields(
+        GRADE_CHAIN, profiles, list(modes)
+    )
+    assert fields["accelerate"].tolist() == [1.0, 0.0, 0.0]
+    config = PolicyConfig.default()
+    views = [
+        StudentView(s, profiles[s], GRADE_4_PLACED,
+                    overrides=StudentOverride(mode=m).teacher_overrides(4) if m else None)
+        for s, m in modes.items()
+    ]  # fmt: skip
+    batch = StudentBatch.from_views(GRADE_CHAIN, views, config)
+    back = table_to_batch(batch_to_table(batch), GRADE_CHAIN, config)
+    assert back.accelerate.tolist() == [1.0, 0.0, 0.0]
+    assert back.remediate.tolist() == [0.0, 0.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ({"accelerate": "yes"}, "TeacherOverrides: accelerate 'yes'; expected True or False"),
+        (
+            {"accelerate": True, "remediate": True},
+            "TeacherOverrides: accelerate and remediate both True; expected one mode at most",
+        ),
+    ],
+)
+def test_a_mode_that_is_no_mode_is_refused(given: dict, said: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        TeacherOverrides(**given)
+    assert str(caught.value) == said
 
 
 def test_the_bands_second_look_reads_only_the_banded_students_failing_a_skill(

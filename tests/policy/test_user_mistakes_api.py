@@ -156,7 +156,7 @@ def test_a_misspelt_config_keyword_names_the_one_meant() -> None:
 def test_a_misspelt_batch_field_names_the_one_meant(catalog) -> None:
     """`StudentBatch.build(exclded=...)` said "unknown field(s) ['exclded']", nothing more."""
     with pytest.raises(UnknownKeywordError, match=r"unknown keyword 'exclded' \(did you mean "
-                       r"'excluded'\?\); valid keywords: ability, assigned,"):  # fmt: skip
+                       r"'excluded'\?\); valid keywords: ability, accelerate, assigned,"):  # fmt: skip
         StudentBatch.build(catalog, ["s1"], np.zeros((1, len(catalog.skills))), exclded=None)
 
 

@@ -10,7 +10,8 @@ A class page exports one JSON file per class (`adaptive.reports.site`):
 `excluded` ones are never recommended, nor any activity on a skill of `excluded_skills` (skill
 ids: a teacher sets a whole skill aside); `mode` moves the student's grade band (each key of a
 student's entry optional):
-`accelerate` = grade-level and next grade's activities, `remediate` = up to two grades below
+`accelerate` = grade-level and next grade's activities (`TeacherOverrides.accelerate`: their
+reasons say the teacher asked), `remediate` = up to two grades below
 through grade level (`TeacherOverrides.min_grade` / `max_grade`), the previous grade's skills the
 student never answered checked first (`TeacherOverrides.remediate`). `read_overrides` takes one
 file or a folder of them, checks every field against the catalog and the profiles (a teacher
@@ -219,6 +220,7 @@ class StudentOverride:
         return TeacherOverrides(
             assigned=self.assigned, excluded=frozenset(self.excluded), min_grade=low,
             max_grade=high, remediate=self.mode == "remediate" and grade is not None,
+            accelerate=self.mode == "accelerate" and grade is not None,
             excluded_skills=frozenset(self.excluded_skills),
         )  # fmt: skip
 
@@ -281,7 +283,7 @@ class OverrideSet:
     ) -> dict[str, object]:
         """`StudentBatch` fields for these students (empty when none of them has an override):
         `assigned` (CSR, 1-based order), `excluded` (CSR), `min_grade`, `max_grade`,
-        `remediate`."""
+        `remediate`, `accelerate`."""
         students = {str(s).strip(): o for s, o in self.students.items()}  # ids trimmed
         rows = [i for i, s in enumerate(student_ids) if s in students]
         if not rows:
@@ -306,7 +308,8 @@ class OverrideSet:
         out: dict[str, object] = {}
         for name in ("assigned", "excluded"):
             out[name] = (place @ fields[name]).tocsr()
-        for name, fill in (("min_grade", np.nan), ("max_grade", np.nan), ("remediate", 0.0)):
+        filled = {"min_grade": np.nan, "max_grade": np.nan, "remediate": 0.0, "accelerate": 0.0}
+        for name, fill in filled.items():
             column = np.full(n, fill)
             column[rows] = fields[name]
             out[name] = column

@@ -53,7 +53,8 @@ SKILL_TYPES = {
 }
 ACTIVITY_FIELDS = ("completed", "recent", "excluded", "assigned")
 SCALAR_FIELDS = (
-    "grade", "daily_minutes", "min_grade", "max_grade", "ability", "remediate", "learning_z"
+    "grade", "daily_minutes", "min_grade", "max_grade", "ability", "remediate", "accelerate",
+    "learning_z",
 )  # fmt: skip
 ID_FIELDS = ("student_id", "class_id", "school_id")
 TEXT_FIELDS = ("class_id", "school_id", "placement")  # per-student strings besides the id

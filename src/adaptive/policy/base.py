@@ -213,6 +213,11 @@ class TeacherOverrides:
     remediate: bool = False
     #: skill ids set aside by the teacher: every activity on one of them is excluded
     excluded_skills: frozenset[str] = frozenset()
+    #: the teacher's "accelerate" mode (its band, grade-level and next grade's, is `min_grade`
+    #: and `max_grade`): a reason for work above the student's grade, or for a skill served
+    #: without a check the band keeps out, says the teacher asked for it. A band alone (a
+    #: vendor's, a simulation's) says nothing of the kind: the teacher did not ask
+    accelerate: bool = False
 
     def __post_init__(self) -> None:
         """Constraints that leave nothing to recommend are errors, not an empty list: a grade
@@ -232,11 +237,16 @@ class TeacherOverrides:
             object.__setattr__(
                 self, name, parse_grade(getattr(self, name), f"TeacherOverrides: {name}")
             )
-        if not isinstance(self.remediate, bool | np.bool_):  # "yes" would be a bare ValueError
+        for mode in ("remediate", "accelerate"):  # "yes" would be a bare ValueError
+            if not isinstance(getattr(self, mode), bool | np.bool_):
+                raise ConfigError(
+                    f"TeacherOverrides: {mode} {getattr(self, mode)!r}; expected True or False"
+                )
+            object.__setattr__(self, mode, bool(getattr(self, mode)))
+        if self.remediate and self.accelerate:
             raise ConfigError(
-                f"TeacherOverrides: remediate {self.remediate!r}; expected True or False"
+                "TeacherOverrides: accelerate and remediate both True; expected one mode at most"
             )
-        object.__setattr__(self, "remediate", bool(self.remediate))
         low, high = self.min_grade, self.max_grade
         if low is not None and high is not None and low > high:
             raise ConfigError(
@@ -533,7 +543,9 @@ def check_view(student: object) -> None:
 
 
 #: The `StudentBatch` fields a teacher's overrides set (`TeacherOverrides`).
-OVERRIDE_FIELDS = ("assigned", "excluded", "scope", "min_grade", "max_grade", "remediate")
+OVERRIDE_FIELDS = (
+    "assigned", "excluded", "scope", "min_grade", "max_grade", "remediate", "accelerate"
+)  # fmt: skip
 
 
 def carries_overrides(batch: StudentBatch) -> bool:
@@ -545,6 +557,7 @@ def carries_overrides(batch: StudentBatch) -> bool:
         or not np.isnan(batch.min_grade).all()
         or not np.isnan(batch.max_grade).all()
         or np.any(batch.remediate)
+        or np.any(batch.accelerate)
     )
 
 
@@ -568,8 +581,8 @@ def one_student(
     if carries_overrides(batch):
         raise ConfigError(
             "recommend: this batch was built with a teacher's overrides (assigned, excluded, a "
-            "scope, a grade band or remediate) and overrides= gives more: give them once, when "
-            "the batch is built or here"
+            "scope, a grade band, remediate or accelerate) and overrides= gives more: give them "
+            "once, when the batch is built or here"
         )
     served = copy.copy(batch)
     for name, value in teacher_arrays(catalog, [overrides]).items():
@@ -598,14 +611,15 @@ class StudentBatch:
     Fields (n,): student_ids, grade, daily_minutes, min_grade, max_grade (NaN = no bound),
     class_id, school_id, ability (logit shift of the student's P(correct) against the population
     at equal mastery; 0 = typical), remediate (1 where the teacher chose "remediate":
-    `TeacherOverrides.remediate`), placement (where a student without history was started,
-    e.g. "placed from grade 4"; "" otherwise), learning_z (the z of the fitted model's
-    `learning_curve_`, the same for every student of a batch from one model: how surely learning
-    in the district is gradual, `PolicyConfig.gradual_learning_z`; NaN = not measured, not
-    gradual). interests (n, T) weights in [0, 1]. level_known (n, S) or None: P(known) from
-    where each student stands in the curriculum (`adapter.level_beliefs`), given where the
-    model found the district's knowledge to follow the curriculum order; the adaptive policy
-    reads it for the skills a student never answered (NaN: not read; None: nowhere).
+    `TeacherOverrides.remediate`), accelerate (1 where the teacher chose "accelerate":
+    `TeacherOverrides.accelerate`; its reasons say so), placement (where a student without
+    history was started, e.g. "placed from grade 4"; "" otherwise), learning_z (the z of the
+    fitted model's `learning_curve_`, the same for every student of a batch from one model: how
+    surely learning in the district is gradual, `PolicyConfig.gradual_learning_z`; NaN = not
+    measured, not gradual). interests (n, T) weights in [0, 1]. level_known (n, S) or None:
+    P(known) from where each student stands in the curriculum (`adapter.level_beliefs`), given
+    where the model found the district's knowledge to follow the curriculum order; the adaptive
+    policy reads it for the skills a student never answered (NaN: not read; None: nowhere).
     latest_answer (n,) or None: the day of each student's latest answer the tracing state absorbed
     (`batch_from_model`; NaN: none), so a request dated before it warns without a log.
     estimated (n, S) bool or None: True where the caller gave the skill's mastery (a
@@ -635,6 +649,7 @@ class StudentBatch:
     school_id: np.ndarray
     ability: np.ndarray
     remediate: np.ndarray
+    accelerate: np.ndarray
     placement: np.ndarray
     learning_z: np.ndarray
     level_known: np.ndarray | None = None
@@ -693,6 +708,7 @@ class StudentBatch:
             "school_id": lambda: np.full(n, "", dtype=object),
             "ability": lambda: np.zeros(n),
             "remediate": lambda: np.zeros(n),
+            "accelerate": lambda: np.zeros(n),
             "placement": lambda: np.full(n, "", dtype=object),
             "learning_z": lambda: np.full(n, np.nan),
             "level_known": lambda: None,
@@ -749,7 +765,8 @@ class StudentBatch:
                 )
             setattr(self, name, value)
         for name in (
-            "grade", "daily_minutes", "min_grade", "max_grade", "ability", "remediate", "learning_z"
+            "grade", "daily_minutes", "min_grade", "max_grade", "ability", "remediate",
+            "accelerate", "learning_z",
         ):  # fmt: skip
             value = np.asarray(getattr(self, name), dtype=np.float64)
             if value.shape != (n,):
@@ -953,6 +970,7 @@ def teacher_arrays(
         "min_grade": np.array(low, float),
         "max_grade": np.array(high, float),
         "remediate": np.array([o.remediate for o in overrides], float),
+        "accelerate": np.array([o.accelerate for o in overrides], float),
     }
 
 

@@ -66,6 +66,7 @@ def sentence(
     accelerated: bool = False,
     unchecked: str = "",
     band: tuple[float, float] = (float("nan"), float("nan")),
+    band_asked: bool = False,
 ) -> str:
     """One plain sentence for a recommendation whose strongest reason is `term`. `placed`: the
     student was placed (their profile's grade, a diagnostic, a placement table:
@@ -94,9 +95,11 @@ def sentence(
     own estimate); led by a reason that says why the activity (`WHY_NOT_THE_SKILL`), that
     clause is joined to the lead's one sentence (`with_clauses`). What a teacher's mode chose
     says so, one way (`as_teacher_asked`): `checking` (remediate), `accelerated` (a skill above
-    the student's grade, in the teacher's grade band that reaches above it: accelerate), and
-    `unchecked` (a prerequisite the policy would check first, never answered, that the
-    teacher's grade `band` (min, max; NaN: no bound) keeps out: `Features.unchecked`).
+    the student's grade, the teacher having chosen accelerate: `StudentBatch.accelerate`), and
+    `unchecked` (a prerequisite the policy would check first, never answered, that the grade
+    `band` (min, max; NaN: no bound) keeps out: `Features.unchecked`), said as the teacher's
+    choice where `band_asked` (the band is a teacher's mode's, accelerate or remediate): a band
+    alone (a vendor's `max_grade`, a simulation's) is no teacher asking.
     """
     lead = _main_sentence(
         term, skill, title, p_correct=p_correct, elapsed=elapsed, recall=recall,
@@ -122,7 +125,7 @@ def sentence(
             )
         )
     if term not in TEACHER_SAID:
-        clauses += teacher_band_clauses(skill_grade, accelerated, unchecked, band)
+        clauses += teacher_band_clauses(skill_grade, accelerated, unchecked, band, band_asked)
     main = with_clauses(lead, clauses)
     if term == "readiness":
         main += _hard(p_correct)
@@ -154,24 +157,28 @@ def as_teacher_asked(what: str) -> str:
 
 
 def teacher_band_clauses(
-    skill_grade: float, accelerated: bool, unchecked: str, band: tuple[float, float]
+    skill_grade: float,
+    accelerated: bool,
+    unchecked: str,
+    band: tuple[float, float],
+    asked: bool,
 ) -> list[str]:
-    """The clauses of a reason for work the teacher's grade band chose (`sentence`): a skill
-    above the student's grade (`accelerated`), and a skill served without the check of its
-    prerequisite `unchecked`, which the band keeps out (`band`: min and max grade, NaN: no
-    bound). A trial's fourth grader, accelerated, was served a grade 4 skill they were failing
-    at a 10% chance of a right answer, its grade 3 prerequisite not checked, with no word why."""
+    """The clauses of a reason for work a grade band chose (`sentence`): a skill above the
+    student's grade their teacher's accelerate chose (`accelerated`), and a skill served
+    without the check of its prerequisite `unchecked`, which the band keeps out (`band`: min
+    and max grade, NaN: no bound), said as the teacher's choice where the band is a teacher's
+    mode's (`asked`). A trial's fourth grader, accelerated, was served a grade 4 skill they were
+    failing at a 10% chance of a right answer, its grade 3 prerequisite not checked, with no
+    word why. Work above grade without the mode says what it says without a teacher (one grade
+    up, nothing: `above_grade`)."""
     clauses = []
     if accelerated:
         clauses.append(
             as_teacher_asked(f"a grade {grade_label(skill_grade)} skill, above your grade")
         )
     if unchecked:
-        clauses.append(
-            as_teacher_asked(
-                f"{unchecked}, which it builds on, is not checked first: {band_rule(*band)}"
-            )
-        )
+        kept = f"{unchecked}, which it builds on, is not checked first: {band_rule(*band)}"
+        clauses.append(as_teacher_asked(kept) if asked else kept)
     return clauses
 
 

@@ -371,13 +371,11 @@ class AdaptivePolicy(Policy):
                     prerequisite_from_answers=from_answers,
                     prerequisite_estimated=estimated, placed=bool(placed[i]),
                     checking=bool(batch.remediate[i]) and ctx.skill_grade[s] < batch.grade[i],
-                    # the teacher's band reaches above the student's grade ("accelerate")
-                    accelerated=bool(
-                        batch.max_grade[i] > batch.grade[i]
-                        and ctx.skill_grade[s] > batch.grade[i]
-                    ),
+                    # the teacher chose "accelerate" (a band alone is no teacher asking)
+                    accelerated=bool(batch.accelerate[i]) and ctx.skill_grade[s] > batch.grade[i],
                     unchecked=str(ctx.skill_names[kept]) if kept >= 0 else "",
                     band=(float(batch.min_grade[i]), float(batch.max_grade[i])),
+                    band_asked=bool(batch.accelerate[i] or batch.remediate[i]),
                     checked_for=(
                         text.failing_dependent(ctx, batch, i, s, self.config) if doubt else ""
                     ),
