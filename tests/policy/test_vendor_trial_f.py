@@ -95,8 +95,9 @@ def test_a_profile_added_after_a_request_is_served_at_the_next(model) -> None:  
     """A vendor adds a new student's profile to its dict when the roster syncs: the next
     request serves it, and one removed or replaced is seen at once (nothing of the dict is
     kept between requests), whatever its keys."""
-    for key, sid in (("S1", "S1"), (1, "1"), (U, str(U))):
-        profiles = {"other": LearnerProfile("other", grade=2)}
+    other = uuid.UUID(int=7)
+    for key, sid, first in (("S1", "S1", "other"), (1, "1", 2), (U, str(U), other)):
+        profiles = {first: LearnerProfile(str(first), grade=2)}  # a dict's keys are one kind
         assert placed(model, profiles, sid).startswith("no profile")
         profiles[key] = LearnerProfile(sid, grade=4)
         assert placed(model, profiles, sid) == "placed from grade 4"
@@ -126,3 +127,32 @@ def test_the_warning_says_how_to_check_an_id_against_the_profiles(model) -> None
     assert known.reads_as("STUOO42") == "Stu0042"
     assert known.reads_as("004501") == "4501"
     assert known.reads_as("nobody") is None
+
+
+def test_a_text_keyed_mapping_is_never_read_as_numbers(model) -> None:  # noqa: F811
+    """A review: a miss was looked up as the integer too, in any mapping. True and 1.0 hash and
+    compare as 1, so `{"a": pa, True: pb}` served pb (student "b") for a request of "1"; and a
+    mapping that takes text keys alone (a `shelve`) raised a traceback at the integer."""
+    profiles = {"a": LearnerProfile("a", grade=2), True: LearnerProfile("b", grade=4)}
+    assert placed(model, profiles, "1").startswith("no profile")
+    assert placed(model, {"a": LearnerProfile("a"), 1.0: LearnerProfile("b")}, "1").startswith(
+        "no profile"
+    )
+
+    class TextKeysOnly(Mapping):  # a shelve: every key text, listed whole to give the first
+        def __init__(self, d):
+            self.d = d
+
+        def __getitem__(self, key):
+            return self.d[key.encode().decode()]  # an int key: AttributeError, as a shelf's
+
+        def __iter__(self):
+            raise AssertionError("the keys were read")
+
+        def __len__(self):
+            return len(self.d)
+
+    shelf = TextKeysOnly({"S1": LearnerProfile("S1", grade=3)})
+    assert placed(model, shelf, "S1") == "placed from grade 3"
+    assert placed(model, shelf, "123").startswith("no profile")
+    assert placed(model, shelf, str(U)).startswith("no profile")

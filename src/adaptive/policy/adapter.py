@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import numbers
 import warnings
 from collections import Counter, deque
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -472,59 +473,61 @@ def _profiles_of(
     """Each requested student's profile (an empty one where the profiles lack them: placed
     without a grade), and (n,) which they lack (none where no profiles were given: every
     student is placed without one, as asked). A look-up per requested student, under each key
-    their id can be (`_keys_of`: the id's text, else the integer or `uuid.UUID` it is the
-    text of), whatever the number of profiles: the mapping's keys are never read (a pass over
+    their id can be (the id's text, else the integer or `uuid.UUID` it is the text of, where
+    the mapping's keys are such: `_other_key_kind`), whatever the number of profiles: the mapping's keys are never read (a pass over
     the district per request, the vendor trial's 10 ms at 400,000 profiles) nor kept, so a
     profile added, replaced or removed in the mapping is seen at the next request."""
     found = [by_id.get(s) for s in ids]
     if by_id and None in found:
-        _check_key_kind(by_id)
-        found = [
-            p if p is not None else _other_keys_lookup(by_id, s)
-            for p, s in zip(found, ids, strict=True)
-        ]
+        kind = _other_key_kind(by_id)
+        if kind is not None:
+            found = [
+                p if p is not None else _other_keys_lookup(by_id, s, kind)
+                for p, s in zip(found, ids, strict=True)
+            ]
     missing = np.fromiter((p is None for p in found), bool, len(ids))
     plist = [LearnerProfile(s) if p is None else p for p, s in zip(found, ids, strict=True)]
     return plist, missing if by_id else np.zeros(len(ids), bool)
 
 
 def _other_keys_lookup(
-    by_id: Mapping[str, LearnerProfile], student_id: str
+    by_id: Mapping[str, LearnerProfile], student_id: str, kind: type
 ) -> LearnerProfile | None:
-    """The profile of `student_id` under a key other than its text that reads as it (`_keys_of`),
-    None where there is none."""
-    for key in _keys_of(student_id):
-        found = by_id.get(key)
-        if found is not None:
-            return found
-    return None
+    """The profile of `student_id` under the key of the mapping's `kind` (`_other_key_kind`:
+    int or `uuid.UUID`) that reads as it (`_key_of`), None where there is none."""
+    key = _key_of(student_id, kind)
+    return None if key is None else by_id.get(key)
 
 
-def _keys_of(student_id: str) -> tuple[Hashable, ...]:
-    """The keys other than its text that read as `student_id` (`id_text`): the integer whose
-    digits it is ("123": 123, also a numpy integer's key; "0123" is no integer's text), or the
-    `uuid.UUID` whose canonical text it is (lower-case, hyphenated). A constant cost: a key in
-    any other form (text with spaces around it) is not looked for (`profile_ids` says so)."""
+def _key_of(student_id: str, kind: type) -> Hashable | None:
+    """The key of `kind` whose text (`id_text`) is `student_id`: the integer whose digits it
+    is ("123": 123, also a numpy integer's key; "0123" is no integer's text), or the
+    `uuid.UUID` whose canonical text it is (lower-case, hyphenated); None where there is none.
+    A constant cost: a key in any other form (text with spaces around it) is not looked for
+    (`profile_ids` says so)."""
     try:
-        number = int(student_id)
+        key = int(student_id) if kind is int else UUID(student_id)
     except ValueError:
-        pass
-    else:
-        return (number,) if str(number) == student_id else ()
-    try:
-        uid = UUID(student_id)
-    except ValueError:
-        return ()
-    return (uid,) if str(uid) == student_id else ()
+        return None
+    return key if str(key) == student_id else None
 
 
-def _check_key_kind(by_id: Mapping[str, LearnerProfile]) -> None:
-    """A mapping whose first key is no id (a float, as a frame's column of ids read as numbers
-    gives: 123.0 is no id, `id_text`) is a TypeError saying how to key it, not every student
-    served without a profile. The first key only: a request reads no more of the keys."""
-    for first in by_id:
-        _key_text(first)
-        break
+def _other_key_kind(by_id: Mapping[str, LearnerProfile]) -> type | None:
+    """int or `uuid.UUID` where a dict's first key is one (ids kept as numbers or UUIDs: a
+    request's text id is looked up as one too), None where it is text (a text id is never
+    looked up as a number there: True and 1.0, which hash and compare as 1, would serve
+    another student's profile for "1"), or where the mapping is no dict: its keys are not looked at (a `shelve` lists every key to give the first, and
+    refuses a key that is no text). A dict whose first key is no id (a float, as a frame's
+    column of ids read as numbers gives: 123.0 is no id, `id_text`) is a TypeError saying how
+    to key it, not every student served without a profile. The first key only: a request
+    reads no more of the keys."""
+    if type(by_id) is not dict:
+        return None
+    first = next(iter(by_id))
+    _key_text(first)
+    if isinstance(first, UUID):
+        return UUID
+    return int if isinstance(first, numbers.Integral) else None
 
 
 def _key_text(key: object) -> str:
