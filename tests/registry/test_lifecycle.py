@@ -834,22 +834,28 @@ def test_two_promotes_at_once_wait_for_each_other(
 @pytest.mark.parametrize(
     ("kwargs", "said"),
     [
-        ({"margin": -1.0}, "margin = -1.0"),
-        ({"calibration_tolerance": -0.1}, "calibration_tolerance = -0.1"),
-        ({"margin": float("nan")}, "margin = nan"),
+        ({"margin": -1.0}, "margin = -1.0 (expected a number >= 0)"),
+        ({"calibration_tolerance": -0.1}, "calibration_tolerance = -0.1 (expected a number >= 0"),
+        ({"margin": float("nan")}, "margin = nan (expected a number >= 0)"),
         (
             {"margin": -1, "calibration_tolerance": "0.01"},
-            "margin = -1; calibration_tolerance = '0.01'",
+            "margin = -1 (expected a number >= 0); calibration_tolerance = '0.01' (expected",
         ),
+        ({"min_auc": float("nan")}, "min_auc = nan (expected a number in [0, 1])"),
+        ({"min_auc": 1.5}, "min_auc = 1.5 (expected a number in [0, 1])"),
+        ({"replicates": True}, "replicates = True (expected a whole number >= 100"),
+        ({"replicates": 99.5}, "replicates = 99.5 (expected a whole number >= 100"),
     ],
 )
 def test_a_wrong_rule_value_is_named_with_its_value(kwargs, said) -> None:
     """A vendor's `PromotionRule(margin=-1.0)` read "promotion margin and calibration tolerance
-    must be >= 0", naming neither the one that was wrong nor its value; a NaN margin passed."""
+    must be >= 0", naming neither the one that was wrong nor its value; a NaN margin passed,
+    and so did a NaN `min_auc` (no first champion could pass it) and `replicates=True`."""
     with pytest.raises(ConfigError) as caught:
         PromotionRule(**kwargs)
-    assert str(caught.value) == f"promotion rule: {said}; expected a number >= 0"
+    assert str(caught.value).startswith(f"promotion rule: {said}"), str(caught.value)
     PromotionRule(margin=np.float64(0.0), calibration_tolerance=np.int64(0))  # numpy numbers read
+    PromotionRule(calibration_tolerance=float("inf"), replicates=np.int64(200))  # no ECE check
 
 
 def test_a_held_out_skill_one_typo_from_a_models_skill_gets_its_did_you_mean(small_log, store_uri):

@@ -266,12 +266,27 @@ class Improvement:
         )
 
 
-def _non_negative(value: object) -> bool:
-    """A finite number >= 0 (NaN compared False with 0 and passed the rule's check)."""
-    return (
-        isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-        and value >= 0
-    )  # fmt: skip
+def _number(value: object) -> bool:
+    """A real number that is not NaN (NaN compared False with every bound and passed the
+    rule's checks) nor a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and value == value
+
+
+#: Each value of a rule, what it must be, and the check (`PromotionRule.__post_init__`).
+RULE_VALUES = (
+    ("margin", "a number >= 0", lambda v: _number(v) and v >= 0),
+    (
+        "calibration_tolerance",
+        "a number >= 0 (inf: no calibration check)",
+        lambda v: _number(v) and v >= 0,
+    ),
+    ("min_auc", "a number in [0, 1]", lambda v: _number(v) and 0 <= v <= 1),
+    (
+        "replicates",
+        "a whole number >= 100 for a 95% interval (1,000 by default)",
+        lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 100,
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -301,17 +316,12 @@ class PromotionRule:
                 f"promotion metric {self.metric!r}; expected one of {sorted(HIGHER_IS_BETTER)}"
             )
         wrong = [
-            f"{name} = {getattr(self, name)!r}"
-            for name in ("margin", "calibration_tolerance")
-            if not _non_negative(getattr(self, name))
+            f"{name} = {getattr(self, name)!r} (expected {expected})"
+            for name, expected, good in RULE_VALUES
+            if not good(getattr(self, name))
         ]
         if wrong:  # "margin and calibration tolerance must be >= 0" named neither, nor its value
-            raise ConfigError(f"promotion rule: {'; '.join(wrong)}; expected a number >= 0")
-        if self.replicates < 100:
-            raise ConfigError(
-                f"promotion replicates {self.replicates}: expected at least 100 bootstrap "
-                "replicates (1,000 by default) for a 95% interval"
-            )
+            raise ConfigError(f"promotion rule: {'; '.join(wrong)}")
 
     def improvement(self, candidate: dict[str, float], champion: dict[str, float]) -> float:
         """How much better the candidate is on the metric (positive = better)."""
