@@ -10,7 +10,7 @@ contents at every call is the cost the memo exists to save (numpy arrays are not
 The objects these memos are keyed on (a catalog, a vocabulary, an array) are not changed after
 they are made, so one object means one value. A caller's mutable object is never a key: a
 vendor's profiles dict, updated in place between requests, is looked up at each request
-(`policy.adapter._profiles_of`), nothing of it kept.
+(`policy.adapter.profiles_of`), nothing of it kept.
 
 Why the memo holds the objects: an id is only unique among live objects. An entry keeps strong
 references to its key objects, so none of them can be freed and its id given to a new object

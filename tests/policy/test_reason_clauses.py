@@ -225,6 +225,29 @@ def test_the_accelerate_mode_reaches_the_batch_and_the_nightly_jobs_tables() -> 
     assert back.remediate.tolist() == [0.0, 0.0, 1.0]
 
 
+def test_the_accelerate_flag_without_a_band_above_the_grade_does_not_say_the_teacher_asked():
+    """A review: `TeacherOverrides(accelerate=True)` with no band widened nothing, yet next
+    grade's work (served by the policy's own rule) read "..., as your teacher asked"."""
+    answers = {"g4_a": (5, 5), "g4_b": (5, 5)}
+    mastered = {"g4.a": 0.95, "g4.b": 0.95}
+    flag_only = TeacherOverrides(accelerate=True)
+    above = served(banded(flag_only, mastered, **answers), WITH_GRADE_5)["g5.a"]
+    assert above == served(view(None, mastered, **answers), WITH_GRADE_5)["g5.a"], above
+
+
+def test_an_int_keyed_students_teacher_band_is_applied_as_their_profile_is_found():
+    """A review: `batch_fields` read a student's grade (the mode's band) by text key alone, so
+    `{123: profile}` (the student "123", as a request finds them) lost the teacher's band and
+    accelerate, while the request placed them from that profile's grade."""
+    from adaptive.batch.overrides import OverrideSet
+
+    chosen = OverrideSet({"123": StudentOverride(mode="accelerate")})
+    for key in ("123", 123):
+        fields = chosen.batch_fields(GRADE_CHAIN, {key: LearnerProfile("123", grade=4)}, ["123"])
+        assert (fields["min_grade"].tolist(), fields["max_grade"].tolist()) == ([4.0], [5.0])
+        assert fields["accelerate"].tolist() == [1.0], key
+
+
 @pytest.mark.parametrize(
     ("given", "said"),
     [

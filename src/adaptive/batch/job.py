@@ -753,7 +753,7 @@ def _serve_date(
     )  # fmt: skip
     experiment_source = _source_name(experiment)
     if overrides is not None and not isinstance(overrides, OverrideSet):
-        reading = _in_background(_profiles_of, profiles)
+        reading = _in_background(profiles_of, profiles)
         overrides = read_overrides(  # a file dated after the night: said by overrides_dropped
             overrides, catalog, reading.result(), night=day, warn_later=False, strict=False
         )  # a file with problems is set aside with a warning: the night goes on
@@ -781,7 +781,7 @@ def _serve_date(
         # The snapshot is expected to be reused when it is of this model (its version is checked
         # once the registry answers: a champion promoted since means reading the log in full).
         if same_model and reading is None:
-            reading = _in_background(_profiles_of, profiles)
+            reading = _in_background(profiles_of, profiles)
         # what the log holds before the snapshot's cutoff (to compare) and before tonight's (to
         # record): a Parquet log's pass over its file runs while the log is read
         bounds = [cutoff.value] if since is None else [since, cutoff.value]
@@ -828,7 +828,7 @@ def _serve_date(
         meta, loaded.version, model_name, late, new_catalog, reuse, placement_changed,
         table_changed,
     )  # fmt: skip
-    profiles = reading.result() if reading is not None else _profiles_of(profiles)
+    profiles = reading.result() if reading is not None else profiles_of(profiles)
     check_profiles(profiles, catalog)  # topics and goals the catalog lacks: a warning
     if not covered:  # a profiles file that did not read above: refused now, not served
         check_covers_students(experiment, profiles)
@@ -1501,7 +1501,7 @@ def _covers_before_log(
     return True
 
 
-def _profiles_of(profiles: str | Path | dict[str, LearnerProfile]) -> dict[str, LearnerProfile]:
+def profiles_of(profiles: str | Path | dict[str, LearnerProfile]) -> dict[str, LearnerProfile]:
     return profiles if isinstance(profiles, dict) else read_profiles(profiles)
 
 

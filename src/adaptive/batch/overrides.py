@@ -84,6 +84,7 @@ from adaptive.errors import (
     verb,
 )
 from adaptive.files import atomic_write_bytes, read_user_text
+from adaptive.policy.adapter import profiles_of
 from adaptive.policy.base import (
     TeacherOverrides,
     overrides_clashes,
@@ -296,9 +297,12 @@ class OverrideSet:
             if any(a not in pos for a in (*o.assigned, *o.excluded)):
                 raise self._unknown_activities(o, student_ids[i], i, n, set(pos))
         owners = [student_ids[i] for i in rows]  # only those a teacher overrode: a few
+        # each found as a request finds it ({123: profile} is the student "123"): a look-up by
+        # text alone dropped an int-keyed student's band while the request placed them
+        found, lack = profiles_of(owners, profiles)
         teacher = [
-            students[sid].teacher_overrides(profiles[sid].grade if sid in profiles else None)
-            for sid in owners
+            students[sid].teacher_overrides(None if lacks else p.grade)
+            for sid, p, lacks in zip(owners, found, lack, strict=True)
         ]
         fields = teacher_arrays(catalog, teacher, rows, n)
         # each overridden student's row in place among the batch's n (the others: none)

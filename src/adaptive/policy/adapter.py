@@ -467,7 +467,7 @@ def profiles_by_id(profiles: object) -> Mapping[str, LearnerProfile]:
     return {p.student_id: p for p in listed}
 
 
-def _profiles_of(
+def profiles_of(
     ids: list[str], by_id: Mapping[str, LearnerProfile]
 ) -> tuple[list[LearnerProfile], np.ndarray]:
     """Each requested student's profile (an empty one where the profiles lack them: placed
@@ -579,7 +579,7 @@ def profile_ids(profiles: object) -> KnownIds:
     is the profile's id that `id` is but for case, leading zeros or look-alike characters
     (None where there is none), what a request's warning of students without a profile says
     to run. `profiles` as `batch_from_model` takes them; each key is read as a request finds
-    it (`_profiles_of`: the id as text, an integer or `uuid.UUID` key as its text). Reads every
+    it (`profiles_of`: the id as text, an integer or `uuid.UUID` key as its text). Reads every
     key, O(profiles) (about 0.6 s at 400,000): a check to run off the request path, built anew
     at each call (the profiles as they are now). A key no request can find (text with spaces
     around the id) is a ValueError saying how to key the mapping; one that is no id (a float)
@@ -895,7 +895,7 @@ def batch_from_model(
     _check_log_students(log, ids)
     _warn_untraced_answers(model, log, ids)
     by_id = profiles_by_id(profiles)
-    plist, unprofiled = _profiles_of(ids, by_id)
+    plist, unprofiled = profiles_of(ids, by_id)
     state_rows = state.rows(ids, missing=-1)
     have = state_rows >= 0
     if unprofiled.any():

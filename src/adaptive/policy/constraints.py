@@ -81,8 +81,9 @@ def stored_entries(m: sparse.csr_matrix, rows: np.ndarray | None) -> tuple[np.nd
     if rows is None:
         at, pos = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr)), slice(None)
     else:
+        rows = np.asarray(rows, dtype=np.intp)  # [] is a float array: no index
         starts = m.indptr[rows]
-        counts = m.indptr[np.asarray(rows) + 1] - starts
+        counts = m.indptr[rows + 1] - starts
         at = np.repeat(np.arange(len(counts)), counts)
         pos = np.arange(len(at)) + np.repeat(starts - (np.cumsum(counts) - counts), counts)
     hit = m.data[pos] > 0

@@ -372,7 +372,10 @@ class AdaptivePolicy(Policy):
                     prerequisite_estimated=estimated, placed=bool(placed[i]),
                     checking=bool(batch.remediate[i]) and ctx.skill_grade[s] < batch.grade[i],
                     # the teacher chose "accelerate" (a band alone is no teacher asking)
-                    accelerated=bool(batch.accelerate[i]) and ctx.skill_grade[s] > batch.grade[i],
+                    # the mode's band reaches above the grade: work there is the teacher's
+                    accelerated=bool(batch.accelerate[i])
+                    and ctx.skill_grade[s] > batch.grade[i]
+                    and batch.max_grade[i] > batch.grade[i],
                     unchecked=str(ctx.skill_names[kept]) if kept >= 0 else "",
                     band=(float(batch.min_grade[i]), float(batch.max_grade[i])),
                     band_asked=bool(batch.accelerate[i] or batch.remediate[i]),
