@@ -42,6 +42,7 @@ SCRIPTS = {
     "bench_ope": None,  # 57_ope.md, with --speed 57_ope_speed.md
     "bench_placement_effect": "53_placement_effect.md",
     "bench_policy": "51_policy_sim.md",
+    "bench_policy_bound": "54_policy_bound.md",
     "bench_report": "62_report.md",
     "bench_simulator": "20_simulator.md",
     "bench_spark": "63_spark.md",

@@ -91,6 +91,7 @@ import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.errors import ConfigError, unknown_key
+from adaptive.evaluation.model_filter import FILTER_KINDS, FILTER_POLICIES, model_filter
 from adaptive.files import atomic_path, make_folder
 from adaptive.placement import GradeTable, Placement, grade_placement
 from adaptive.placement.diagnostic import PlacementDiagnostic
@@ -167,6 +168,10 @@ DEFAULT_SIMULATORS: tuple[str, ...] = (
     "bkt-cold", "logistic-cold", "prerequisite-cold", "junyi-cold",
 )  # fmt: skip
 POLICY_NAMES: tuple[str, ...] = (OURS, *BASELINES, CEILING)
+#: Reference policies that may be asked for besides: model filters, which know the simulator's
+#: model but not the learner's state (`adaptive.evaluation.model_filter`; bkt, prerequisite and
+#: junyi families only). Like the ceiling, they are bounds to read, not baselines to beat.
+REFERENCE_NAMES: tuple[str, ...] = tuple(FILTER_POLICIES)
 
 
 def split_kind(kind: str) -> tuple[Family, bool]:
@@ -227,9 +232,17 @@ class EvalSettings:
         unknown = set(self.simulators) - set(SIMULATOR_KINDS)
         if unknown:
             raise ConfigError(f"unknown simulators {sorted(unknown)}; expected {SIMULATOR_KINDS}")
-        unknown = set(self.policies) - set(POLICY_NAMES)
+        known = (*POLICY_NAMES, *REFERENCE_NAMES)
+        unknown = set(self.policies) - set(known)
         if unknown:
-            raise ConfigError(f"unknown policies {sorted(unknown)}; expected {POLICY_NAMES}")
+            raise ConfigError(f"unknown policies {sorted(unknown)}; expected {known}")
+        if set(self.policies) & set(REFERENCE_NAMES):
+            odd = [k for k in self.simulators if split_kind(k)[0].learner not in FILTER_KINDS]
+            if odd:
+                raise ConfigError(
+                    f"a model filter reads binary knowledge: simulators {odd} are not of "
+                    f"{FILTER_KINDS}"
+                )
         if OURS not in self.policies:
             raise ConfigError("policies must include 'adaptive' (the paired differences need it)")
         if self.fit_students < 1 or self.fit_days < 1 or self.warmup_days < 0:
@@ -553,7 +566,11 @@ def run_policy(
     if len(cohort.warm):
         frames.append(builder.frame(cohort.warm))
         model.update(state, builder.log(frames[0]))
-    policy = None if policy_name == CEILING else make_policy(policy_name, cat, cfg, seed)
+    reference = policy_name in (CEILING, *REFERENCE_NAMES)
+    policy = None if reference else make_policy(policy_name, cat, cfg, seed)
+    bound = None
+    if policy_name in REFERENCE_NAMES:
+        bound = model_filter(sim, cohort, FILTER_POLICIES[policy_name], ctx.prerequisite)
     rows = np.arange(n)
     ever = np.zeros((n, n_s), bool)  # practised since the policies took over
     practices = np.zeros((n, n_s), np.int32)
@@ -574,7 +591,9 @@ def run_policy(
         truly = sim.is_mastered(day)
         _to_mastery(to_mastery, practices, mastered0, truly, pending)
         unmet = _unmet_prerequisites(ctx, truly)
-        if policy is None:
+        if bound is not None:
+            act = bound.picks(_band_mask(cohort))
+        elif policy is None:
             act = ceiling_picks(sim, cohort, truly, unmet, day)
         else:
             batch = batch_from_model(
@@ -606,6 +625,8 @@ def run_policy(
         totals["adv"][who[is_adv]] += 1
         totals["adv_false"][who[is_adv]] += false_pre[is_adv].any(axis=1)
         correct, done = sim.respond(who, act, day)
+        if bound is not None:
+            bound.absorb(who, act, correct, done)
         totals["done"][who] += done
         ever[who, skill] = True
         today = Responses(who[done], act[done], correct[done], np.full(int(done.sum()), day))
@@ -781,7 +802,7 @@ def _code_fingerprint() -> str:
     placement, the policies, the catalog): a cached cell is reused only by the same code."""
     root = Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
-    for sub in ("evaluation/policy_eval.py", "simulation", "tracing", "placement", "policy",
+    for sub in ("evaluation/policy_eval.py", "evaluation/model_filter.py", "simulation", "tracing", "placement", "policy",
                 "curriculum", "specs"):  # fmt: skip
         base = root / sub
         for f in sorted([base] if base.is_file() else (*base.rglob("*.py"), *base.rglob("*.toml"))):

@@ -1,0 +1,275 @@
+"""Reference policies that know the simulator's model but not the learner's state (issue 16).
+
+The ceiling policy (`policy_eval.ceiling_picks`) reads the simulator's true knowledge every day:
+no policy that sees only answers can match it. How much of it *could* such a policy reach? A
+**model filter** answers that on the simulators whose knowledge is binary (bkt, prerequisite,
+junyi). It is handed what the simulator is made of — how a known and an unknown skill are
+answered, how often a practice teaches, how prerequisites gate learning, how a student's prior
+knowledge is drawn — and then, like any real policy, only sees each day's outcome (completed or
+not, right or wrong). From those it keeps an exact-model Bayesian belief over what each student
+knows, and each day serves the in-band activity with the highest expected learning:
+
+    P(skill unknown and every direct prerequisite known) x P(complete) x P(learn | practice).
+
+It is a bound to read beside the shipped policy, not a policy to ship: a district's own
+learners follow no known simulator. Three degrees of knowledge (`KNOWLEDGE`):
+
+- ``"learner"``: also each student's hidden traits (ability, learning and engagement rates, a
+  low-prior flag) and each skill's learn rate — everything but the knowledge state;
+- ``"population"``: the traits and learn rates at their population means (what a policy could
+  know of the model before meeting the student);
+- ``"independent"``: as "learner", but the prior over each skill is its own marginal: on the
+  junyi family the learner's depth reach (every skill shallower is known, but for 5% gaps) is
+  not inferred from answers on other skills (on the district families, whose priors are
+  independent by skill, it is "learner").
+
+Approximations: a skill's prerequisites are read as independent of it under each reach
+hypothesis (mean field), forgetting is left out (hazards of about 0.01 a day over a stability
+of 1 or more), and a never-completed warm-up practice is not seen (the cohort's log holds only
+completed answers).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from types import SimpleNamespace
+
+import numpy as np
+from scipy import sparse
+
+from adaptive.errors import ConfigError
+from adaptive.simulation.learners import LearnerSimulator, sigmoid
+from adaptive.simulation.schedule import Responses
+
+#: What a model filter knows besides the simulator's form (see the module docstring).
+KNOWLEDGE: tuple[str, ...] = ("learner", "population", "independent")
+#: Reference policy name -> its knowledge (`policy_eval.run_policy` drives them).
+FILTER_POLICIES: dict[str, str] = {
+    "model-filter": "learner",
+    "model-filter-population": "population",
+    "model-filter-independent": "independent",
+}
+#: The simulator kinds a model filter can read (binary knowledge).
+FILTER_KINDS: tuple[str, ...] = ("bkt", "prerequisite", "junyi")
+_TINY = 1e-12
+
+
+class ModelFilter(ABC):
+    """Belief b[student, hypothesis, skill] = P(known); weights over hypotheses per student."""
+
+    def __init__(
+        self,
+        sim: LearnerSimulator,
+        prior: np.ndarray,
+        prerequisite: sparse.spmatrix,
+        knowledge: str,
+    ) -> None:
+        if knowledge not in KNOWLEDGE:
+            raise ConfigError(f"knowledge {knowledge!r}: expected one of {KNOWLEDGE}")
+        self.sim = sim
+        self.traits = _population(sim) if knowledge == "population" else sim
+        self.belief = np.asarray(prior, dtype=np.float64)  # (n, H, S)
+        if knowledge == "independent":
+            marginal = self.belief.mean(axis=1, keepdims=True)
+            self.belief = np.repeat(marginal, self.belief.shape[1], axis=1)
+        self.log_weight = np.zeros(self.belief.shape[:2])
+        #: [k, j] = 1 where skill j is a direct prerequisite of skill k
+        self.prerequisite = sparse.csr_matrix(prerequisite, dtype=np.float64)
+        self.n_prerequisites = np.asarray(self.prerequisite.sum(axis=1)).ravel()
+        self.skill_of = sim._act_codes[:, 0].astype(np.int64)
+
+    # -- what the model says of one (student, activity) pair ----------------------------------
+    @abstractmethod
+    def outcome_model(
+        self, stu: np.ndarray, act: np.ndarray, prereq: np.ndarray
+    ) -> tuple[np.ndarray, ...]:
+        """(P(right | known), P(right | unknown), P(complete | known), P(complete | unknown),
+        P(learn | completed practice)) of each pair, given `prereq` (n_pairs, H): the belief
+        that the skill's prerequisites are known (as the model's gate reads them)."""
+
+    @abstractmethod
+    def prerequisite_beliefs(self, stu: np.ndarray) -> np.ndarray:
+        """(len(stu), H, S) the prerequisite reading of every skill that `outcome_model` takes
+        (one sparse product over the graph per call)."""
+
+    # -- filtering ---------------------------------------------------------------------------
+    def absorb(self, stu: np.ndarray, act: np.ndarray, correct: np.ndarray, done: np.ndarray):
+        """One outcome per pair (a student at most once): Bayes' rule, then the practice's
+        learning (a completed practice of an unknown skill teaches it with P(learn))."""
+        stu, act = np.asarray(stu, np.int64), np.asarray(act, np.int64)
+        if not len(stu):
+            return
+        skill = self.skill_of[act]
+        prereq = self.prerequisite_beliefs(stu)[np.arange(len(stu)), :, skill]
+        pk, pu, ck, cu, learn = (x[:, None] for x in self.outcome_model(stu, act, prereq))
+        right = np.asarray(correct, bool)[:, None]
+        done = np.asarray(done, bool)[:, None]
+        like_known = np.where(done, ck * np.where(right, pk, 1 - pk), 1 - ck)
+        like_unknown = np.where(done, cu * np.where(right, pu, 1 - pu), 1 - cu)
+        b = self.belief[stu, :, skill]
+        evidence = b * like_known + (1 - b) * like_unknown
+        b = b * like_known / np.maximum(evidence, _TINY)
+        b = b + (1 - b) * np.where(done, learn * self.gate(prereq), 0.0)
+        self.belief[stu, :, skill] = b
+        self.log_weight[stu] += np.log(np.maximum(evidence, _TINY))
+
+    def absorb_responses(self, responses: Responses) -> None:
+        """A log of completed answers (a cohort's warm-up), day by day."""
+        for day in np.unique(responses.day):
+            at = responses.day == day
+            self.absorb(responses.student[at], responses.activity[at], responses.correct[at],
+                        np.ones(int(at.sum()), bool))  # fmt: skip
+
+    def gate(self, prereq: np.ndarray) -> np.ndarray:
+        """How much of the learn rate the prerequisites let through (1: all)."""
+        return prereq
+
+    def weights(self, stu: np.ndarray) -> np.ndarray:
+        lw = self.log_weight[stu]
+        w = np.exp(lw - lw.max(axis=1, keepdims=True))
+        return w / w.sum(axis=1, keepdims=True)
+
+    def p_known(self) -> np.ndarray:
+        """(n, S) the belief each skill is known, over the hypotheses."""
+        rows = np.arange(self.belief.shape[0])
+        return np.einsum("nh,nhs->ns", self.weights(rows), self.belief)
+
+    # -- choosing ----------------------------------------------------------------------------
+    def picks(self, allowed: np.ndarray, chunk: int = 200) -> np.ndarray:
+        """One activity per student (-1: none allowed): the highest expected learning."""
+        n = allowed.shape[0]
+        out = np.full(n, -1, np.int64)
+        for lo in range(0, n, chunk):
+            stu = np.arange(lo, min(n, lo + chunk))
+            r, act = np.nonzero(allowed[stu])
+            if not len(r):
+                continue
+            rows, skill = stu[r], self.skill_of[act]
+            prereq = self.prerequisite_beliefs(stu)[r, :, skill]
+            _, _, _, cu, learn = self.outcome_model(rows, act, prereq)
+            unknown = 1 - self.belief[rows, :, skill]
+            gain = (self.weights(rows) * unknown * self.gate(prereq)).sum(axis=1)
+            score = gain * cu * learn
+            order = np.lexsort((-score, r))
+            first = np.r_[True, r[order][1:] != r[order][:-1]]
+            out[rows[order][first]] = act[order][first]
+        return out
+
+
+class GraphFilter(ModelFilter):
+    """The junyi learners: a depth reach (6 hypotheses inside the student's prior grade), known
+    skills answered at sigmoid(x + shift), unknown at floor + (1 - floor) sigmoid(x - shift),
+    learning only once every direct prerequisite is known, fastest at difficulty = ability."""
+
+    def __init__(self, sim, prerequisite, knowledge: str) -> None:
+        from adaptive.simulation.junyi import DEPTHS_PER_GRADE
+
+        if sim.grades is None:
+            raise ConfigError("a graph model filter needs learners drawn with grades")
+        lowered = np.maximum(sim.grades - np.where(sim.low_prior, 1.0, 0.0), 1.0)
+        # reach hypotheses: the deepest known level, one per depth level of the prior grade
+        deepest = (lowered - 1.0)[:, None] * DEPTHS_PER_GRADE + np.arange(DEPTHS_PER_GRADE)
+        known = sim.depth[None, None, :] <= deepest[:, :, None]
+        prior = np.where(known, 1.0 - sim.prior_gap, 0.0)
+        super().__init__(sim, prior, prerequisite, knowledge)
+
+    def prerequisite_beliefs(self, stu):
+        """P(every direct prerequisite known) under each hypothesis (independent, mean field)."""
+        r, h, s = len(stu), *self.belief.shape[1:]
+        log_b = np.log(np.maximum(self.belief[stu], _TINY)).reshape(r * h, s)
+        return np.exp(np.asarray(self.prerequisite @ log_b.T).T).reshape(r, h, s)
+
+    def outcome_model(self, stu, act, prereq):
+        sim, t = self.sim, self.traits
+        skill = self.skill_of[act]
+        difficulty = sim._act_difficulty[act]
+        x = t.ability[stu] - difficulty - sim.skill_difficulty[skill]
+        pk = sigmoid(x + sim.known_shift)
+        pu = sim.guess_floor + (1 - sim.guess_floor) * sigmoid(x - sim.known_shift)
+        fit = sim.fit_floor + (1 - sim.fit_floor) * np.exp(
+            -(((difficulty - t.ability[stu]) / sim.fit_width) ** 2)
+        )
+        learn = t.p_learn[skill] * t.learn_rate[stu] * fit * sim._act_learning[act]
+        return (pk, pu, _complete(sim, t, stu, act, pk), _complete(sim, t, stu, act, pu),
+                np.clip(learn, 0.0, 1.0))  # fmt: skip
+
+
+class DistrictFilter(ModelFilter):
+    """The bkt and prerequisite learners: each skill known at the start with the district's
+    grade table's chance (a quarter for low-prior students), answered through the skill's
+    guess and slip shifted by the activity's difficulty; prerequisites slow learning (bkt) or
+    nearly stop it and weaken answers (prerequisite). One hypothesis: no reach to infer."""
+
+    def __init__(self, sim, prerequisite, knowledge: str, grades: np.ndarray, catalog) -> None:
+        from adaptive.simulation.district import prior_mastery_by_grade
+
+        factor = np.where(sim.low_prior, sim.learning.low_prior_factor, 1.0)[:, None]
+        prior = prior_mastery_by_grade(catalog, np.asarray(grades)).astype(np.float64) * factor
+        super().__init__(sim, prior[:, None, :], prerequisite, knowledge)
+        self.gated = sim.kind == "prerequisite"
+
+    def prerequisite_beliefs(self, stu):
+        """The expected share of each skill's direct prerequisites known (1 without any)."""
+        r, h, s = len(stu), *self.belief.shape[1:]
+        total = np.asarray(self.prerequisite @ self.belief[stu].reshape(r * h, s).T).T
+        count = self.n_prerequisites[None, :]
+        return np.where(count > 0, total / np.maximum(count, 1), 1.0).reshape(r, h, s)
+
+    def gate(self, prereq):
+        sim = self.sim
+        if self.gated:
+            return sim.prereq_floor + (1 - sim.prereq_floor) * prereq**2
+        return 1 - sim.prereq_weight + sim.prereq_weight * prereq
+
+    def outcome_model(self, stu, act, prereq):
+        sim, t = self.sim, self.traits
+        skill = self.skill_of[act]
+        difficulty = sim._act_difficulty[act]
+        share = prereq.mean(axis=1)
+        effective = share + (1 - share) * 0.5 if self.gated else np.ones(len(stu))
+        pk = sim._answer(effective, skill, difficulty)
+        pu = sim._answer(np.zeros(len(stu)), skill, difficulty)
+        fit = sim._learning_fit(stu, act, pu)  # learning happens from the unknown state
+        learn = t.p_learn[skill] * t.learn_rate[stu] * fit * sim._act_learning[act]
+        return (pk, pu, _complete(sim, t, stu, act, pk), _complete(sim, t, stu, act, pu),
+                np.clip(learn, 0.0, 1.0))  # fmt: skip
+
+
+def _complete(sim, traits, stu, act, p_correct) -> np.ndarray:
+    """P(complete): the simulator's engagement model with the filter's traits."""
+    eng = sim.engagement
+    too_hard = np.maximum(0.0, eng.too_hard_below - p_correct)
+    return sigmoid(
+        traits.engagement_base[stu]
+        + eng.interest_weight * sim.interest_match(stu, act)
+        - eng.frustration_weight * too_hard
+    )
+
+
+def _population(sim: LearnerSimulator) -> SimpleNamespace:
+    """Every student's traits and every skill's learn rate at the population mean."""
+    n = sim.n_students
+    return SimpleNamespace(
+        ability=np.full(n, float(np.mean(getattr(sim, "ability", np.zeros(n))))),
+        learn_rate=np.full(n, float(np.mean(sim.learn_rate))),
+        engagement_base=np.full(n, float(np.mean(sim.engagement_base))),
+        p_learn=np.full(sim.n_skills, float(np.mean(sim.p_learn))),
+    )
+
+
+def model_filter(
+    sim: LearnerSimulator, cohort, knowledge: str, prerequisite: sparse.spmatrix
+) -> ModelFilter:
+    """The model filter of a cohort's simulator, its warm-up answers absorbed."""
+    if sim.kind not in FILTER_KINDS:
+        raise ConfigError(
+            f"a model filter reads the {sim.kind!r} learners' model: expected one of "
+            f"{FILTER_KINDS} (binary knowledge)"
+        )
+    if sim.kind == "junyi":
+        bound: ModelFilter = GraphFilter(sim, prerequisite, knowledge)
+    else:
+        bound = DistrictFilter(sim, prerequisite, knowledge, cohort.grade, cohort.catalog)
+    if len(cohort.warm):
+        bound.absorb_responses(cohort.warm)
+    return bound
