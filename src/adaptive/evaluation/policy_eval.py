@@ -802,8 +802,8 @@ def _code_fingerprint() -> str:
     placement, the policies, the catalog): a cached cell is reused only by the same code."""
     root = Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
-    for sub in ("evaluation/policy_eval.py", "evaluation/model_filter.py", "simulation", "tracing", "placement", "policy",
-                "curriculum", "specs"):  # fmt: skip
+    for sub in ("evaluation/policy_eval.py", "evaluation/model_filter.py", "simulation",
+                "tracing", "placement", "policy", "curriculum", "specs"):  # fmt: skip
         base = root / sub
         for f in sorted([base] if base.is_file() else (*base.rglob("*.py"), *base.rglob("*.toml"))):
             h.update(f.relative_to(root).as_posix().encode())
