@@ -177,6 +177,33 @@ def test_a_log_without_propensities_is_refused(logged: Logged) -> None:
         )  # fmt: skip
 
 
+def test_a_last_night_without_propensities_names_the_end_that_evaluates_the_others(
+    logged: Logged, tmp_path
+) -> None:
+    """A district analyst's trial: a folder whose last night was served without exploration was
+    refused with no word that `--end` the night before would evaluate the exploring nights
+    already there. The error names the last night with propensities and that `--end`."""
+    import shutil
+
+    out = tmp_path / "mixed"
+    shutil.copytree(logged.out, out)
+    later = (pd.Timestamp(logged.nights[-1]) + pd.Timedelta(days=2)).strftime("%Y-%m-%d")
+    run_daily_job(later, out, **logged.args)  # the deterministic default policy
+    with pytest.raises(OPEInputError) as caught:
+        evaluate_logs(
+            out, EXPLORING, data=str(logged.files / "responses.parquet"),
+            catalog=logged.files / "catalog.json", profiles=logged.files / "profiles.jsonl",
+            tracking_uri=logged.uri, n_boot=50,
+        )  # fmt: skip
+    said = str(caught.value)
+    assert f"date={later}" in said and "no 'propensity' column" in said
+    first, last = logged.nights[0], logged.nights[-1]
+    assert (
+        f"`--end {last}` (the last night that has them) evaluates the 2 nights from {first} "
+        f"to {last}" in said
+    )
+
+
 def test_cli_bad_candidate_names_the_file_and_key(logged: Logged, tmp_path, capsys) -> None:
     bad = tmp_path / "cand.toml"
     bad.write_text('explorashun = "softmax"\n')

@@ -52,7 +52,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from adaptive.batch.writer import complete_dates
-from adaptive.errors import AdaptiveError, ConfigError, ExperimentWarning
+from adaptive.errors import AdaptiveError, ConfigError, ExperimentWarning, counted
 from adaptive.evaluation.ope.changes import CandidateChanges, candidate_changes
 from adaptive.evaluation.ope.estimators import Diagnostics, check_thresholds
 from adaptive.evaluation.ope.evaluate import Contexts, estimate_value, score_contexts
@@ -131,11 +131,12 @@ def logged_nights(log_dir: Path, start: str | None = None, end: str | None = Non
     return nights
 
 
-def first_slots(log_dir: Path, night: str) -> pd.DataFrame:
+def first_slots(log_dir: Path, night: str, earlier: list[str] | None = None) -> pd.DataFrame:
     """Each student's first recommendation of a night: student_id, class_id, school_id,
     activity_id, skill_id, propensity (checked: present and in (0, 1]). Filtered in Arrow,
     school by school, before one conversion to pandas (a district night has hundreds of school
-    files)."""
+    files). `earlier`: the nights of the evaluation before this one, whose propensities were
+    read: a night without them names the latest and the `--end` that evaluates them."""
     folder = Path(log_dir) / "recommendations" / f"date={night}"
     tables = []
     for path in sorted(folder.glob("school=*/part-0.parquet")):
@@ -145,7 +146,7 @@ def first_slots(log_dir: Path, night: str) -> pd.DataFrame:
                 f"{path}: no 'propensity' column; expected the probability of each shown "
                 "recommendation. This night was served by a deterministic policy: set "
                 'exploration = "softmax" (or "epsilon") in the policy TOML of `adaptive batch '
-                "--policy`, then evaluate the nights served that way"
+                "--policy`, then evaluate the nights served that way" + _exploring_before(earlier)
             )
         table = part.read(columns=["student_id", "class_id", "school_id", "rank", "activity_id",
                                    "skill_id", "propensity"])  # fmt: skip
@@ -345,6 +346,20 @@ def _candidate_changes(
     return candidate_changes(config, listings, near)
 
 
+def _exploring_before(earlier: list[str] | None) -> str:
+    """The words on the nights before one served without propensities, which had them (each
+    was read: `logged_decisions` reads the nights in order): `--end` their last evaluates them."""
+    if not earlier:
+        return ""
+    nights = f"the {counted(len(earlier), 'night')} from {earlier[0]} to {earlier[-1]}"
+    if len(earlier) == 1:
+        nights = f"the night {earlier[0]}"
+    return (
+        f"; the nights in range before it have propensities: `--end {earlier[-1]}` (the last "
+        f"night that has them) evaluates {nights}"
+    )
+
+
 def logged_decisions(
     log_dir: Path, nights: list[str], catalog: Catalog, source: str | Path
 ) -> pd.DataFrame:
@@ -352,8 +367,8 @@ def logged_decisions(
     `act` (the activity's index in `catalog`, read from `source`; an activity not in it is
     refused)."""
     frames = []
-    for night in nights:
-        shown = first_slots(log_dir, night)
+    for i, night in enumerate(nights):
+        shown = first_slots(log_dir, night, nights[:i])
         act = catalog.activity_index.get_indexer(shown["activity_id"].astype(str))
         if (act < 0).any():
             raise OPEInputError(
