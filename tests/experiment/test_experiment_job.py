@@ -81,9 +81,20 @@ def test_cli_analyze_reads_a_district_folder_as_its_files(served, capsys) -> Non
     given = ["--data", str(files / "responses.parquet"), "--catalog",
              str(files / "catalog.json"), "--profiles", str(files / "profiles.jsonl")]  # fmt: skip
     assert cli_run([*base, *given]) == 0
-    by_files = capsys.readouterr().out
+    by_files, err = capsys.readouterr()
+    # the fixture's log is a simulated district's (truth_mastery.parquet beside it): a fixed
+    # history no arm changed, which the analyst is told in one warning (a trial read its
+    # correct_rate -0.0427 [-0.0685, -0.0170], p 0.001, as a finding)
+    assert " ".join(err.split()).count("a simulated district's response log") == 1
+    assert "are chance, not the policies" in " ".join(err.split())
     assert cli_run([*base, "--district", str(files)]) == 0
     assert capsys.readouterr().out == by_files and "effect against the reference" in by_files
+    # each outcome is defined under the table, as `ope` defines its metrics (a district analyst
+    # could not tell what normalized_gain was, nor why its students outnumber correct_rate's)
+    said = " ".join(by_files.split())
+    assert "normalized_gain: (post - pre) / (1 - pre) of the model's mean mastery" in said
+    assert "for every student served on both nights, with answers in the window or none" in said
+    assert "correct_rate: share of the student's answers from the start night" in said
     assert cli_run([*base, *given[:4]]) == 2
     assert "--profiles FILE (or --district DIR) is needed" in capsys.readouterr().err
     # few redraws: the caption says how coarse the randomization p is (an evaluation lead read
@@ -139,6 +150,32 @@ def test_analyze_refuses_an_assignment_the_nights_were_not_served_with(served, c
     assert "disagree with" in err and "internal error" not in err
     students = pd.read_json(root / "files" / "profiles.jsonl", lines=True)["student_id"]
     assert not any(s in err for s in students)
+
+
+def test_a_school_served_both_arms_is_said_so_with_the_unit_the_nights_were_randomized_by(
+    served,
+) -> None:
+    """A district analyst's trial: a school-unit file against nights randomized by class said
+    "school '0042': served 'control', assigned 'adaptive'", while the school was served both
+    arms. It says so now, with each arm's students (counts: no student id) and the unit the
+    nights were randomized by."""
+    import dataclasses
+
+    root, nights, a = served
+    students = pd.read_parquet(root / "out" / "students" / f"date={nights[0]}")
+    (school,) = students["school_id"].unique()
+    units = pd.DataFrame({"unit_id": [school], "school_id": [school], "grade": [0],
+                          "stratum": ["all"], "arm": ["new"]})  # fmt: skip
+    by_school = dataclasses.replace(a, unit="school", units=units, source="sch.json")
+    counts = students["arm"].value_counts()
+    with pytest.raises(AssignmentError) as caught:
+        _analyze(root, root / "out", *nights, assignment=by_school)
+    said = str(caught.value)
+    assert f"school {school!r} was served both arms (" in said
+    for arm, n in counts.items():
+        assert f"{arm!r} to {n:,} students" in said
+    assert "the nights were randomized by class, sch.json by school" in said
+    assert not any(s in said for s in students["student_id"])
 
 
 def test_analyze_refuses_an_assignment_with_the_same_arms_but_other_policies(served) -> None:

@@ -20,7 +20,7 @@ from adaptive.cli.options import (
     district_or_files,
     parse_day,
 )
-from adaptive.cli.output import SETTINGS, console
+from adaptive.cli.output import SETTINGS, console, definitions
 
 experiment_app = typer.Typer(
     help="Randomized experiments between policies: assign, analyze, power.",
@@ -152,7 +152,7 @@ def analyze(
     # refused when --profiles is not the file the assignment was drawn from (its sha256), or
     # when the catalog, profiles or response log are not those the nights were served from
     from adaptive.errors import ConfigError
-    from adaptive.experiment.analyze import analyze_logs
+    from adaptive.experiment.analyze import OUTCOME_MEANINGS, analyze_logs
 
     data, catalog, profiles = district_or_files(district, catalog, profiles, data)
     for flag, value, what in (("--data", data, "the response log with the outcomes"),
@@ -164,7 +164,8 @@ def analyze(
                            profiles=profiles, permutations=permutations, seed=seed)  # fmt: skip
     table = Table(
         title=f"{assignment.name}: effect against the reference arm, nights {start} to {end}",
-        caption="students: with the outcome, in the arm / the reference arm (their arm is their "
+        caption=definitions(OUTCOME_MEANINGS, effects["outcome"], "\n")
+        + "students: with the outcome, in the arm / the reference arm (their arm is their "
         "unit's, class or school, on the start night); means: raw, before the strata"
         + _randomization_words(effects, permutations),
     )

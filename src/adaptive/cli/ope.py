@@ -29,7 +29,7 @@ from adaptive.cli.options import (
     district_or_files,
     parse_day,
 )
-from adaptive.cli.output import console, info
+from adaptive.cli.output import console, definitions, info
 from adaptive.policy.baselines import BASELINES
 
 
@@ -162,6 +162,4 @@ def _meanings(metrics, horizon_days: float) -> str:
     """What each metric of the table is (`METRIC_MEANINGS`), its horizon in days said."""
     from adaptive.evaluation.ope.logs import METRIC_MEANINGS
 
-    shown = [m for m in dict.fromkeys(metrics) if m in METRIC_MEANINGS]
-    said = "; ".join(f"{m}: {METRIC_MEANINGS[m]}" for m in shown)
-    return f"{said} (horizon {horizon_days:g} days)" if said else ""
+    return definitions(METRIC_MEANINGS, metrics, f" (horizon {horizon_days:g} days)")

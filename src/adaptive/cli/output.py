@@ -122,6 +122,15 @@ def set_debug(debug: bool) -> None:
         os.environ["ADAPTIVE_DEBUG"] = "1"
 
 
+def definitions(meanings: dict[str, str], names, after: str = "") -> str:
+    """What each of `names` is, for the caption under a table (`adaptive ope`'s metrics,
+    `experiment analyze`'s outcomes): "name: meaning; ..." in their order, each once, those
+    `meanings` defines; `after` appended (e.g. " (horizon 7 days)"); "" when none is."""
+    shown = [name for name in dict.fromkeys(names) if name in meanings]
+    said = "; ".join(f"{name}: {meanings[name]}" for name in shown)
+    return f"{said}{after}" if said else ""
+
+
 def info(text: str) -> None:
     """An informational line (counts, file paths, the model used): to stderr, unless `--quiet`,
     so that what a command prints on stdout is its result alone (a JSON stays parseable)."""

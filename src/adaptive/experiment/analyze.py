@@ -52,6 +52,17 @@ if TYPE_CHECKING:
     from adaptive.experiment.assign import Assignment
 
 
+#: What each outcome is, in the words under `adaptive experiment analyze`'s table (the module
+#: docstring; `student_outcomes`): who has one differs, hence the two outcomes' student counts
+OUTCOME_MEANINGS: dict[str, str] = {
+    "normalized_gain": "(post - pre) / (1 - pre) of the model's mean mastery over the student's "
+    "grade-level skills, pre on the start night and post on the end night (1 - pre at least "
+    "0.05), for every student served on both nights, with answers in the window or none",
+    "correct_rate": "share of the student's answers from the start night to the end night that "
+    "were right, for the students who answered in that window only (so fewer students)",
+}
+
+
 @dataclass(frozen=True)
 class Effect:
     """One arm against the reference arm on one outcome."""
@@ -424,6 +435,7 @@ def analyze_logs(
     check_served_inputs(Path(log_dir), start, end, cat, catalog, by_id, profiles, nights,
                         (data, mapping, log, bounds[0]))  # fmt: skip
     responses = _window_rows(log, start, end, bounds)
+    warn_fixed_history(log.source)
     grade = people.set_index("student_id")["grade"]
     for frame in nights:
         frame["grade"] = grade.reindex(frame["student_id"]).to_numpy()
@@ -449,6 +461,24 @@ def analyze_logs(
 
 
 _PLURAL = {"class": "classes", "school": "schools"}
+
+
+def warn_fixed_history(source) -> None:
+    """An `ExperimentWarning` when the response log is a simulated district's
+    (`simulation.district.simulated_log`): written before any night was served, no arm changed
+    an outcome in it, so whatever the effects say, an interval without zero included, is
+    chance."""
+    from adaptive.simulation.district import simulated_log
+
+    if isinstance(source, str | Path) and simulated_log(source):
+        warnings.warn(
+            f"--data {source}: a simulated district's response log (`adaptive simulate` or "
+            "`demo`), a fixed history written before any night was served: no arm changed an "
+            "outcome in it, so these effects, an interval that excludes zero included, are "
+            "chance, not the policies",
+            ExperimentWarning,
+            stacklevel=3,
+        )
 
 
 def warn_alphabetical_reference(assignment: Assignment) -> None:
@@ -751,9 +781,9 @@ def _served_nights(log_dir: Path, start: str, end: str) -> list[str]:
 
 
 def _served_arms(assignment: Assignment, log_dir: Path, night: str) -> pd.DataFrame:
-    """class_id, school_id and arm of the students served on `night` (one row per distinct
-    combination). AssignmentError when a school's output has no `arm` column: that night was
-    served without an experiment."""
+    """class_id, school_id, arm and students (how many were served that combination) on
+    `night`, one row per distinct combination. AssignmentError when a school's output has no
+    `arm` column: that night was served without an experiment."""
     import pyarrow.parquet as pq
 
     from adaptive.experiment.assign import AssignmentError
@@ -767,10 +797,11 @@ def _served_arms(assignment: Assignment, log_dir: Path, night: str) -> pd.DataFr
                 f"output has no 'arm' column); expected the nights from --start to --end served "
                 f"with this assignment (`adaptive batch --experiment {assignment.source}`)"
             )
-        frames.append(pd.read_parquet(path, columns=columns).drop_duplicates())
+        frames.append(pd.read_parquet(path, columns=columns))
     if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True).fillna("").drop_duplicates()
+        return pd.DataFrame(columns=[*columns, "students"])
+    served = pd.concat(frames, ignore_index=True).fillna("")
+    return served.groupby(columns, sort=False).size().rename("students").reset_index()
 
 
 def _check_arms_agree(
@@ -786,15 +817,40 @@ def _check_arms_agree(
         return
     key = "class_id" if assignment.unit == "class" else "school_id"
     n_wrong = served.loc[wrong, key].nunique()
-    example = served.loc[wrong].iloc[0]
-    assigned = expected[np.flatnonzero(wrong)[0]]
+    arms_served = served.groupby(key)["arm"].nunique()
+    mixed = served[wrong & (arms_served.reindex(served[key]).to_numpy() > 1)]
+    if len(mixed):  # a unit served several arms: the nights were randomized otherwise
+        said = _served_several(assignment, served, mixed[key].iloc[0])
+    else:
+        example = served.loc[wrong].iloc[0]
+        assigned = expected[np.flatnonzero(wrong)[0]]
+        said = (
+            f"{assignment.unit} {example[key]!r}: served {_arm_text(example['arm'])}, assigned "
+            f"{_arm_text(assigned)}"
+        )
     raise AssignmentError(
         f"{folder}: the arms served on the night {night} disagree with {assignment.source} for "
-        f"{n_wrong} of {served[key].nunique()} {_PLURAL[assignment.unit]} (e.g. "
-        f"{assignment.unit} {example[key]!r}: served {_arm_text(example['arm'])}, assigned "
-        f"{_arm_text(assigned)}); expected the assignment these nights were served with "
+        f"{n_wrong} of {served[key].nunique()} {_PLURAL[assignment.unit]} (e.g. {said}); "
+        "expected the assignment these nights were served with "
         "(`adaptive batch --experiment FILE`)"
     )
+
+
+def _served_several(assignment: Assignment, served: pd.DataFrame, unit: str) -> str:
+    """What a message says of a `unit` of the assignment that the night served more than one
+    arm: the arms with their students, and, for a school whose classes were each served one
+    arm, that the nights were randomized by class (counts only: never a student id)."""
+    key = "class_id" if assignment.unit == "class" else "school_id"
+    rows = served[served[key] == unit]
+    counts = rows.groupby("arm", sort=False)["students"].sum()
+    arms = ", ".join(
+        f"{_arm_text(arm)} to {counted(int(n), 'student')}" for arm, n in counts.items()
+    )
+    several = "both arms" if len(counts) == 2 else f"{len(counts)} arms"
+    said = f"{assignment.unit} {unit!r} was served {several} ({arms})"
+    if assignment.unit == "school" and (rows.groupby("class_id")["arm"].nunique() == 1).all():
+        return f"{said}: the nights were randomized by class, {assignment.source} by school"
+    return said
 
 
 def _arm_text(arm: str) -> str:

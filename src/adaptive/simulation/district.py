@@ -603,6 +603,18 @@ def write_district(district: District, out_dir: str | Path) -> list[Path]:
     return [out / name for name in DISTRICT_FILES]
 
 
+def simulated_log(path: str | Path) -> bool:
+    """Whether the response log `path` is one `write_district` wrote (`adaptive simulate`,
+    `adaptive demo`): its folder holds the simulated students' true mastery
+    (truth_mastery.parquet, which no district's export has) and district.json beside it. Such a
+    log is a fixed history: written before any night was served, no policy changed it. A copy
+    of the log elsewhere, or converted, is not recognized."""
+    folder = Path(path).parent
+    return Path(path).name == DISTRICT_FILES[0] and all(
+        (folder / name).is_file() for name in ("truth_mastery.parquet", "district.json")
+    )
+
+
 def read_truth(out_dir: str | Path) -> pd.DataFrame:
     """The true-mastery table a district folder holds (student_id, skill_id, start, end)."""
     return pd.read_parquet(Path(out_dir) / "truth_mastery.parquet")
