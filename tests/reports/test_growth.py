@@ -51,13 +51,37 @@ def test_growth_from_an_earlier_report_of_the_year_subtracts_its_level():
     cat = catalog()
     before, now = np.zeros((2, 20)), np.zeros((2, 20))
     before[:, :10], now[:, :10] = 0.3, 0.5
-    before[1] = np.nan  # a student absent from the earlier report: on the norm on its date
+    before[1] = np.nan  # a student absent from the earlier report: no reading to grow from
     g = student_growth(NORM, cat, np.array([3, 3]), now, "2027-03-02", before, "2026-12-01")
     assert g.baseline.date == "2026-12-01" and g.baseline.measured
     assert g.months[0] == pytest.approx(12 * 0.2 / 0.6)
     months_to_baseline = 91 / (365.25 / 12)  # 2026-09-01 to 2026-12-01: a norm student's level
     assert g.baseline.since_year_start == pytest.approx(months_to_baseline)
-    assert g.months[1] == pytest.approx(12 * 0.4 / 0.6 - months_to_baseline)
+
+
+def test_a_student_without_a_reading_on_the_baseline_night_is_left_out_and_counted():
+    """An analyst's trial: a student the baseline night did not read was "assumed on the norm
+    on its date" (0.4 months), while every later reading is the model's: their "growth" was the
+    switch between the two scales (4 of 4 on track and 26 of 26 at 12 months a year or more
+    were such students). Now growth is one scale at both ends, or none."""
+    cat = catalog()
+    before, now = np.zeros((3, 20)), np.zeros((3, 20))
+    before[:, :10], now[:, :10] = 0.3, 0.5
+    before[1] = np.nan  # absent from the baseline night
+    grades = np.array([3, 3, np.nan])  # the third has no grade: counted as such, not twice
+    g = student_growth(NORM, cat, grades, now, "2027-03-02", before, "2026-12-01")
+    assert g.no_baseline.tolist() == [False, True, False]
+    assert g.known.tolist() == [True, False, False] and np.isnan(g.months[1])
+    assert not g.on_track[1] and np.isnan(g.p_on_track[1])
+    s = g.summary()
+    assert (s.n, s.n_no_baseline, s.n_ungraded, s.n_placed) == (1, 1, 1, 0)
+    # a school the baseline night did not serve at all: nobody has a reading then
+    g = student_growth(NORM, cat, grades, now, "2027-03-02", None, "2026-12-01")
+    assert g.no_baseline.tolist() == [True, True, False] and not g.known.any()
+    # no night at all: the year's start, every student on the norm (said so on the pages)
+    g = student_growth(NORM, cat, grades, now, "2027-03-02")
+    assert not g.baseline.measured and g.known.tolist() == [True, True, False]
+    assert not g.no_baseline.any()
 
 
 def test_standard_error_matches_a_simulation_of_independent_skills():

@@ -366,6 +366,7 @@ def judged_growth(years_per_year: list[float], known: list[bool] | None = None) 
         placed=np.zeros(len(pace), bool),
         graded=np.ones(len(pace), bool),
         baseline=baseline,
+        no_baseline=np.zeros(len(pace), bool),
     )
 
 

@@ -14,17 +14,22 @@ school year; in between it is linear. Method, per student of grade g on date D:
                school year whatever its date (a district that starts mid-term: growth counts
                from that night, and is judged `min_weeks` weeks after it); with no night at all,
                the year's start itself with every student assumed on the norm (level(B) = 0).
-               A student absent from B's output, or with no answer by then (their mastery a
-               placement), is assumed on the norm at B: level(B) = months from the year's start
-               to B. A report of D reads only nights served before D, so it is the same
-               whatever nights are run or back-filled later;
+               level(B) is B's own reading of the student, read as D's is (its `mastery`, steps
+               1-2): measured from their answers, or, for a student who had answered nothing by
+               then, where the nightly job placed them (the model's starting point, on the same
+               scale as its later readings; the norm's level at B is another scale, and
+               "growth" from it was the switch between the two). A student absent from B's
+               output has no reading then: left out of growth (`no_baseline`) and counted. A
+               report of D reads only nights served before D, so it is the same whatever nights
+               are run or back-filled later;
 4. on track  = growth >= target_years * elapsed months (1.5 years per school year by default);
                `annualized` = growth * 12 / elapsed months. Growth is judged only once
                `min_weeks` weeks have passed since B (`Baseline.judged`): before, over a few days,
                it is noise, and the pages say it cannot be judged yet instead of a verdict.
 
 Students with no answer yet (`placed`: their mastery is a placement from their grade, not a
-measurement) and students without a grade are left out of growth, and counted apart.
+measurement), students without a grade and students not served on the baseline night
+(`no_baseline`) are left out of growth, and counted apart.
 
 Uncertainty: skills are treated as independent Bernoulli(P(mastered)), so the share's standard
 error is sqrt(sum p(1-p)) / n_g, scaled to months as in step 2 and combined over both dates.
@@ -273,6 +278,8 @@ class Growth:
     placed: np.ndarray  # bool: no answer yet, the mastery a placement: left out of growth
     graded: np.ndarray  # bool: the student has a grade with skills in the catalog
     baseline: Baseline
+    #: bool: graded, answered, but not served on the baseline night: no reading to grow from
+    no_baseline: np.ndarray
 
     @property
     def elapsed(self) -> float:
@@ -309,11 +316,15 @@ class Growth:
             s,
             n_placed=int(self.placed.sum()),
             n_ungraded=int((~self.graded & ~self.placed).sum()),
+            n_no_baseline=int(self.no_baseline.sum()),
             judged=self.baseline.judged,
         )
 
 
-_PER_STUDENT = ("months", "se", "annualized", "on_track", "p_on_track", "known", "placed", "graded")
+_PER_STUDENT = (
+    "months", "se", "annualized", "on_track", "p_on_track", "known", "placed", "graded",
+    "no_baseline",
+)  # fmt: skip
 
 
 def student_growth(
@@ -328,25 +339,31 @@ def student_growth(
 ) -> Growth:
     """Growth per student against `norm` (see the module docstring; vectorized over students).
 
-    `baseline_mastery` (same rows and columns as `mastery`, NaN rows = student absent then, or
-    not measured yet) is the output of the night `baseline_date` (`choose_baseline`). `placed`
-    marks the students with no answer yet: their mastery is a placement, so they get no growth
-    (counted apart by `Growth.summary`)."""
+    `baseline_mastery` (same rows and columns as `mastery`, NaN rows = student absent then;
+    None = nobody's reading that night, e.g. their school was not served) is the output of the
+    night `baseline_date` (`choose_baseline`), read as `mastery` is: a student placed then
+    grows from their placement. A student without a reading there gets no growth
+    (`no_baseline`). `placed` marks the students with no answer yet: their mastery is a
+    placement, so they get no growth; both are counted apart by `Growth.summary`. Without a
+    `baseline_date` the baseline is the year's start, every student on the norm."""
     start, end = norm.band(grades)
     mask = grade_skill_mask(catalog, grades)
     level, se = level_months(mastery, mask, start, end)
     baseline = baseline_of(norm, date, baseline_date)
-    base = np.full_like(level, baseline.since_year_start)  # on the norm at the baseline
+    base = np.full_like(level, baseline.since_year_start)  # the year's start: on the norm
     base_se = np.zeros_like(se)
-    if baseline_mastery is not None and baseline_date is not None:
-        measured_base, measured_se = level_months(baseline_mastery, mask, start, end)
-        present = ~np.isnan(np.asarray(baseline_mastery, dtype=float)).all(axis=1)
-        base[present], base_se[present] = measured_base[present], measured_se[present]
+    present = np.ones(len(level), bool)
+    if baseline_date is not None:  # the night's reading, or none (never the norm's level)
+        present[:] = False
+        if baseline_mastery is not None:
+            base, base_se = level_months(baseline_mastery, mask, start, end)
+            present = ~np.isnan(np.asarray(baseline_mastery, dtype=float)).all(axis=1)
     placed = np.zeros(len(level), bool) if placed is None else np.asarray(placed, bool)
     months = level - base
     total_se = np.sqrt(se**2 + base_se**2)
     graded = np.isfinite(level) & (mask.sum(axis=1) > 0)
-    known = graded & ~placed & np.isfinite(months) & baseline.judged
+    no_baseline = graded & ~placed & ~present
+    known = graded & ~placed & ~no_baseline & np.isfinite(months) & baseline.judged
     target = baseline.target
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(total_se > 0, (months - target) / total_se, np.sign(months - target) * np.inf)
@@ -361,6 +378,7 @@ def student_growth(
         placed=placed,
         graded=graded,
         baseline=baseline,
+        no_baseline=no_baseline,
     )
 
 
@@ -377,6 +395,7 @@ class GrowthSummary:
     histogram: tuple[int, ...]  # students per bin of annualized growth (GROWTH_BIN_LABELS)
     n_placed: int = 0  # students left out: no answer yet (their mastery a placement)
     n_ungraded: int = 0  # students left out: no grade (or no skill of their grade)
+    n_no_baseline: int = 0  # students left out: not served on the baseline night
     judged: bool = True  # False: too soon after the baseline, no figure means anything yet
 
 
@@ -402,10 +421,14 @@ def summarize(
 
 
 def wilson(hits: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """95% Wilson score interval of a share (NaN, NaN for n = 0)."""
+    """95% Wilson score interval of a share (NaN, NaN for n = 0); its low end is exactly 0
+    for no hits and its high end exactly 1 for all (in floating point the formula left 1e-19,
+    which a page wrote "0.00000000000000001%")."""
     if n == 0:
         return float("nan"), float("nan")
     p = hits / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+    low = 0.0 if hits == 0 else max(0.0, centre - half)
+    high = 1.0 if hits == n else min(1.0, centre + half)
+    return float(low), float(high)

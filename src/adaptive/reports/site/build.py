@@ -495,15 +495,10 @@ def _school_arrays(ctx: Context, school: str) -> SchoolArrays:
     classes = t.students["class_id"].to_numpy(dtype=object)
     grades = np.array([_grade(ctx.profiles.get(s)) for s in ids], dtype=float)
     no_answer = no_answers(t.progression)
+    # the baseline night's reading of each student, read as tonight's is (`t.mastery`): a
+    # student placed then grows from their placement, on the model's scale at both ends
     base = (
-        read_mastery(
-            ctx.run.out,
-            ctx.baseline_date,
-            school,
-            ids,
-            ctx.layouts[ctx.baseline_date],
-            measured_only=True,
-        )  # fmt: skip
+        read_mastery(ctx.run.out, ctx.baseline_date, school, ids, ctx.layouts[ctx.baseline_date])
         if ctx.baseline_date in ctx.layouts
         else None
     )
@@ -933,8 +928,11 @@ def _method(norm: Norm) -> str:
         "year. Growth is the change since the baseline: the school year's first night served "
         f"(in the order the nights were run) dated in its first {norm.baseline_weeks:g} weeks, "
         "else its first night served whatever its date (growth then counts from that night, not "
-        "from the year's start). A student absent from that night, or who had not answered yet, "
-        "is assumed on the norm on its date. A "
+        "from the year's start). Both ends are read the same way, from the model's reading of "
+        "the student on each night: at the baseline, a student who had not answered yet is read "
+        "where the nightly job placed them (from their grade), the model's starting point for "
+        "them; a student not served on that night has no reading to grow from, and is left out "
+        "and counted. A "
         "report reads only the nights served before its own, so it shows the same figures "
         f"whatever nights are run or back-filled later. Growth is judged from {norm.min_weeks:g} weeks after the baseline on; before, "
         "the pages say it cannot be judged yet. A student is on track when growth reaches "

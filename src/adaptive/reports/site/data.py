@@ -317,27 +317,21 @@ def read_mastery(
     school: str,
     student_ids: np.ndarray,
     layout: SkillLayout,
-    measured_only: bool = False,
 ) -> np.ndarray | None:
     """An earlier date's (n, S) mastery of `student_ids` in the catalog's order (`layout`: NaN
     rows for students absent then, NaN columns for skills that night's catalog lacked), or
-    None when that date has no partition or no mastery column for the school. With
-    `measured_only`, students with no answer by then (`no_answers`: their mastery a placement,
-    not a measurement) are NaN rows too (a growth baseline must be measured)."""
+    None when that date has no partition or no mastery column for the school. A student who
+    had answered nothing by then reads as the night placed them, as the report's own night
+    reads them."""
     path = partition_path(out, "students", date, school)
     names = pq.read_schema(path).names if path.is_file() else []
-    if "mastery" not in names or (measured_only and "progression" not in names):
+    if "mastery" not in names:
         return None
-    columns = ["student_id", "mastery", *(["progression"] if measured_only else [])]
-    table = pq.read_table(path, columns=columns)
+    table = pq.read_table(path, columns=["student_id", "mastery"])
     values = pc.list_flatten(table.column("mastery")).to_numpy(zero_copy_only=False)
     if values.size != table.num_rows * layout.width:  # an unrecorded night of another catalog
         return None
-    values = values.reshape(table.num_rows, layout.width).astype(np.float32)
-    if measured_only:
-        states = pc.list_flatten(table.column("progression")).to_numpy(zero_copy_only=False)
-        values[no_answers(states.reshape(table.num_rows, layout.width))] = np.nan
-    values = layout.take(values, np.nan)
+    values = layout.take(values.reshape(table.num_rows, layout.width).astype(np.float32), np.nan)
     rows = pd.Index(table.column("student_id").to_numpy(zero_copy_only=False)).get_indexer(
         pd.Index(student_ids)
     )

@@ -7,6 +7,7 @@ Every chart is an inline SVG with a text summary before it and a table fallback 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from html import escape
 from urllib.parse import quote
@@ -61,7 +62,20 @@ def page(
 
 
 def pct(x: float) -> str:
-    return "–" if x != x else f"{100 * x:.0f}%"
+    """A share as a percentage, the one way every page writes one: whole percents, except that
+    a share that is not exactly 0 or 1 never reads "0%" or "100%" (4 of 2,400 on track read
+    "0%", its interval "0% to 0%"): under 1% and over 99% it keeps the decimals that show its
+    first digit (0.2%, 0.04%, 99.8%), down to 0.001% ("under 0.001%", "over 99.999%");
+    "–" for NaN."""
+    if x != x:
+        return "–"
+    tail = min(x, 1 - x)  # the distance to 0% or 100%
+    if tail <= 0 or tail >= 0.01:
+        return f"{100 * x:.0f}%"
+    if tail < 0.00001:
+        return "under 0.001%" if x < 0.5 else "over 99.999%"
+    digits = max(1, -math.floor(math.log10(100 * tail)))
+    return f"{100 * x:.{digits}f}%"
 
 
 def num(x: float, digits: int = 1) -> str:

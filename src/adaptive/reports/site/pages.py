@@ -1017,6 +1017,11 @@ def _left_out(s: GrowthSummary) -> str:
         )
     if s.n_ungraded:
         parts.append(f"{counted(s.n_ungraded, 'student')} without a grade in the profiles")
+    if s.n_no_baseline:
+        parts.append(
+            f"{counted(s.n_no_baseline, 'student')} not served on the baseline night (no reading "
+            "then to measure growth from)"
+        )
     return f" Left out of growth: {'; '.join(parts)}." if parts else ""
 
 
@@ -1049,12 +1054,13 @@ class StudentGrowth:
     on_track: bool
     placed: bool  # no answer yet: no growth
     baseline: Baseline
+    no_baseline: bool = False  # not served on the baseline night: no growth this year
 
     @classmethod
     def of(cls, g: Growth, i: int) -> StudentGrowth:
         return cls(
             float(g.months[i]), float(g.se[i]), float(g.p_on_track[i]), bool(g.on_track[i]),
-            bool(g.placed[i]), g.baseline,
+            bool(g.placed[i]), g.baseline, bool(g.no_baseline[i]),
         )  # fmt: skip
 
     @property
@@ -1074,6 +1080,11 @@ class StudentGrowth:
         standard deviation gives another probability than the page's."""
         if self.placed:
             return "Growth: not measured until the student answers."
+        if self.no_baseline:
+            return (
+                "Growth: not measured: the student was not served on the baseline night "
+                f"({self.baseline.date}), so there is no reading to measure growth from."
+            )
         if not self.baseline.judged:
             return (
                 f"Growth: cannot be judged yet (judged from {self.baseline.judged_from}, "

@@ -1,0 +1,143 @@
+"""Defects a district evaluation analyst found in the growth pages (a test or more each):
+
+2. a student with no answers at the baseline night was "assumed on the norm on its date" while
+   every later reading is the model's: all 4 students on track and all 26 at 12 months a year
+   or more were such students, their "growth" the switch from one scale to the other;
+3. "0% of 2,400 students ... are on track (95% interval 0% to 0%)" while 4 were.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from adaptive.curriculum import Catalog
+from adaptive.reports.growth import GrowthSummary, Norm, baseline_of, level_months
+from adaptive.reports.site import build_site
+from adaptive.reports.site.html import pct
+from adaptive.reports.site.pages import growth_section
+
+#: the judged site's baseline (conftest's `YEAR_START_NIGHT`): a night before any answer
+YEAR_START_NIGHT = "2026-09-01"
+
+
+def text_of(page: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+
+def page_growth(site) -> dict[str, float]:
+    """Each student's growth in months as their section of the students pages says it."""
+    out = {}
+    for page in site.glob("schools/*/*/students.html"):
+        for sid, body in re.findall(r'id="s-([^"]+)"(.*?)</section>', page.read_text(), re.S):
+            said = re.search(r"Growth: (-?\d+\.\d) months \(95% interval", text_of(body))
+            if said:
+                out[sid] = float(said.group(1))
+    return out
+
+
+# 2. one scale at both ends ---------------------------------------------------------------------
+
+
+def test_growth_of_a_student_placed_on_the_baseline_night_starts_from_the_placement(
+    report_district, judged_site
+):
+    """The judged site's baseline is a night before any answer: every student placed. Their
+    growth is tonight's reading minus that night's (the placement), both the model's, never
+    minus the norm's level at the baseline's date."""
+    d = report_district
+    batch = judged_site.parent / "batch"
+    base = pd.read_parquet(batch / "students" / f"date={YEAR_START_NIGHT}")
+    now = pd.read_parquet(batch / "students" / f"date={d.day}")
+    assert all((np.stack(base["progression"]) == 0).all(axis=1))  # nobody had answered
+    answered = now[(np.stack(now["progression"]) != 0).any(axis=1)]
+    base = base.set_index("student_id").loc[answered["student_id"]]
+    catalog = Catalog.from_json(d.catalog)
+    profiles = pd.read_json(d.profiles, lines=True, dtype={"student_id": str})
+    grades = profiles.set_index("student_id").loc[answered["student_id"], "grade"].to_numpy(float)
+    mask = grades[:, None] == np.asarray(catalog.skill_grades, dtype=float)[None, :]
+    start, end = Norm.from_toml().band(grades)
+    level_now, _ = level_months(np.stack(answered["mastery"]), mask, start, end)
+    level_then, _ = level_months(np.stack(base["mastery"]), mask, start, end)
+    expected = dict(zip(answered["student_id"], level_now - level_then, strict=True))
+    said = page_growth(judged_site)
+    assert len(said) == len(answered)
+    assert max(abs(said[s] - expected[s]) for s in said) <= 0.05 + 1e-9
+    method = text_of((judged_site / "index.html").read_text())
+    assert "assumed on the norm on its date" not in method
+    assert "Both ends are read the same way" in method
+    assert "read where the nightly job placed them (from their grade)" in method
+
+
+def test_a_student_not_served_on_the_baseline_night_is_left_out_and_counted(
+    report_district, judged_site, tmp_path
+):
+    d = report_district
+    batch = tmp_path / "batch"
+    shutil.copytree(judged_site.parent / "batch", batch)
+    now = pd.read_parquet(batch / "students" / f"date={d.day}")
+    sid = now.loc[(np.stack(now["progression"]) != 0).any(axis=1), "student_id"].iloc[0]
+    for part in (batch / "students" / f"date={YEAR_START_NIGHT}").glob("school=*/*.parquet"):
+        table = pq.read_table(part)
+        keep = np.asarray(table.column("student_id").to_pylist(), dtype=object) != sid
+        pq.write_table(table.filter(keep), part)
+    build_site(batch, d.day, tmp_path / "site", catalog=d.catalog, profiles=d.profiles)
+    district = text_of((tmp_path / "site" / "index.html").read_text())
+    assert "Left out of growth: 1 student not served on the baseline night (no reading" in district
+    sections = {
+        s: text_of(b)
+        for p in (tmp_path / "site").glob("schools/*/*/students.html")
+        for s, b in re.findall(r'id="s-([^"]+)"(.*?)</section>', p.read_text(), re.S)
+    }
+    assert (
+        "Growth: not measured: the student was not served on the baseline night "
+        f"({YEAR_START_NIGHT}), so there is no reading to measure growth from." in sections[sid]
+    )
+    assert sid not in page_growth(tmp_path / "site")
+
+
+# 3. a few is not 0% ----------------------------------------------------------------------------
+
+
+def test_a_share_that_is_not_zero_or_all_never_reads_0_or_100_percent():
+    assert [pct(x) for x in (0.0, 1.0, 0.24, 0.5, float("nan"))] == [
+        "0%",
+        "100%",
+        "24%",
+        "50%",
+        "–",
+    ]
+    assert pct(4 / 2400) == "0.2%" and pct(2 / 464) == "0.4%"
+    assert pct(0.0004) == "0.04%" and pct(0.0099) == "1.0%"
+    assert pct(0.995) == "99.5%" and pct(0.9983) == "99.8%" and pct(0.99996) == "99.996%"
+    assert pct(1e-19) == "under 0.001%" and pct(1 - 1e-12) == "over 99.999%"
+
+
+def test_no_student_on_track_is_an_interval_from_exactly_0_percent():
+    """The trial's district with none on track read "95% interval 0.00000000000000001% to
+    0.2%": the Wilson interval's low end was 1e-19 in floating point, not 0."""
+    from adaptive.reports.growth import wilson
+
+    assert wilson(0, 2400)[0] == 0.0 and wilson(2400, 2400)[1] == 1.0
+    assert wilson(0, 3)[0] == 0.0 and wilson(7, 7)[1] == 1.0
+    assert pct(wilson(0, 2400)[0]) == "0%" and pct(wilson(0, 2400)[1]) == "0.2%"
+
+
+def test_four_students_on_track_of_2400_read_with_their_interval_not_0_percent():
+    from adaptive.reports.growth import wilson
+
+    low, high = wilson(4, 2400)
+    summary = GrowthSummary(2400, 4 / 2400, low, high, 0.004, -1.7, (2283, 91, 22, 4, 0))
+    html_ = growth_section(
+        summary, Norm(), baseline_of(Norm(), "2027-01-15", "2026-09-14"), "district"
+    )
+    assert (
+        "<strong>0.2%</strong> of 2,400 students of this district are on track for 1.5 years of "
+        "growth this school year (95% interval 0.06% to 0.4%:" in html_
+    )
+    assert "0% to 0%" not in html_
