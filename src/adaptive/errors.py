@@ -263,9 +263,31 @@ class CoverageWarning(UserWarning):
 _LOOK_ALIKE = str.maketrans({"l": "1", "i": "1", "|": "1", "o": "0"})
 
 
-#: The zeros in front of a number within a name ("stu|000|001", "|00|4501"), and those that
-#: lead the whole name ("|0000|stu001": a system that pads every id to a width).
-_LEADING_ZEROS = re.compile(r"^0+|(?<![0-9])0+(?=[0-9])")
+#: The zeros in front of a number within a name ("stu|000|001", "|0|104-G4A"; "000" keeps its
+#: last zero): what a spreadsheet drops from a code it reads as a number.
+_NUMBER_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
+#: Those, and the zeros that lead the whole name ("|0000|stu001": a system that pads every id
+#: to a width).
+_LEADING_ZEROS = re.compile(rf"^0+|{_NUMBER_ZEROS.pattern}")
+
+
+def one_spelling(name: str) -> str:
+    """`name` as every spelling of one class or school id writes it: case folded and the zeros
+    in front of each number dropped ('0104-G4A', '104-g4a' and '104-G04A' are one class; a
+    spreadsheet drops a code's leading zero, another system writes it in other case). No
+    look-alike letters (`look_alike`: a typing slip's hint, not one id written two ways)."""
+    return _NUMBER_ZEROS.sub("", name.casefold())
+
+
+def spelt_apart(names: Collection[str]) -> str:
+    """How ids of one `one_spelling` differ, as a message says it: 'case', 'leading zeros' or
+    'case and leading zeros'."""
+    how = []
+    if len({_NUMBER_ZEROS.sub("", n) for n in names}) > 1:
+        how.append("case")
+    if len({n.casefold() for n in names}) > 1:
+        how.append("leading zeros")
+    return " and ".join(how)
 
 
 def look_alike(name: str) -> str:

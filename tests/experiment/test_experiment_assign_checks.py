@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -303,12 +304,52 @@ def test_a_class_written_two_ways_is_refused_not_randomized_as_two(tmp_path, cap
     assert cli_run(_cli_args(tmp_path, out)) == 2
     err = capsys.readouterr().err
     assert "line 7, class_id: class 'sch0-c1' differs from 'SCH0-C1' (line 6) only in case" in err
-    assert "'sch0-c1' (4 students) and 'SCH0-C1' (1 student) differ only in case" in err
+    assert (
+        "'sch0-c1' (line 7, 4 students) and 'SCH0-C1' (line 6, 1 student) differ only in case"
+        in err
+    )
     assert "s0-c1-0" not in err and "Traceback" not in err and not out.exists()
     with pytest.raises(AssignmentError, match="differ only in case"):
         assign(people, ARMS)
     with pytest.warns(DataNoteWarning, match="one class written two ways"):
         read_profiles(tmp_path / "profiles.jsonl")
+
+
+def test_codes_that_lost_their_leading_zeros_are_refused_not_randomized_as_two(
+    tmp_path, capsys
+) -> None:
+    """A district evaluator's trial: Excel dropped the leading zero of "School Code" and "Class
+    Section" on some rows; `experiment assign --unit school` printed "10 schools" for a district
+    of 5 and put school '0104' in control and '104' in adaptive (exit 0). Reading the profiles
+    says so; assign refuses, naming both ids and their first lines (no student), per unit."""
+    people = _people(4, 4)
+    people["school_id"] = people["school_id"].str.replace("sch", "010")  # '0100' ... '0103'
+    people["class_id"] = people["school_id"] + "-G" + people["class_id"].str[-1] + "A"
+    lost = people.index[20:23]  # lines 21-23: three students of '0101-G0A'
+    for key in ("school_id", "class_id"):
+        people.loc[lost, key] = people.loc[lost, key].str.lstrip("0")
+    _write_profiles(tmp_path / "profiles.jsonl", people)
+    out = tmp_path / "exp.json"
+    for unit, said in (
+        ("school", "'0101' (line 24, 17 students) and '101' (line 21, 3 students)"),
+        ("class", "'101-G0A' (line 21, 3 students) and '0101-G0A' (line 24, 2 students)"),
+    ):
+        assert cli_run(_cli_args(tmp_path, out, "--unit", unit)) == 2
+        err = " ".join(capsys.readouterr().err.split())
+        assert f"{said} differ only in leading zeros: one {unit} written two ways" in err, err
+        assert "a spreadsheet that dropped them" in err
+        assert "s1-c0-0" not in err and "Traceback" not in err and not out.exists()
+    key = "'0101-G0A' differs from '101-G0A' (line 21) only in leading zeros"
+    with pytest.warns(DataNoteWarning, match=re.escape(key)):
+        read_profiles(tmp_path / "profiles.jsonl")
+    people.loc[lost[0], "class_id"] = "101-g0a"  # case and zeros at once, in memory: no lines
+    with pytest.raises(AssignmentError, match=r"differ only in case and leading zeros"):
+        assign(people, ARMS)
+    people.loc[lost, ["school_id", "class_id"]] = ["0101", "0101-G0A"]
+    within = people.index[people["class_id"] == "0103-G3A"][:2]
+    people.loc[within, "class_id"] = "0103-G03A"  # a zero before a number within the code
+    with pytest.raises(AssignmentError, match=r"'0103-G3A' \(3 students\) and '0103-G03A' \(2"):
+        assign(people, ARMS)
 
 
 def test_an_arm_given_a_share_says_arms_are_equal(tmp_path, capsys) -> None:

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from adaptive.data.codes import id_text
+from adaptive.data.codes import ZEROS_DROPPED, id_text
 from adaptive.data.kinds import file_kind, refusal_hint
 from adaptive.data.readers import (
     REPEATED_HEADER_EXPECTED,
@@ -29,7 +29,15 @@ from adaptive.data.readers import (
     read_header,
 )
 from adaptive.data.skill_lists import SKILL_SEPARATORS
-from adaptive.errors import ConfigError, DataNoteWarning, closest_name, unknown_keys, verb
+from adaptive.errors import (
+    ConfigError,
+    DataNoteWarning,
+    closest_name,
+    one_spelling,
+    spelt_apart,
+    unknown_keys,
+    verb,
+)
 from adaptive.files import atomic_write_bytes, user_text_lines
 from adaptive.grades import HIGHEST_GRADE, PRE_KINDERGARTEN, parse_grade
 from adaptive.records import RecordError, from_record, to_record
@@ -400,14 +408,15 @@ def _refuse_other_kind(path: Path) -> None:
 
 
 class _GroupSpellings:
-    """Classes and schools whose ids differ only in case ("SCH0001-G4A" on one line,
-    "sch0001-g4A" on the others): ids compare exactly, so the roster's one class is served,
-    reported and randomized as two (a trial: an experiment's class split across two arms,
-    without a word). Read as given, and said once per kind with the first pair and its lines
-    (ids of classes and schools, no student)."""
+    """Classes and schools whose ids differ only in case or leading zeros (`one_spelling`:
+    "SCH0001-G4A" on one line, "sch0001-g4A" on the others; "104" where a spreadsheet dropped
+    the zero of "0104"): ids compare exactly, so the roster's one class is served, reported and
+    randomized as two (trials: an experiment's class, or school, split across two arms, without
+    a word). Read as given, and said once per kind with the first pair and its lines (ids of
+    classes and schools, no student)."""
 
     def __init__(self) -> None:
-        #: (field, case-folded id) -> the id as first written and its line
+        #: (field, `one_spelling` of an id) -> the id as first written and its line
         self.first: dict[tuple[str, str], tuple[str, int]] = {}
         #: field -> (an id written otherwise, its line, the first spelling, its line)
         self.other: dict[str, list[tuple[str, int, str, int]]] = {}
@@ -418,7 +427,7 @@ class _GroupSpellings:
             value = getattr(profile, field_name)
             if not value:
                 continue
-            seen, at = self.first.setdefault((field_name, value.casefold()), (value, line))
+            seen, at = self.first.setdefault((field_name, one_spelling(value)), (value, line))
             if seen != value:
                 self.other.setdefault(field_name, []).append((value, line, seen, at))
 
@@ -429,10 +438,12 @@ class _GroupSpellings:
             kind = "class" if field_name == "class_id" else "school"
             kinds = "classes" if kind == "class" else "schools"
             more = f" ({len(pairs):,} lines so)" if len(pairs) > 1 else ""
+            how = spelt_apart((value, seen))
+            dropped = f" Leading zeros {ZEROS_DROPPED}." if "zeros" in how else ""
             warnings.warn(
                 f"{path}, line {line}, {field_name}: {kind} {value!r} differs from {seen!r} "
-                f"(line {at}) only in case{more}: one {kind} written two ways? Ids compare "
-                f"exactly, so they are served, reported and randomized as two {kinds}",
+                f"(line {at}) only in {how}{more}: one {kind} written two ways?{dropped} Ids "
+                f"compare exactly, so they are served, reported and randomized as two {kinds}",
                 DataNoteWarning,
                 stacklevel=4,
             )

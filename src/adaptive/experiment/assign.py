@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from adaptive.curriculum import LearnerProfile
+from adaptive.data.codes import ZEROS_DROPPED
 from adaptive.errors import (
     AdaptiveError,
     ArtifactError,
@@ -39,6 +40,8 @@ from adaptive.errors import (
     ExperimentWarning,
     counted,
     line_words,
+    one_spelling,
+    spelt_apart,
 )
 from adaptive.files import atomic_write_bytes, read_sealed_json, sealed_json
 from adaptive.policy import PolicyConfig
@@ -312,26 +315,44 @@ def _check_every_student_has_a_unit(people: pd.DataFrame, unit: str, source: Pat
 
 
 def _check_units_written_one_way(people: pd.DataFrame, unit: str, source: Path | None) -> None:
-    """AssignmentError when two unit ids differ only in case ("SCH0001-G4A" for one student,
-    "sch0001-g4A" for the rest of the class): ids compare exactly, so the class would be
-    randomized as two units and its students dealt to two arms (a trial: exit 0, one student in
-    the other arm than their classmates). Names the two ids and their students' counts."""
+    """AssignmentError when two unit ids differ only in case or leading zeros (`one_spelling`:
+    "SCH0001-G4A" for one student, "sch0001-g4A" for the rest of the class; "104" where a
+    spreadsheet dropped the zero of "0104"): ids compare exactly, so the class or school would
+    be randomized as two units and its students dealt to two arms (trials: exit 0, one student
+    in the other arm than their classmates; "10 schools" for a district of 5, one school in
+    both arms). Names the two ids, the first line of each (a profiles file) and their students'
+    counts."""
     key = "class_id" if unit == "class" else "school_id"
     sizes = people.loc[people[key].astype(str) != "", key].astype(str).value_counts()
-    folded = pd.Series(sizes.index.str.casefold(), index=sizes.index)
+    folded = pd.Series(sizes.index.map(one_spelling), index=sizes.index)
     twice = folded[folded.duplicated(keep=False)]
     if twice.empty:
         return
     ids = sorted(twice[twice == twice.iloc[0]].index, key=lambda i: (-sizes[i], i))
-    said = " and ".join(f"{i!r} ({counted(int(sizes[i]), 'student')})" for i in ids)
+    first_line: dict[str, int] = {}
+    if source is not None:
+        from adaptive.curriculum.profile import profile_lines
+
+        line_of = profile_lines(source)
+        held = people[people[key].astype(str).isin(ids)]
+        for sid, unit_id in zip(held["student_id"], held[key].astype(str), strict=True):
+            if sid in line_of:
+                first_line[unit_id] = min(first_line.get(unit_id, line_of[sid]), line_of[sid])
+    said = " and ".join(
+        f"{i!r} ({f'line {first_line[i]}, ' if i in first_line else ''}"
+        f"{counted(int(sizes[i]), 'student')})"
+        for i in ids
+    )
+    how = spelt_apart(ids)
+    dropped = f"; leading zeros {ZEROS_DROPPED}" if "zeros" in how else ""
     more = twice.nunique() - 1
     also = f" ({more:,} more {unit} id(s) so)" if more else ""
     plural = {"class": "classes", "school": "schools"}[unit]
     raise AssignmentError(
-        f"{source or 'profiles'}, field '{key}': {said} differ only in case{also}: one {unit} "
+        f"{source or 'profiles'}, field '{key}': {said} differ only in {how}{also}: one {unit} "
         "written two ways would be randomized as two units, its students in two arms; expected each "
-        f"{unit} written one way (fix the profiles; two {plural} meant: ids that differ by "
-        "more than case)"
+        f"{unit} written one way (fix the profiles; two {plural} meant: ids that differ by more "
+        f"than {how}){dropped}"
     )
 
 
