@@ -454,6 +454,19 @@ def test_a_mistyped_class_gets_the_closest_class_of_the_night(report_district, t
         build_site(d.batch, d.day, tmp_path / "x", catalog=d.catalog, class_id=real.upper())
 
 
+def test_a_mistyped_school_gets_the_school_it_means(report_district, tmp_path):
+    """A district evaluator's trial: `report --school 104` listed the schools (0104 among
+    them) with no "did you mean '0104'?", although a mistyped --class gets one."""
+    d = report_district
+    real = str(d.students()["school_id"].dropna().iloc[0])
+    assert re.search(r"(?<![0-9])0+[0-9]", real), real  # a number with leading zeros
+    for typed in (re.sub(r"(?<![0-9])0+(?=[0-9])", "", real), real.upper()):
+        with pytest.raises(ReportInputError, match=f"; did you mean {real!r}\\?$"):
+            build_site(d.batch, d.day, tmp_path / "x", catalog=d.catalog, school=typed)
+    with pytest.raises(ReportInputError, match=r"\)$"):  # nothing close: no guess
+        build_site(d.batch, d.day, tmp_path / "x", catalog=d.catalog, school="nowhere")
+
+
 def test_small_groups_say_which_group_of_the_skill_each_is():
     """A coordinator read a bare "1" in the Group column; it is the group's place among the
     groups one skill's students were split into. A teacher then read "the only one" on every

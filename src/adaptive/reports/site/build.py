@@ -303,9 +303,11 @@ def _scope_schools(
     if not run.schools:
         raise ReportInputError(f"the batch output of {run.date} in {run.out} serves no school")
     if school is not None and school not in run.schools:
+        close = closest_name(school, run.schools)
+        hint = f"; did you mean {close!r}?" if close else ""
         raise ReportInputError(
             f"--school {school!r}: not in the batch output of {run.date} (schools: "
-            f"{', '.join(run.schools[:5])}{', ...' if len(run.schools) > 5 else ''})"
+            f"{', '.join(run.schools[:5])}{', ...' if len(run.schools) > 5 else ''}){hint}"
         )
     if class_id is None:
         return [school] if school is not None else list(run.schools)
