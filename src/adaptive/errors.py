@@ -353,6 +353,15 @@ def some_of(items: Sequence[str], shown: int) -> str:
     return ", ".join(items[:shown]) + (f" and {rest:,} more" if rest > 0 else "")
 
 
+def column_names(names: Iterable[object]) -> str:
+    """A header's column names as a message lists them: joined by commas, a name that holds a
+    comma (or is empty, or has spaces at an end) quoted as `repr` quotes it ("Student Number,
+    'Last, First', School Code"), so that the list reads as the columns it names."""
+    return ", ".join(
+        repr(n) if "," in n or not n.strip() or n != n.strip() else n for n in map(str, names)
+    )
+
+
 def nth(position: int) -> str:
     """An ordinal for a 0-based position, as a message names a student without their id:
     0 -> '1st', 1 -> '2nd', 10 -> '11th', 21 -> '22nd'."""

@@ -136,6 +136,21 @@ def test_a_roster_export_is_read_with_its_own_column_names(tmp_path) -> None:
     assert run(["profiles", str(roster), "--out", str(out), "--columns", "SIS ID"]) == 2
 
 
+def test_a_column_whose_name_holds_a_comma_is_quoted_where_the_header_is_listed(
+    tmp_path,
+) -> None:
+    """A district evaluator's trial: a roster's `Last, First` column was listed "columns
+    Student Number, Last, First, School Code" (three columns, read so)."""
+    roster = tmp_path / "roster.csv"
+    roster.write_text('Student Number,"Last, First",Grade Level\n004501,"Doe, J",4\n')
+    _, text = roster_error(tmp_path, roster.read_text())
+    assert "columns Student Number, 'Last, First', Grade Level are no profile fields" in text
+    with pytest.raises(ConfigError) as caught:
+        read_profiles(roster, {"student_id": "Student Nr"})
+    said = "the header has: Student Number, 'Last, First', Grade Level"
+    assert str(caught.value).endswith(said), caught.value
+
+
 def test_one_student_written_two_ways_in_a_roster_is_refused(tmp_path) -> None:
     """A data steward's trial: a roster holding "S0013" and "s0013" (or "004501" and "4501")
     passed, and both were served and listed on their class page as two students."""

@@ -33,6 +33,7 @@ from adaptive.errors import (
     ConfigError,
     DataNoteWarning,
     closest_name,
+    column_names,
     one_spelling,
     spelt_apart,
     unknown_keys,
@@ -695,13 +696,13 @@ def _not_profile_columns(
     column names is read."""
     n = len(unknown)
     what = (
-        f"{'column' if n == 1 else 'columns'} {', '.join(unknown)} {verb(n, 'is')} no profile "
+        f"{'column' if n == 1 else 'columns'} {column_names(unknown)} {verb(n, 'is')} no profile "
         f"{'field' if n == 1 else 'fields'}"
         if unknown
         else "no student_id column"
     )
     if unknown != header:
-        what += f" (the header: {', '.join(header)})"
+        what += f" (the header: {column_names(header)})"
     other = refusal_hint(file_kind(path), "profiles")
     advice = (
         f"; {other}"
@@ -772,7 +773,7 @@ def _renamed(path: Path, header: list[str], columns: dict[str, str]) -> list[str
             close = closest_name(column, header)
             named.append(f"{column!r}" + (f" (did you mean {close!r}?)" if close else ""))
         raise ConfigError(
-            f"{path}, line 1: no column {', '.join(named)}; the header has: {', '.join(header)}"
+            f"{path}, line 1: no column {', '.join(named)}; the header has: {column_names(header)}"
         )
     fields = {f.name for f in dataclasses.fields(LearnerProfile)} - set(columns)
     return [field_of.get(name, name if name in fields else None) for name in header]

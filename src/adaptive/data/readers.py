@@ -29,7 +29,14 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from adaptive.data.mapping import OPTIONAL_FIELDS, ColumnMapping
-from adaptive.errors import DataValidationError, EscapedText, Problem, closest_name, counted
+from adaptive.errors import (
+    DataValidationError,
+    EscapedText,
+    Problem,
+    closest_name,
+    column_names,
+    counted,
+)
 
 CSV_BLOCK_BYTES = 4 << 20
 PARQUET_BATCH_ROWS = 1 << 18
@@ -281,7 +288,7 @@ def select_columns(
                         col,
                         None,
                         f"a column '{col}' for {canonical}{_header_hint(col, header, line)} (header "
-                        f"has: {', '.join(header)}; name another with "
+                        f"has: {column_names(header)}; name another with "
                         f"{_name_another(canonical)} or a dataset descriptor)",
                     )
                 )
@@ -297,7 +304,7 @@ def select_columns(
                         mapping.time,
                         None,
                         f"a time column '{mapping.time}'{_header_hint(mapping.time, header, line)} "
-                        f"(header has: {', '.join(header)}; name another with "
+                        f"(header has: {column_names(header)}; name another with "
                         f"{_name_another('time')})",
                     )
                 )
@@ -313,7 +320,7 @@ def select_columns(
             continue
         if col not in seen:  # named in the mapping (Python, a descriptor): no option to name
             hint = _header_hint(col, header, line)
-            expected = f"a column '{col}' for {key}{hint} (header has: {', '.join(header)})"
+            expected = f"a column '{col}' for {key}{hint} (header has: {column_names(header)})"
             problems.append(Problem(source, line, col, None, expected))
         optional[key] = col
     if problems:
@@ -367,7 +374,7 @@ def _times_without_a_column(
             None,
             None,
             f"a time column to read with {given}: none is named, and the header has no column "
-            f"{', '.join(TIME_DEFAULTS)} (header has: {', '.join(header)}; name it with "
+            f"{', '.join(TIME_DEFAULTS)} (header has: {column_names(header)}; name it with "
             f"{_name_another('time')})",
         )
     ]

@@ -65,6 +65,7 @@ from adaptive.errors import (
     PlacementWarning,
     Problem,
     closest_name,
+    column_names,
     counted,
     line_words,
     some_of,
@@ -574,7 +575,7 @@ def _found(header: Sequence[object]) -> str:
     JSON read as a header (a profile's line holds a student id)."""
     if len(header) and str(header[0]).lstrip("\ufeff \t").startswith(("{", "[")):
         return "a line of JSON, not column names"
-    return ", ".join(map(str, header[:8])) or "none"
+    return column_names(header[:8]) or "none"
 
 
 def header_problems(
