@@ -221,6 +221,35 @@ def test_roster_warnings_give_its_lines_and_name_a_typo_with_its_likely_match(
     ), err
 
 
+def test_a_roster_whose_ids_lost_their_leading_zeros_says_so(report_district, tmp_path, capsys):
+    """A district evaluator's trial: Excel dropped every id's leading zeros ('7' for '0000007')
+    and `report --roster` said only "2,400 of the 2,400 students written have no name in the
+    roster ... check that its student_id column holds the ids". Now one line counts the ids
+    that are a written student's once the zeros are restored, with the spreadsheet hint (no
+    id); a roster of other ids keeps the old advice."""
+    d = report_district
+    ids = sorted(d.students()["student_id"])
+    n = len(ids)
+    roster = tmp_path / "names.csv"
+    for written, said in (
+        (
+            [re.sub(r"(?<![0-9])0+(?=[0-9])", "", s) for s in ids],
+            f"{n:,} of the roster's ids that match no student written are a written student's "
+            "id once leading zeros or case are restored (a spreadsheet that dropped them",
+        ),
+        ([f"other{i}" for i in range(n)], "check that its student_id column holds the ids"),
+    ):
+        roster.write_text("student_id,name\n" + "".join(f"{s},Kid {s}\n" for s in written))
+        code = run(["report", "--date", d.day, "--batch", str(d.batch), "--out",
+                    str(tmp_path / "s"), "--catalog", str(d.catalog), "--roster", str(roster)])  # fmt: skip
+        err = " ".join(capsys.readouterr().err.split())
+        assert code == 0 and not any(f"'{s}'" in err for s in ids)  # no served id
+        assert (
+            f"{n:,} of the {n:,} students written have no name in the roster {roster}: their "
+            f"pages show pseudonymous ids; {said}" in err
+        ), err
+
+
 def test_a_roster_header_is_quoted_as_written_with_a_case_hint_only_where_true(
     report_district, tmp_path
 ):

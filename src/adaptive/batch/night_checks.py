@@ -913,7 +913,7 @@ def check_log_ids_match(students: Collection[str], profiles: Mapping[str, object
     missing = [s for s in students if s not in profiles]
     if not missing or not profiles:
         return
-    alike = _written_otherwise(missing, profiles)
+    alike = written_otherwise(missing, profiles)
     n, of = len(missing), len(students)
     refused = n == of or (
         n >= IDS_ELSEWHERE_SHARE * of and alike >= IDS_WRITTEN_OTHERWISE_SHARE * n
@@ -938,9 +938,10 @@ def check_log_ids_match(students: Collection[str], profiles: Mapping[str, object
     )
 
 
-def _written_otherwise(missing: Sequence[str], profiles: Mapping[str, object]) -> int:
+def written_otherwise(missing: Sequence[str], profiles: Collection[object]) -> int:
     """How many of `missing` (ids without a profile) are a profile's id as read on paper
-    (`look_alike`: leading zeros, case)."""
+    (`look_alike`: leading zeros, case); `profiles`: the profiles' ids (a mapping by id, a
+    set of ids: a report's students without a name, for its roster's ids)."""
     written = {look_alike(str(p)) for p in profiles}
     return sum(1 for s in missing if look_alike(str(s)) in written)
 

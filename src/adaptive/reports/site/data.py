@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from adaptive.batch.night_checks import recorded_config
+from adaptive.batch.night_checks import recorded_config, written_otherwise
 from adaptive.batch.partition import OUTPUT_TABLES
 from adaptive.batch.writer import (
     complete_nights_hint,
@@ -33,8 +33,9 @@ from adaptive.batch.writer import (
     served_order,
 )
 from adaptive.curriculum import Catalog, read_profiles
+from adaptive.data.codes import ZEROS_DROPPED
 from adaptive.data.readers import REPEATED_HEADER_EXPECTED, is_header_row
-from adaptive.errors import ArtifactError, ConfigError, closest_name, counted, line_words
+from adaptive.errors import ArtifactError, ConfigError, closest_name, counted, line_words, verb
 from adaptive.files import read_sealed_json, read_user_text
 from adaptive.policy.config import PolicyConfig
 from adaptive.policy.progression import Progression
@@ -560,6 +561,10 @@ class RosterMatch:
     #: a school's or class's report writes only its own)
     unmatched: tuple[int, ...]
     typos: tuple[LikelyTypo, ...]
+    #: the roster's ids matching no student written that are the id of one written without a
+    #: name once leading zeros or case are restored (`written_otherwise`: '7' for '0000007'),
+    #: where most of those ids are (a spreadsheet that dropped them all); else 0
+    written_otherwise: int = 0
 
     @classmethod
     def of(
@@ -579,7 +584,9 @@ class RosterMatch:
                 if meant:
                     typos.append(LikelyTypo(line, sid, tuple(roster.lines.get(m) for m in meant)))
         unmatched = tuple(line for line, _ in left) if whole else ()
-        return cls(roster.path, len(written), len(set(unnamed)), unmatched, tuple(typos))
+        alike = written_otherwise([sid for _, sid in left], set(unnamed)) if unnamed else 0
+        alike = alike if 2 * alike > len(left) else 0  # most of them: a sheet's ids, not typos
+        return cls(roster.path, len(written), len(set(unnamed)), unmatched, tuple(typos), alike)
 
     def warnings(self) -> list[str]:
         """The warnings to print, each one line ([] when every student matched)."""
@@ -593,10 +600,18 @@ class RosterMatch:
                 if one
                 else "their pages show pseudonymous ids"
             )
+            alike = self.written_otherwise
+            check = (
+                f"{alike:,} of the roster's ids that match no student written "
+                f"{verb(alike, 'is')} a written student's id once leading zeros or case are "
+                f"restored {ZEROS_DROPPED}"
+                if alike
+                else "check that its student_id column holds the ids of the nightly output"
+            )
             out.append(
                 f"{self.unnamed:,} of the {self.written:,} students written "
                 f"{'has' if one else 'have'} no name in the roster {self.path}{hint}: {shows}; "
-                "check that its student_id column holds the ids of the nightly output"
+                f"{check}"
             )
         if self.unmatched:
             n = len(self.unmatched)
