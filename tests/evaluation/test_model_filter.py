@@ -97,7 +97,7 @@ def test_the_model_filter_runs_in_the_matrix_as_a_reference() -> None:
     assert gain.loc["model-filter", "mean"] > gain.loc["random", "mean"]
     assert gain.loc["model-filter", "mean"] <= gain.loc["ceiling", "mean"] * 1.2
     assert "model-filter" not in set(table[table.metric == "constraint_violations"].policy)
-    with pytest.raises(ConfigError, match="binary knowledge"):
+    with pytest.raises(ConfigError, match="knowledge is binary"):
         EvalSettings(simulators=("logistic",), policies=("adaptive", "model-filter"))
     assert "model-filter" not in pe.POLICY_NAMES  # not in the default matrix
 

@@ -211,6 +211,23 @@ def test_policy_eval_command(tmp_path) -> None:
     assert "Normalized learning gain" in res.output
 
 
+def test_policy_eval_runs_a_model_filter_beside_the_policies_and_refuses_it_where_it_cannot(
+    tmp_path, capsys
+) -> None:
+    """A model filter is asked for by name, as the baselines are; on learners whose knowledge
+    is not binary (logistic) the command says so, exit 2."""
+    args = ["policy-eval", "--students", "20", "--seeds", "1", "--activities", "3",
+            "--bootstrap", "20"]  # fmt: skip
+    res = runner.invoke(app, [*args, "--simulators", "bkt-cold", "--policies",
+                              "adaptive,model-filter", "--out", str(tmp_path)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert set(pd.read_csv(tmp_path / "policy_eval.csv").policy) == {"adaptive", "model-filter"}
+    code = run([*args, "--simulators", "logistic", "--policies", "adaptive,model-filter",
+                "--out", str(tmp_path / "b")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "knowledge is binary" in err and "Traceback" not in err
+
+
 def test_recommend_for_a_past_moment_reads_only_the_answers_before_it(district_dir) -> None:
     """A coordinator's `recommend --now 2026-10-01` (found in their trial) read every answer,
     those given after it too: "ready now that you know X" for an X first answered weeks later,

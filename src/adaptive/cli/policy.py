@@ -46,7 +46,7 @@ from adaptive.cli.options import (
 )
 from adaptive.cli.output import console, echo, info
 from adaptive.errors import ConfigError
-from adaptive.evaluation.policy_eval import COLD, FAMILIES, OURS, POLICY_NAMES
+from adaptive.evaluation.policy_eval import COLD, FAMILIES, OURS, POLICY_NAMES, REFERENCE_NAMES
 
 if TYPE_CHECKING:
     from adaptive.placement import GradeTable
@@ -323,7 +323,10 @@ def policy_eval(
         typer.Option(
             "--policies",
             help=f"Policies, comma-separated: {', '.join(POLICY_NAMES)} (default: all; "
-            f"{OURS!r} always, the differences are paired with it).",
+            f"{OURS!r} always, the differences are paired with it); also, on the bkt, "
+            f"prerequisite, junyi and graph simulators, the model filters "
+            f"{', '.join(REFERENCE_NAMES)}: bounds that know the simulator's model but not "
+            "the learner's state.",
         ),
     ] = None,
     n_boot: Annotated[

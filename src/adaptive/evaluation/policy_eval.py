@@ -239,9 +239,10 @@ class EvalSettings:
         if set(self.policies) & set(REFERENCE_NAMES):
             odd = [k for k in self.simulators if split_kind(k)[0].learner not in FILTER_KINDS]
             if odd:
+                fits = [f for f, fam in FAMILIES.items() if fam.learner in FILTER_KINDS]
                 raise ConfigError(
-                    f"a model filter reads binary knowledge: simulators {odd} are not of "
-                    f"{FILTER_KINDS}"
+                    f"simulators {odd}: a model filter reads learners whose knowledge is binary, "
+                    f"those of the {', '.join(fits)} simulators (and their {COLD} cohorts)"
                 )
         if OURS not in self.policies:
             raise ConfigError("policies must include 'adaptive' (the paired differences need it)")
