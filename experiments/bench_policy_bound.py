@@ -106,7 +106,8 @@ def report(table: pd.DataFrame, args: argparse.Namespace) -> str:
             )
     lines += [
         "",
-        f"Reproduce: `python -m experiments.bench_policy_bound {args.argv}` "
+        f"Reproduce: `{shlex.join(['python', '-m', 'experiments.bench_policy_bound'])}"
+        f"{' ' + args.argv if args.argv else ''}` "
         f"({args.minutes:.1f} min on this machine).",
         "",
     ]
