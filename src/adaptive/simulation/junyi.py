@@ -162,13 +162,27 @@ class JunyiLearners(BKTLearners):
         self, stu: np.ndarray, skill: np.ndarray, difficulty: np.ndarray, now: np.ndarray
     ) -> np.ndarray:
         known = self._mastery_entries(stu, skill, now)
-        x = self.ability[stu] - difficulty - self.skill_difficulty[skill]
-        p_known = sigmoid(x + self.known_shift)
-        p_unknown = self.guess_floor + (1 - self.guess_floor) * sigmoid(x - self.known_shift)
+        p_known, p_unknown = self.answer_model(self.ability[stu], skill, difficulty)
         return known * p_known + (1.0 - known) * p_unknown
 
+    def answer_model(
+        self, ability: np.ndarray, skill: np.ndarray, difficulty: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(P(right | known), P(right | unknown)) of students of `ability` on items of
+        `difficulty` of each skill: the model a reader of answers inverts
+        (`adaptive.evaluation.model_filter`)."""
+        x = ability - difficulty - self.skill_difficulty[skill]
+        p_known = sigmoid(x + self.known_shift)
+        p_unknown = self.guess_floor + (1 - self.guess_floor) * sigmoid(x - self.known_shift)
+        return p_known, p_unknown
+
     def _learning_fit(self, stu: np.ndarray, act: np.ndarray, p_correct: np.ndarray) -> np.ndarray:
-        gap = (self._act_difficulty[act] - self.ability[stu]) / self.fit_width
+        return self.difficulty_fit(self._act_difficulty[act], self.ability[stu])
+
+    def difficulty_fit(self, difficulty: np.ndarray, ability: np.ndarray) -> np.ndarray:
+        """The learning factor of an activity of `difficulty` for students of `ability`:
+        fastest where the two meet, `fit_floor` far from it."""
+        gap = (difficulty - ability) / self.fit_width
         return self.fit_floor + (1.0 - self.fit_floor) * np.exp(-(gap**2))
 
     def _prereq_known(self, stu: np.ndarray, skill: np.ndarray, now: np.ndarray) -> np.ndarray:

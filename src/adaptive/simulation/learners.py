@@ -430,14 +430,18 @@ class LearnerSimulator(ABC):
         return total / self._act_nskills[act]
 
     def _p_complete(self, stu: np.ndarray, act: np.ndarray, p_correct: np.ndarray) -> np.ndarray:
+        return self.completion(self.engagement_base[stu], stu, act, p_correct)
+
+    def completion(
+        self, base: np.ndarray, stu: np.ndarray, act: np.ndarray, p_correct: np.ndarray
+    ) -> np.ndarray:
+        """P(complete) of each pair for students of engagement `base` (`EngagementParams`):
+        the engagement model with the base given, for a reader that knows no student's own
+        (`adaptive.evaluation.model_filter`'s population filter)."""
         eng = self.engagement
         match = self.interest_match(stu, act)
         too_hard = np.maximum(0.0, eng.too_hard_below - p_correct)
-        return sigmoid(
-            self.engagement_base[stu]
-            + eng.interest_weight * match
-            - eng.frustration_weight * too_hard
-        )
+        return sigmoid(base + eng.interest_weight * match - eng.frustration_weight * too_hard)
 
     def _prereq_known(self, stu: np.ndarray, skill: np.ndarray, now: np.ndarray) -> np.ndarray:
         """Mean true mastery of each entry's direct prerequisites (1 where it has none)."""
