@@ -50,6 +50,88 @@ def test_the_reach_is_read_from_answers_on_other_skills(graph_cohort) -> None:
     assert weights.max(axis=1).mean() > 1.5 / weights.shape[1]  # the reach posterior narrows
 
 
+def test_the_answer_model_is_the_simulators_own(graph_cohort) -> None:
+    """What the learner filter expects of a known and of an unknown skill is what the
+    simulator answers: P(right) and P(complete) read back from the simulator itself."""
+    sim = graph_cohort.simulator()
+    bound = GraphFilter(sim, catalog_arrays(graph_cohort.catalog).prerequisite, "learner")
+    rows = np.arange(sim.n_students)
+    act = np.full(len(rows), 7)
+    skill = bound.skill_of[7]
+    prereq = bound.prerequisite_beliefs(rows)[rows, :, skill]
+    pk, pu, ck, cu, _ = bound.outcome_model(rows, act, prereq)
+    for known, p_right, p_done in ((True, pk, ck), (False, pu, cu)):
+        sim.known[:, skill] = known
+        assert np.allclose(sim.p_correct(rows, act, 0.0), p_right)
+        assert np.allclose(sim.p_complete(rows, act, 0.0), p_done)
+
+
+def test_one_outcome_is_bayes_rule_then_the_practice(graph_cohort) -> None:
+    """The update by hand: b' = b Lk / (b Lk + (1 - b) Lu), then (1 - b') x P(learn) x P(ready)
+    learned, for a right, a wrong and an unfinished practice."""
+    sim = graph_cohort.simulator()
+    bound = GraphFilter(sim, catalog_arrays(graph_cohort.catalog).prerequisite, "learner")
+    rows = np.arange(3)
+    act = np.full(3, 40)
+    skill = bound.skill_of[40]
+    b = bound.belief[rows, :, skill].copy()
+    prereq = bound.prerequisite_beliefs(rows)[rows, :, skill]
+    pk, pu, ck, cu, learn = (x[:, None] for x in bound.outcome_model(rows, act, prereq))
+    like_k = np.stack([ck[0] * pk[0], ck[1] * (1 - pk[1]), 1 - ck[2]])
+    like_u = np.stack([cu[0] * pu[0], cu[1] * (1 - pu[1]), 1 - cu[2]])
+    after = b * like_k / (b * like_k + (1 - b) * like_u)
+    after[:2] += (1 - after[:2]) * learn[:2] * prereq[:2]  # the unfinished one teaches nothing
+    bound.absorb(rows, act, np.array([1, 0, 0], np.int8), np.array([True, True, False]))
+    assert np.allclose(bound.belief[rows, :, skill], after)
+    with pytest.raises(ConfigError, match="one single-skill outcome per student"):
+        bound.absorb(np.array([0, 0]), np.array([40, 41]), np.ones(2, np.int8), np.ones(2, bool))
+
+
+def test_population_knowledge_reads_no_learners_own_flag(graph_cohort) -> None:
+    """The population filter's prior is the same whichever students are low-prior: it knows
+    the share, not the flag (the learner filter reads the flag)."""
+    prereq = catalog_arrays(graph_cohort.catalog).prerequisite
+    sim = graph_cohort.simulator()
+    flipped = graph_cohort.simulator()
+    flipped.low_prior = ~flipped.low_prior
+    for knowledge, same in (("population", True), ("learner", False)):
+        a, b = GraphFilter(sim, prereq, knowledge), GraphFilter(flipped, prereq, knowledge)
+        assert np.array_equal(a.p_known(), b.p_known()) is same
+    from adaptive.simulation.district import district_catalog
+
+    cohort = make_cohort(district_catalog(0), "bkt-cold", 30, seed=2, warmup_days=0)
+    prereq = catalog_arrays(cohort.catalog).prerequisite
+    sim, flipped = cohort.simulator(), cohort.simulator()
+    flipped.low_prior = ~flipped.low_prior
+    for knowledge, same in (("population", True), ("learner", False)):
+        a = model_filter(sim, cohort, knowledge, prereq).p_known()
+        b = model_filter(flipped, cohort, knowledge, prereq).p_known()
+        assert np.array_equal(a, b) is same
+
+
+def test_a_warm_cohort_is_absorbed_and_picks_are_single_skill_and_repeatable() -> None:
+    """A warm cohort's own history moves the beliefs of the skills it practised; a filter never
+    serves a two-skill project (its model reads one skill); the same cohort, the same picks."""
+    from adaptive.simulation.district import district_catalog
+
+    cohort = make_cohort(district_catalog(0), "prerequisite", 40, seed=4, warmup_days=5)
+    prereq = catalog_arrays(cohort.catalog).prerequisite
+    cold = make_cohort(district_catalog(0), "prerequisite", 40, seed=4, warmup_days=0)
+    warm = model_filter(cohort.simulator(), cohort, "learner", prereq)
+    unwarmed = model_filter(cold.simulator(), cold, "learner", prereq)
+    practised = np.zeros(warm.belief.shape[2], bool)
+    practised[warm.skill_of[cohort.warm.activity]] = True
+    moved = ~np.isclose(warm.p_known(), unwarmed.p_known())
+    assert moved[:, practised].any() and not moved[:, ~practised].any()
+    allowed = np.ones((40, len(cohort.catalog.activities)), bool)
+    allowed[:10] = ~warm.single_skill  # these ten may be given projects only
+    picks = warm.picks(allowed)
+    assert (picks[:10] == -1).all()  # none: its model reads one skill an activity
+    assert (picks[10:] >= 0).all() and warm.single_skill[picks[10:]].all()
+    again = model_filter(cohort.simulator(), cohort, "learner", prereq)
+    assert np.array_equal(again.picks(allowed), picks)
+
+
 def test_population_knowledge_is_a_weaker_filter(graph_cohort) -> None:
     """Without the learner's own traits the filter still learns from answers, less sharply."""
     prereq = catalog_arrays(graph_cohort.catalog).prerequisite

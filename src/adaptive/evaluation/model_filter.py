@@ -16,8 +16,9 @@ learners follow no known simulator. Three degrees of knowledge (`KNOWLEDGE`):
 
 - ``"learner"``: also each student's hidden traits (ability, learning and engagement rates, a
   low-prior flag) and each skill's learn rate — everything but the knowledge state;
-- ``"population"``: the traits and learn rates at their population means (what a policy could
-  know of the model before meeting the student);
+- ``"population"``: the traits and learn rates at their population means, and the low-prior
+  flag as its population share (a mixture of both priors): what a policy could know of the
+  model before meeting the student;
 - ``"independent"``: as "learner", but the prior over each skill is its own marginal: on the
   junyi family the learner's depth reach (every skill shallower is known, but for 5% gaps) is
   not inferred from answers on other skills (on the district families, whose priors are
@@ -26,7 +27,9 @@ learners follow no known simulator. Three degrees of knowledge (`KNOWLEDGE`):
 Approximations: a skill's prerequisites are read as independent of it under each reach
 hypothesis (mean field), forgetting is left out (hazards of about 0.01 a day over a stability
 of 1 or more), and a never-completed warm-up practice is not seen (the cohort's log holds only
-completed answers).
+completed answers). A filter serves single-skill activities only: the district catalog's
+two-skill projects (30 of 630 activities), which the ceiling may serve, are left out of its
+choices, which makes its bound on the district families a low one.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ import numpy as np
 from scipy import sparse
 
 from adaptive.errors import ConfigError
-from adaptive.simulation.learners import LearnerSimulator, sigmoid
+from adaptive.simulation.learners import LearnerSimulator
 from adaptive.simulation.schedule import Responses
 
 #: What a model filter knows besides the simulator's form (see the module docstring).
@@ -54,6 +57,12 @@ FILTER_KINDS: tuple[str, ...] = ("bkt", "prerequisite", "junyi")
 _TINY = 1e-12
 
 
+def check_knowledge(knowledge: str) -> None:
+    """`ConfigError` unless `knowledge` is one of `KNOWLEDGE`."""
+    if knowledge not in KNOWLEDGE:
+        raise ConfigError(f"knowledge {knowledge!r}: expected one of {KNOWLEDGE}")
+
+
 class ModelFilter(ABC):
     """Belief b[student, hypothesis, skill] = P(known); weights over hypotheses per student."""
 
@@ -61,22 +70,27 @@ class ModelFilter(ABC):
         self,
         sim: LearnerSimulator,
         prior: np.ndarray,
+        prior_weight: np.ndarray,
         prerequisite: sparse.spmatrix,
         knowledge: str,
     ) -> None:
-        if knowledge not in KNOWLEDGE:
-            raise ConfigError(f"knowledge {knowledge!r}: expected one of {KNOWLEDGE}")
+        """`prior` (n, H, S): P(known) at the start under each hypothesis; `prior_weight`
+        (n, H): each hypothesis' prior probability."""
         self.sim = sim
-        self.traits = _population(sim) if knowledge == "population" else sim
-        self.belief = np.asarray(prior, dtype=np.float64)  # (n, H, S)
-        if knowledge == "independent":
-            marginal = self.belief.mean(axis=1, keepdims=True)
-            self.belief = np.repeat(marginal, self.belief.shape[1], axis=1)
-        self.log_weight = np.zeros(self.belief.shape[:2])
+        self.traits = _population(sim) if knowledge == "population" else _own(sim)
+        self.belief = np.asarray(prior, dtype=np.float64)
+        prior_weight = np.asarray(prior_weight, dtype=np.float64)
+        if knowledge == "independent":  # every skill on its own: the hypotheses' mixture
+            marginal = np.einsum("nh,nhs->ns", prior_weight, self.belief)[:, None, :]
+            self.belief, prior_weight = marginal, np.ones((len(marginal), 1))
+        with np.errstate(divide="ignore"):
+            self.log_weight = np.log(prior_weight)
         #: [k, j] = 1 where skill j is a direct prerequisite of skill k
         self.prerequisite = sparse.csr_matrix(prerequisite, dtype=np.float64)
         self.n_prerequisites = np.asarray(self.prerequisite.sum(axis=1)).ravel()
         self.skill_of = sim._act_codes[:, 0].astype(np.int64)
+        #: the activities a filter may serve: those of one skill (see the module docstring)
+        self.single_skill = sim._act_nskills == 1
 
     # -- what the model says of one (student, activity) pair ----------------------------------
     @abstractmethod
@@ -99,6 +113,8 @@ class ModelFilter(ABC):
         stu, act = np.asarray(stu, np.int64), np.asarray(act, np.int64)
         if not len(stu):
             return
+        if len(np.unique(stu)) < len(stu) or not self.single_skill[act].all():
+            raise ConfigError("absorb: one single-skill outcome per student at a time")
         skill = self.skill_of[act]
         prereq = self.prerequisite_beliefs(stu)[np.arange(len(stu)), :, skill]
         pk, pu, ck, cu, learn = (x[:, None] for x in self.outcome_model(stu, act, prereq))
@@ -138,6 +154,7 @@ class ModelFilter(ABC):
     def picks(self, allowed: np.ndarray, chunk: int = 200) -> np.ndarray:
         """One activity per student (-1: none allowed): the highest expected learning."""
         n = allowed.shape[0]
+        allowed = allowed & self.single_skill[None, :]
         out = np.full(n, -1, np.int64)
         for lo in range(0, n, chunk):
             stu = np.arange(lo, min(n, lo + chunk))
@@ -164,14 +181,25 @@ class GraphFilter(ModelFilter):
     def __init__(self, sim, prerequisite, knowledge: str) -> None:
         from adaptive.simulation.junyi import DEPTHS_PER_GRADE
 
+        check_knowledge(knowledge)
         if sim.grades is None:
             raise ConfigError("a graph model filter needs learners drawn with grades")
-        lowered = np.maximum(sim.grades - np.where(sim.low_prior, 1.0, 0.0), 1.0)
         # reach hypotheses: the deepest known level, one per depth level of the prior grade
-        deepest = (lowered - 1.0)[:, None] * DEPTHS_PER_GRADE + np.arange(DEPTHS_PER_GRADE)
+        # (a low-prior student's is a grade lower: known, or as its population share)
+        levels = np.arange(DEPTHS_PER_GRADE)
+        if knowledge == "population":
+            share = sim.learning.low_prior_fraction
+            lowered = np.stack([sim.grades - 1.0, sim.grades], axis=1)
+            chance = np.repeat([[share, 1.0 - share]], len(sim.grades), axis=0)
+        else:
+            lowered = (sim.grades - np.where(sim.low_prior, 1.0, 0.0))[:, None]
+            chance = np.ones_like(lowered)
+        first = (np.maximum(lowered, 1.0) - 1.0) * DEPTHS_PER_GRADE  # (n, G)
+        deepest = (first[:, :, None] + levels).reshape(len(first), -1)  # (n, G * 6)
+        weight = np.repeat(chance / DEPTHS_PER_GRADE, DEPTHS_PER_GRADE, axis=1)
         known = sim.depth[None, None, :] <= deepest[:, :, None]
         prior = np.where(known, 1.0 - sim.prior_gap, 0.0)
-        super().__init__(sim, prior, prerequisite, knowledge)
+        super().__init__(sim, prior, weight, prerequisite, knowledge)
 
     def prerequisite_beliefs(self, stu):
         """P(every direct prerequisite known) under each hypothesis (independent, mean field)."""
@@ -183,14 +211,11 @@ class GraphFilter(ModelFilter):
         sim, t = self.sim, self.traits
         skill = self.skill_of[act]
         difficulty = sim._act_difficulty[act]
-        x = t.ability[stu] - difficulty - sim.skill_difficulty[skill]
-        pk = sigmoid(x + sim.known_shift)
-        pu = sim.guess_floor + (1 - sim.guess_floor) * sigmoid(x - sim.known_shift)
-        fit = sim.fit_floor + (1 - sim.fit_floor) * np.exp(
-            -(((difficulty - t.ability[stu]) / sim.fit_width) ** 2)
-        )
+        pk, pu = sim.answer_model(t.ability[stu], skill, difficulty)
+        fit = sim.difficulty_fit(difficulty, t.ability[stu])
         learn = t.p_learn[skill] * t.learn_rate[stu] * fit * sim._act_learning[act]
-        return (pk, pu, _complete(sim, t, stu, act, pk), _complete(sim, t, stu, act, pu),
+        base = t.engagement_base[stu]
+        return (pk, pu, sim.completion(base, stu, act, pk), sim.completion(base, stu, act, pu),
                 np.clip(learn, 0.0, 1.0))  # fmt: skip
 
 
@@ -203,9 +228,17 @@ class DistrictFilter(ModelFilter):
     def __init__(self, sim, prerequisite, knowledge: str, grades: np.ndarray, catalog) -> None:
         from adaptive.simulation.district import prior_mastery_by_grade
 
-        factor = np.where(sim.low_prior, sim.learning.low_prior_factor, 1.0)[:, None]
+        check_knowledge(knowledge)
+        lp = sim.learning
+        if knowledge == "population":  # the low-prior share, not the student's flag
+            factor = np.full(
+                (sim.n_students, 1), 1.0 - lp.low_prior_fraction * (1.0 - lp.low_prior_factor)
+            )
+        else:
+            factor = np.where(sim.low_prior, lp.low_prior_factor, 1.0)[:, None]
         prior = prior_mastery_by_grade(catalog, np.asarray(grades)).astype(np.float64) * factor
-        super().__init__(sim, prior[:, None, :], prerequisite, knowledge)
+        one = np.ones((sim.n_students, 1))
+        super().__init__(sim, prior[:, None, :], one, prerequisite, knowledge)
         self.gated = sim.kind == "prerequisite"
 
     def prerequisite_beliefs(self, stu):
@@ -231,26 +264,22 @@ class DistrictFilter(ModelFilter):
         pu = sim._answer(np.zeros(len(stu)), skill, difficulty)
         fit = sim._learning_fit(stu, act, pu)  # learning happens from the unknown state
         learn = t.p_learn[skill] * t.learn_rate[stu] * fit * sim._act_learning[act]
-        return (pk, pu, _complete(sim, t, stu, act, pk), _complete(sim, t, stu, act, pu),
+        base = t.engagement_base[stu]
+        return (pk, pu, sim.completion(base, stu, act, pk), sim.completion(base, stu, act, pu),
                 np.clip(learn, 0.0, 1.0))  # fmt: skip
 
 
-def _complete(sim, traits, stu, act, p_correct) -> np.ndarray:
-    """P(complete): the simulator's engagement model with the filter's traits."""
-    eng = sim.engagement
-    too_hard = np.maximum(0.0, eng.too_hard_below - p_correct)
-    return sigmoid(
-        traits.engagement_base[stu]
-        + eng.interest_weight * sim.interest_match(stu, act)
-        - eng.frustration_weight * too_hard
-    )
+def _own(sim: LearnerSimulator) -> SimpleNamespace:
+    """Every student's own traits and every skill's own learn rate."""
+    return SimpleNamespace(ability=sim.ability, learn_rate=sim.learn_rate,
+                           engagement_base=sim.engagement_base, p_learn=sim.p_learn)  # fmt: skip
 
 
 def _population(sim: LearnerSimulator) -> SimpleNamespace:
     """Every student's traits and every skill's learn rate at the population mean."""
     n = sim.n_students
     return SimpleNamespace(
-        ability=np.full(n, float(np.mean(getattr(sim, "ability", np.zeros(n))))),
+        ability=np.full(n, float(np.mean(sim.ability))),
         learn_rate=np.full(n, float(np.mean(sim.learn_rate))),
         engagement_base=np.full(n, float(np.mean(sim.engagement_base))),
         p_learn=np.full(sim.n_skills, float(np.mean(sim.p_learn))),

@@ -630,9 +630,10 @@ def run_policy(
             bound.absorb(who, act, correct, done)
         totals["done"][who] += done
         ever[who, skill] = True
-        today = Responses(who[done], act[done], correct[done], np.full(int(done.sum()), day))
-        frames.append(builder.frame(today))
-        model.update(state, builder.log(frames[-1]))
+        if policy is not None:  # the tracer is read by the policies, not the references
+            today = Responses(who[done], act[done], correct[done], np.full(int(done.sum()), day))
+            frames.append(builder.frame(today))
+            model.update(state, builder.log(frames[-1]))
         # activities to true mastery (skills not mastered at their first practice)
         practices[who, skill] += 1
         pending = (who, skill)  # mastered yet? read from the next day's truth
