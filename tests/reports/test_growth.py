@@ -84,6 +84,22 @@ def test_a_student_without_a_reading_on_the_baseline_night_is_left_out_and_count
     assert not g.no_baseline.any()
 
 
+def test_a_skill_added_to_the_catalog_after_the_baseline_night_is_not_growth():
+    """A review: the baseline night's reading has NaN columns for the skills its catalog
+    lacked; read as mastery 0, a grade-level skill added since counted its whole mastery as
+    growth. Both ends are now the skills read on both nights."""
+    cat = catalog()
+    before, now = np.zeros((2, 20)), np.zeros((2, 20))
+    before[:, :10], now[:, :10] = 0.3, 0.5
+    before[:, 8:10] = np.nan  # two grade 3 skills added to the catalog since the baseline
+    g = student_growth(NORM, cat, np.array([3, 3]), now, "2027-03-02", before, "2026-12-01")
+    np.testing.assert_allclose(g.months, 12 * 0.2 / 0.6)  # 0.3 -> 0.5 on the 8 read twice
+    # its uncertainty too is over the 8 skills: sqrt(8 p(1-p)) / 8 at each end, not over 10
+    whole = student_growth(NORM, cat, np.array([3, 3]), now, "2027-03-02", now * 0 + 0.3,
+                           "2026-12-01")  # fmt: skip
+    np.testing.assert_allclose(g.se, whole.se * np.sqrt(10 / 8))
+
+
 def test_standard_error_matches_a_simulation_of_independent_skills():
     rng = np.random.default_rng(0)
     p = rng.uniform(0, 1, 10)

@@ -18,7 +18,10 @@ school year; in between it is linear. Method, per student of grade g on date D:
                1-2): measured from their answers, or, for a student who had answered nothing by
                then, where the nightly job placed them (the model's starting point, on the same
                scale as its later readings; the norm's level at B is another scale, and
-               "growth" from it was the switch between the two). A student absent from B's
+               "growth" from it was the switch between the two). Both levels are then taken
+               over the grade's skills read on both nights: a skill B's catalog lacked (added
+               since) has no reading at B and is left out at both ends (read as 0 at B, its
+               whole mastery tonight was counted as growth). A student absent from B's
                output has no reading then: left out of growth (`no_baseline`) and counted. A
                report of D reads only nights served before D, so it is the same whatever nights
                are run or back-filled later;
@@ -342,7 +345,9 @@ def student_growth(
     `baseline_mastery` (same rows and columns as `mastery`, NaN rows = student absent then;
     None = nobody's reading that night, e.g. their school was not served) is the output of the
     night `baseline_date` (`choose_baseline`), read as `mastery` is: a student placed then
-    grows from their placement. A student without a reading there gets no growth
+    grows from their placement; both ends are taken over the grade's skills read on both
+    nights (a NaN column, a skill that night's catalog lacked, is left out of both). A
+    student without a reading there gets no growth
     (`no_baseline`). `placed` marks the students with no answer yet: their mastery is a
     placement, so they get no growth; both are counted apart by `Growth.summary`. Without a
     `baseline_date` the baseline is the year's start, every student on the norm."""
@@ -353,13 +358,19 @@ def student_growth(
     base = np.full_like(level, baseline.since_year_start)  # the year's start: on the norm
     base_se = np.zeros_like(se)
     present = np.ones(len(level), bool)
+    now = level
     if baseline_date is not None:  # the night's reading, or none (never the norm's level)
         present[:] = False
         if baseline_mastery is not None:
-            base, base_se = level_months(baseline_mastery, mask, start, end)
-            present = ~np.isnan(np.asarray(baseline_mastery, dtype=float)).all(axis=1)
+            then = np.asarray(baseline_mastery, dtype=float)
+            present = ~np.isnan(then).all(axis=1)
+            # one scale at both ends: the grade's skills read on both nights (a skill the
+            # baseline night's catalog lacked is NaN then, never a mastery of 0 grown from)
+            both = mask & ~np.isnan(then) & ~np.isnan(np.asarray(mastery, dtype=float))
+            now, se = level_months(mastery, both, start, end)
+            base, base_se = level_months(then, both, start, end)
     placed = np.zeros(len(level), bool) if placed is None else np.asarray(placed, bool)
-    months = level - base
+    months = now - base
     total_se = np.sqrt(se**2 + base_se**2)
     graded = np.isfinite(level) & (mask.sum(axis=1) > 0)
     no_baseline = graded & ~placed & ~present
