@@ -101,6 +101,38 @@ def test_a_student_not_served_on_the_baseline_night_is_left_out_and_counted(
     assert sid not in page_growth(tmp_path / "site")
 
 
+def test_a_baseline_night_whose_output_holds_no_mastery_is_not_said_not_served(
+    report_district, judged_site, tmp_path
+):
+    """A review: the baseline night served every school, but its students files hold no
+    `mastery` column; the pages said its students were "not served on the baseline night"."""
+    d = report_district
+    batch = tmp_path / "batch"
+    shutil.copytree(judged_site.parent / "batch", batch)
+    for part in (batch / "students" / f"date={YEAR_START_NIGHT}").glob("school=*/*.parquet"):
+        table = pq.read_table(part)
+        pq.write_table(table.drop_columns(["mastery"]), part)
+    build_site(batch, d.day, tmp_path / "site", catalog=d.catalog, profiles=d.profiles)
+    district = text_of((tmp_path / "site" / "index.html").read_text())
+    assert "not served on the baseline night" not in district
+    assert re.search(
+        r"Left out of growth: .*\d students? whose school's output on the baseline night holds "
+        r"no mastery reading \(no reading then to measure growth from\)",
+        district,
+    )
+    said = {
+        text_of(b)
+        for p in (tmp_path / "site").glob("schools/*/*/students.html")
+        for _, b in re.findall(r'id="s-([^"]+)"(.*?)</section>', p.read_text(), re.S)
+    }
+    assert not any("not served on the baseline night" in b for b in said)
+    assert any(
+        f"Growth: not measured: the baseline night's output ({YEAR_START_NIGHT}) holds no "
+        "mastery reading for the student's school" in b
+        for b in said
+    )
+
+
 # 3. a few is not 0% ----------------------------------------------------------------------------
 
 

@@ -78,6 +78,12 @@ def test_a_student_without_a_reading_on_the_baseline_night_is_left_out_and_count
     # a school the baseline night did not serve at all: nobody has a reading then
     g = student_growth(NORM, cat, grades, now, "2027-03-02", None, "2026-12-01")
     assert g.no_baseline.tolist() == [True, True, False] and not g.known.any()
+    assert not g.no_reading.any() and g.summary().n_no_baseline == 2
+    # served that night, but its output holds no mastery reading: said so, not "not served"
+    g = student_growth(NORM, cat, grades, now, "2027-03-02", None, "2026-12-01",
+                       baseline_unread=True)  # fmt: skip
+    assert g.no_reading.tolist() == [True, True, False] == g.no_baseline.tolist()
+    assert (g.summary().n_no_baseline, g.summary().n_no_reading) == (0, 2)
     # no night at all: the year's start, every student on the norm (said so on the pages)
     g = student_growth(NORM, cat, grades, now, "2027-03-02")
     assert not g.baseline.measured and g.known.tolist() == [True, True, False]

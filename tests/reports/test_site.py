@@ -396,6 +396,7 @@ def judged_growth(years_per_year: list[float], known: list[bool] | None = None) 
         graded=np.ones(len(pace), bool),
         baseline=baseline,
         no_baseline=np.zeros(len(pace), bool),
+        no_reading=np.zeros(len(pace), bool),
     )
 
 

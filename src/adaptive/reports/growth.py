@@ -283,6 +283,9 @@ class Growth:
     baseline: Baseline
     #: bool: graded, answered, but not served on the baseline night: no reading to grow from
     no_baseline: np.ndarray
+    #: bool: of `no_baseline`, the school was served that night but its output holds no
+    #: mastery reading (no `mastery` column, or one of another width): not "not served"
+    no_reading: np.ndarray
 
     @property
     def elapsed(self) -> float:
@@ -319,14 +322,15 @@ class Growth:
             s,
             n_placed=int(self.placed.sum()),
             n_ungraded=int((~self.graded & ~self.placed).sum()),
-            n_no_baseline=int(self.no_baseline.sum()),
+            n_no_baseline=int((self.no_baseline & ~self.no_reading).sum()),
+            n_no_reading=int(self.no_reading.sum()),
             judged=self.baseline.judged,
         )
 
 
 _PER_STUDENT = (
     "months", "se", "annualized", "on_track", "p_on_track", "known", "placed", "graded",
-    "no_baseline",
+    "no_baseline", "no_reading",
 )  # fmt: skip
 
 
@@ -339,6 +343,7 @@ def student_growth(
     baseline_mastery: np.ndarray | None = None,
     baseline_date: str | None = None,
     placed: np.ndarray | None = None,
+    baseline_unread: bool = False,
 ) -> Growth:
     """Growth per student against `norm` (see the module docstring; vectorized over students).
 
@@ -348,7 +353,9 @@ def student_growth(
     grows from their placement; both ends are taken over the grade's skills read on both
     nights (a NaN column, a skill that night's catalog lacked, is left out of both). A
     student without a reading there gets no growth
-    (`no_baseline`). `placed` marks the students with no answer yet: their mastery is a
+    (`no_baseline`); `baseline_unread`: `baseline_mastery` is None though the night served the
+    school, its output holding no mastery reading (`no_reading`, said so, not "not served").
+    `placed` marks the students with no answer yet: their mastery is a
     placement, so they get no growth; both are counted apart by `Growth.summary`. Without a
     `baseline_date` the baseline is the year's start, every student on the norm."""
     start, end = norm.band(grades)
@@ -390,6 +397,7 @@ def student_growth(
         graded=graded,
         baseline=baseline,
         no_baseline=no_baseline,
+        no_reading=no_baseline & (baseline_unread and baseline_mastery is None),
     )
 
 
@@ -407,6 +415,7 @@ class GrowthSummary:
     n_placed: int = 0  # students left out: no answer yet (their mastery a placement)
     n_ungraded: int = 0  # students left out: no grade (or no skill of their grade)
     n_no_baseline: int = 0  # students left out: not served on the baseline night
+    n_no_reading: int = 0  # left out: served then, but that night's output holds no mastery
     judged: bool = True  # False: too soon after the baseline, no figure means anything yet
 
 

@@ -24,6 +24,7 @@ from adaptive.batch.overrides import (
     set_aside_form,
 )
 from adaptive.batch.partition import every_skill_known
+from adaptive.batch.writer import partition_path
 from adaptive.curriculum import Catalog
 from adaptive.data.codes import id_text
 from adaptive.errors import NightWarning, closest_name, counted
@@ -343,8 +344,6 @@ def _class_ids(run: BatchRun, school: str) -> set[str]:
     """The classes of one school's students table of the night."""
     import pyarrow.parquet as pq
 
-    from adaptive.batch.writer import partition_path
-
     path = partition_path(run.out, "students", run.date, school)
     column = pq.read_table(path, columns=["class_id"]).column("class_id")
     return {c for c in column.unique().to_pylist() if c is not None}
@@ -504,9 +503,16 @@ def _school_arrays(ctx: Context, school: str) -> SchoolArrays:
         if ctx.baseline_date in ctx.layouts
         else None
     )
+    # served that night (its students file there) but no mastery reading in it: said so, never
+    # "not served on the baseline night"
+    unread = (
+        base is None
+        and ctx.baseline_date is not None
+        and (partition_path(ctx.run.out, "students", ctx.baseline_date, school).is_file())
+    )
     growth = student_growth(
         ctx.norm, ctx.catalog, grades, t.mastery, ctx.run.date, base, ctx.baseline_date,
-        placed=no_answer,
+        placed=no_answer, baseline_unread=unread,
     )  # fmt: skip
     history = [read_mastery(ctx.run.out, d, school, ids, ctx.layouts[d]) for d in ctx.history_dates]
     stack = np.stack([h for h in history if h is not None] + [t.mastery], axis=0)

@@ -1022,6 +1022,11 @@ def _left_out(s: GrowthSummary) -> str:
             f"{counted(s.n_no_baseline, 'student')} not served on the baseline night (no reading "
             "then to measure growth from)"
         )
+    if s.n_no_reading:
+        parts.append(
+            f"{counted(s.n_no_reading, 'student')} whose school's output on the baseline night "
+            "holds no mastery reading (no reading then to measure growth from)"
+        )
     return f" Left out of growth: {'; '.join(parts)}." if parts else ""
 
 
@@ -1055,12 +1060,13 @@ class StudentGrowth:
     placed: bool  # no answer yet: no growth
     baseline: Baseline
     no_baseline: bool = False  # not served on the baseline night: no growth this year
+    no_reading: bool = False  # served then, but that night's output holds no mastery reading
 
     @classmethod
     def of(cls, g: Growth, i: int) -> StudentGrowth:
         return cls(
             float(g.months[i]), float(g.se[i]), float(g.p_on_track[i]), bool(g.on_track[i]),
-            bool(g.placed[i]), g.baseline, bool(g.no_baseline[i]),
+            bool(g.placed[i]), g.baseline, bool(g.no_baseline[i]), bool(g.no_reading[i]),
         )  # fmt: skip
 
     @property
@@ -1080,6 +1086,12 @@ class StudentGrowth:
         standard deviation gives another probability than the page's."""
         if self.placed:
             return "Growth: not measured until the student answers."
+        if self.no_reading:
+            return (
+                f"Growth: not measured: the baseline night's output ({self.baseline.date}) holds "
+                "no mastery reading for the student's school, so there is no reading to measure "
+                "growth from."
+            )
         if self.no_baseline:
             return (
                 "Growth: not measured: the student was not served on the baseline night "
