@@ -112,3 +112,18 @@ def test_the_keyword_check_reads_the_constructor_as_it_is_now_and_keeps_no_class
     del Knobs, patched
     gc.collect()
     assert gone() is None
+
+
+def test_one_spelling_drops_the_zeros_a_spreadsheet_drops_and_no_others() -> None:
+    """A review: the leading-zeros rule also dropped zeros after '.', ':' or ',', so
+    `experiment assign` refused 'Room 1.05' and 'Room 1.5' (two rooms) as one id written two
+    ways. A spreadsheet drops a code's leading zeros, never a decimal's or a time's."""
+    from adaptive.errors import one_spelling
+
+    assert one_spelling("0104") == one_spelling("104")
+    assert one_spelling("0104-G4A") == one_spelling("104-g4a") == one_spelling("104-G04A")
+    assert one_spelling("stu000001") == one_spelling("stu1")
+    for a, b in (("Room 1.05", "Room 1.5"), ("8:05", "8:5"), ("v1.0.1", "v1.00.1"),
+                 ("1,05", "1,5")):  # fmt: skip
+        assert one_spelling(a) != one_spelling(b), (a, b)
+    assert one_spelling("08:05") == one_spelling("8:05")  # the hour's own leading zero

@@ -264,8 +264,10 @@ _LOOK_ALIKE = str.maketrans({"l": "1", "i": "1", "|": "1", "o": "0"})
 
 
 #: The zeros in front of a number within a name ("stu|000|001", "|0|104-G4A"; "000" keeps its
-#: last zero): what a spreadsheet drops from a code it reads as a number.
-_NUMBER_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
+#: last zero): what a spreadsheet drops from a code it reads as a number. Never zeros after a
+#: decimal point or inside a time or a version ("Room 1.05", "8:05", "v1.00.1"): a spreadsheet
+#: keeps those, and "Room 1.05" and "Room 1.5" are two rooms.
+_NUMBER_ZEROS = re.compile(r"(?<![0-9.:,])0+(?=[0-9])")
 #: Those, and the zeros that lead the whole name ("|0000|stu001": a system that pads every id
 #: to a width).
 _LEADING_ZEROS = re.compile(rf"^0+|{_NUMBER_ZEROS.pattern}")

@@ -352,6 +352,16 @@ def test_codes_that_lost_their_leading_zeros_are_refused_not_randomized_as_two(
         assign(people, ARMS)
 
 
+def test_ids_that_differ_in_a_zero_after_a_decimal_point_are_two_units() -> None:
+    """A review: 'Room 1.05' and 'Room 1.5' (two rooms), '8:05' and '8:5' were refused as one
+    class written two ways: the leading-zeros rule dropped zeros a spreadsheet never drops."""
+    people = _people(2, 4)
+    names = {"c0": "Room 1.05", "c1": "Room 1.5", "c2": "8:05", "c3": "8:5"}
+    people["class_id"] = people["school_id"] + " " + people["class_id"].str[-2:].map(names)
+    units = set(assign(people, ARMS).units["unit_id"])
+    assert len(units) == 8 and {"sch0 Room 1.05", "sch0 Room 1.5", "sch1 8:5"} <= units
+
+
 def test_an_arm_given_a_share_says_arms_are_equal(tmp_path, capsys) -> None:
     """A trial: `--arm control=policy.toml:0.7` (an evaluator asking for unequal arms) said only
     "policy file policy.toml:0.7 not found"."""
