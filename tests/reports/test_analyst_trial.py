@@ -15,6 +15,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 
 from adaptive.curriculum import Catalog
 from adaptive.reports.growth import GrowthSummary, Norm, baseline_of, level_months
@@ -145,9 +146,23 @@ def test_a_share_that_is_not_zero_or_all_never_reads_0_or_100_percent():
         "–",
     ]
     assert pct(4 / 2400) == "0.2%" and pct(2 / 464) == "0.4%"
-    assert pct(0.0004) == "0.04%" and pct(0.0099) == "1.0%"
+    assert pct(0.0004) == "0.04%" and pct(0.0099) == "1%" and pct(0.9901) == "99%"
     assert pct(0.995) == "99.5%" and pct(0.9983) == "99.8%" and pct(0.99996) == "99.996%"
     assert pct(1e-19) == "under 0.001%" and pct(1 - 1e-12) == "over 99.999%"
+
+
+def test_a_share_near_0_and_one_as_near_100_percent_read_alike_without_a_trailing_zero():
+    """A review: floating point made the ends differ: pct(0.9999) read '99.990%' beside
+    pct(0.0001) '0.01%', pct(0.99999) 'over 99.999%' beside pct(1e-5) '0.001%'."""
+    assert (pct(0.0001), pct(0.9999)) == ("0.01%", "99.99%")
+    assert (pct(1e-5), pct(0.99999)) == ("0.001%", "99.999%")
+    assert (pct(4e-6), pct(1 - 4e-6)) == ("under 0.001%", "over 99.999%")
+    assert (pct(0.00096), pct(0.99904)) == ("0.1%", "99.9%")  # not '0.10%'
+    for tail in (3e-5, 0.0002, 0.0017, 0.004, 0.0049, 0.0051, 0.0096, 0.0099, 0.012):
+        low, high = pct(tail), pct(1 - tail)
+        assert low != "0%" and high != "100%" and not re.search(r"\.\d*0%", low + high)
+        if low.endswith("%") and low[0].isdigit():
+            assert float(low[:-1]) + float(high[:-1]) == pytest.approx(100), (low, high)
 
 
 def test_no_student_on_track_is_an_interval_from_exactly_0_percent():

@@ -66,16 +66,20 @@ def pct(x: float) -> str:
     a share that is not exactly 0 or 1 never reads "0%" or "100%" (4 of 2,400 on track read
     "0%", its interval "0% to 0%"): under 1% and over 99% it keeps the decimals that show its
     first digit (0.2%, 0.04%, 99.8%), down to 0.001% ("under 0.001%", "over 99.999%");
-    "–" for NaN."""
+    "–" for NaN. Both ends alike, from the distance to 0% or 100% rounded to its first digit
+    before its decimals are counted (0.9999 read "99.990%" and 0.0001 "0.01%": floating point
+    left 1 - 0.9999 just under 0.0001)."""
     if x != x:
         return "–"
-    tail = min(x, 1 - x)  # the distance to 0% or 100%
-    if tail <= 0 or tail >= 0.01:
+    tail = 100 * min(x, 1 - x)  # the distance to 0% or 100%, in percent
+    if tail > 0:
+        tail = round(tail, -math.floor(math.log10(tail)))  # to its first significant digit
+    if tail <= 0 or tail >= 1:
         return f"{100 * x:.0f}%"
-    if tail < 0.00001:
+    if tail < 0.001:
         return "under 0.001%" if x < 0.5 else "over 99.999%"
-    digits = max(1, -math.floor(math.log10(100 * tail)))
-    return f"{100 * x:.{digits}f}%"
+    digits = -math.floor(math.log10(tail))
+    return f"{tail if x < 0.5 else 100 - tail:.{digits}f}%"
 
 
 def num(x: float, digits: int = 1) -> str:
