@@ -292,13 +292,21 @@ def spelt_apart(names: Collection[str]) -> str:
     return " and ".join(how)
 
 
+def zeros_or_case(name: str) -> str:
+    """`name` once leading zeros and case are restored: case folded, the zeros in front of each
+    number and of the whole name dropped (a spreadsheet's "4501" for "004501", "0000stu001"
+    padded to a width). What a message that says "once leading zeros or case are restored"
+    counts; `look_alike` reads look-alike letters as digits too."""
+    return _LEADING_ZEROS.sub("", name.casefold())
+
+
 def look_alike(name: str) -> str:
     """`name` as it reads on paper: case folded, look-alike letters as digits, the zeros in
     front of each number and of the whole name dropped (a spreadsheet's "4501" for "004501",
     "stu000001" typed for "stu0000001", "0000stu001" padded to a width). Only those:
     "stu0002001" is no look-alike of "stu000001" (it once was the hint, a zero dropped from the
     number's front matched by one added inside it)."""
-    return _LEADING_ZEROS.sub("", name.casefold().translate(_LOOK_ALIKE))
+    return zeros_or_case(name.casefold().translate(_LOOK_ALIKE))
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:

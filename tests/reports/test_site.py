@@ -250,6 +250,24 @@ def test_a_roster_whose_ids_lost_their_leading_zeros_says_so(report_district, tm
         ), err
 
 
+def test_a_roster_counts_ids_written_otherwise_as_its_words_say_zeros_or_case_only() -> None:
+    """A review: the count "N of the roster's ids ... once leading zeros or case are restored"
+    also took look-alike letters ('stul' for 'stu1'), which those words do not say and no
+    spreadsheet writes. The nightly job's warning says the same words: both count so."""
+    from adaptive.batch.night_checks import written_otherwise
+    from adaptive.reports.site.data import Roster, RosterMatch
+
+    unnamed = [f"stu000000{i}" for i in range(1, 6)]
+    typed = ["stul", "STU2", "stu3", "stu04", "stu0000009"]  # 'l' for '1', case, zeros, another
+    roster = Roster(
+        Path("names.csv"), {s: s for s in typed}, {s: i + 2 for i, s in enumerate(typed)}
+    )
+    warned = " ".join(RosterMatch.of(roster, [], unnamed, whole=False).warnings())
+    assert "3 of the roster's ids that match no student written are a written student's id " \
+        "once leading zeros or case are restored" in warned, warned  # fmt: skip
+    assert written_otherwise(["63", "O63", "000063"], {"0063": 1}) == 2
+
+
 def test_a_roster_header_is_quoted_as_written_with_a_case_hint_only_where_true(
     report_district, tmp_path
 ):
