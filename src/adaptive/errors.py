@@ -274,11 +274,13 @@ _LEADING_ZEROS = re.compile(rf"^0+|{_NUMBER_ZEROS.pattern}")
 
 
 def one_spelling(name: str) -> str:
-    """`name` as every spelling of one class or school id writes it: case folded and the zeros
-    in front of each number dropped ('0104-G4A', '104-g4a' and '104-G04A' are one class; a
-    spreadsheet drops a code's leading zero, another system writes it in other case). No
-    look-alike letters (`look_alike`: a typing slip's hint, not one id written two ways)."""
-    return _NUMBER_ZEROS.sub("", name.casefold())
+    """`name` as every spelling of one id writes it: case folded, the zeros in front of each
+    number and of the whole name dropped ('0104-G4A', '104-g4a' and '104-G04A' are one class;
+    "4501" for "004501", "0000stu001" padded to a width): a spreadsheet drops a code's leading
+    zero, another system writes it in other case. What a message that says "differ only in case
+    or leading zeros" or "once leading zeros or case are restored" counts. No look-alike letters
+    (`look_alike`: a typing slip's hint, not one id written two ways)."""
+    return _LEADING_ZEROS.sub("", name.casefold())
 
 
 def spelt_apart(names: Collection[str]) -> str:
@@ -292,21 +294,13 @@ def spelt_apart(names: Collection[str]) -> str:
     return " and ".join(how)
 
 
-def zeros_or_case(name: str) -> str:
-    """`name` once leading zeros and case are restored: case folded, the zeros in front of each
-    number and of the whole name dropped (a spreadsheet's "4501" for "004501", "0000stu001"
-    padded to a width). What a message that says "once leading zeros or case are restored"
-    counts; `look_alike` reads look-alike letters as digits too."""
-    return _LEADING_ZEROS.sub("", name.casefold())
-
-
 def look_alike(name: str) -> str:
     """`name` as it reads on paper: case folded, look-alike letters as digits, the zeros in
     front of each number and of the whole name dropped (a spreadsheet's "4501" for "004501",
     "stu000001" typed for "stu0000001", "0000stu001" padded to a width). Only those:
     "stu0002001" is no look-alike of "stu000001" (it once was the hint, a zero dropped from the
     number's front matched by one added inside it)."""
-    return zeros_or_case(name.casefold().translate(_LOOK_ALIKE))
+    return one_spelling(name.casefold().translate(_LOOK_ALIKE))
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:

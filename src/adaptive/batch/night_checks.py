@@ -31,8 +31,8 @@ from adaptive.errors import (
     PlacementWarning,
     closest_name,
     counted,
+    one_spelling,
     verb,
-    zeros_or_case,
 )
 from adaptive.policy.adapter import OFF_CATALOG_SKILLS_SAID
 
@@ -895,7 +895,7 @@ def _skill_list_separator(name: str, known: pd.Index) -> str | None:
 #: A night is refused when at least this share of the log's students have no profile ...
 IDS_ELSEWHERE_SHARE = 0.1
 #: ... and at least this share of those are a profile's id once leading zeros or case are
-#: restored (`zeros_or_case`): ids written otherwise by the export, not students new since the
+#: restored (`one_spelling`): ids written otherwise by the export, not students new since the
 #: roster's (also refused: a log none of whose students has a profile, profiles given).
 IDS_WRITTEN_OTHERWISE_SHARE = 0.9
 
@@ -940,12 +940,12 @@ def check_log_ids_match(students: Collection[str], profiles: Mapping[str, object
 
 def written_otherwise(missing: Sequence[str], profiles: Collection[object]) -> int:
     """How many of `missing` (ids without a profile) are a profile's id once leading zeros or
-    case are restored (`zeros_or_case`, as the warnings that count them say: never a
+    case are restored (`one_spelling`, as the warnings that count them say: never a
     look-alike letter, 'l' for '1', which no spreadsheet writes); `profiles`: the profiles'
     ids (a mapping by id, a set of ids: a report's students without a name, for its roster's
     ids)."""
-    written = {zeros_or_case(str(p)) for p in profiles}
-    return sum(1 for s in missing if zeros_or_case(str(s)) in written)
+    written = {one_spelling(str(p)) for p in profiles}
+    return sum(1 for s in missing if one_spelling(str(s)) in written)
 
 
 def _say_written_otherwise(n: int, stacklevel: int) -> None:

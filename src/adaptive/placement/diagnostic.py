@@ -97,8 +97,8 @@ from adaptive.errors import (
     counted,
     expect_type,
     line_words,
-    look_alike,
     nth,
+    one_spelling,
     some_of,
     verb,
 )
@@ -1310,10 +1310,10 @@ WRITTEN_OTHERWISE_HINT = f"the prior holds a student whose id is this one {WRITT
 
 def _written_otherwise(ids: Sequence[str], prior: Placement) -> np.ndarray:
     """Per id the prior lacks, whether one of its students' ids reads as it on paper
-    (`look_alike`: a leading zero lost, '42' for '0042'; another case), as the roster and
+    (`one_spelling`: a leading zero lost, '42' for '0042'; another case), as the roster and
     placement readers hint; only ever said as a hint, never naming either id."""
-    readings = {look_alike(str(s)) for s in prior.students}
-    return np.array([bool(look_alike(s)) and look_alike(s) in readings for s in ids], bool)
+    readings = {one_spelling(str(s)) for s in prior.students}
+    return np.array([bool(one_spelling(s)) and one_spelling(s) in readings for s in ids], bool)
 
 
 def _not_in_prior(unknown: np.ndarray, n_batch: int, n_prior: int, alike: int = 0) -> str:
