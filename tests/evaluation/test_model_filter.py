@@ -132,6 +132,42 @@ def test_a_warm_cohort_is_absorbed_and_picks_are_single_skill_and_repeatable() -
     assert np.array_equal(again.picks(allowed), picks)
 
 
+def test_information_is_what_an_answer_tells_of_the_hypotheses() -> None:
+    """An answer right under one hypothesis and wrong under the other tells most (ln 2 nats
+    from even weights), one equally likely under both tells nothing, and a settled student
+    has nothing left to learn of."""
+    from adaptive.evaluation.model_filter import information
+
+    even, settled = np.array([[0.5, 0.5]]), np.array([[1.0, 0.0]])
+    assert information(even, np.array([[1.0, 0.0]]))[0] == pytest.approx(np.log(2))
+    assert information(even, np.array([[0.7, 0.7]]))[0] == pytest.approx(0.0, abs=1e-12)
+    assert information(settled, np.array([[0.9, 0.1]]))[0] == pytest.approx(0.0, abs=1e-9)
+    assert 0 < information(even, np.array([[0.8, 0.3]]))[0] < np.log(2)
+
+
+def test_a_probing_filter_first_asks_what_locates_the_reach(graph_cohort) -> None:
+    """model-filter-population-probe spends its first days on the answers that narrow the
+    reach most, then serves as the greedy filter does: after them, its reach is surer."""
+    from adaptive.evaluation.model_filter import FILTER_POLICIES
+
+    prereq = catalog_arrays(graph_cohort.catalog).prerequisite
+    spec = FILTER_POLICIES["model-filter-population-probe"]
+    assert spec.probe_days == 10 and spec.knowledge == "population"
+    runs = {}
+    for name in ("model-filter-population", "model-filter-population-probe"):
+        sim = graph_cohort.simulator()
+        bound = model_filter(sim, graph_cohort, FILTER_POLICIES[name], prereq)
+        allowed = np.ones((sim.n_students, len(graph_cohort.catalog.activities)), bool)
+        for day in range(10):
+            act = bound.picks(allowed)
+            correct, done = sim.respond(np.arange(sim.n_students), act, float(day))
+            bound.absorb(np.arange(sim.n_students), act, correct, done)
+        runs[name] = bound.weights(np.arange(sim.n_students)).max(axis=1).mean()
+    assert runs["model-filter-population-probe"] > runs["model-filter-population"] + 0.05
+    with pytest.raises(ConfigError, match="junyi, graph simulators alone"):
+        EvalSettings(simulators=("bkt",), policies=("adaptive", "model-filter-population-probe"))
+
+
 def test_population_knowledge_is_a_weaker_filter(graph_cohort) -> None:
     """Without the learner's own traits the filter still learns from answers, less sharply."""
     prereq = catalog_arrays(graph_cohort.catalog).prerequisite
@@ -179,7 +215,10 @@ def test_the_model_filter_runs_in_the_matrix_as_a_reference() -> None:
     assert gain.loc["model-filter", "mean"] > gain.loc["random", "mean"]
     assert gain.loc["model-filter", "mean"] <= gain.loc["ceiling", "mean"] * 1.2
     assert "model-filter" not in set(table[table.metric == "constraint_violations"].policy)
-    with pytest.raises(ConfigError, match="knowledge is binary"):
+    with pytest.raises(
+        ConfigError,
+        match="reads the learners of the bkt, prerequisite, junyi, graph simulators alone",
+    ):
         EvalSettings(simulators=("logistic",), policies=("adaptive", "model-filter"))
     assert "model-filter" not in pe.POLICY_NAMES  # not in the default matrix
 

@@ -225,7 +225,11 @@ def test_policy_eval_runs_a_model_filter_beside_the_policies_and_refuses_it_wher
     code = run([*args, "--simulators", "logistic", "--policies", "adaptive,model-filter",
                 "--out", str(tmp_path / "b")])  # fmt: skip
     err = capsys.readouterr().err
-    assert code == 2 and "knowledge is binary" in err and "Traceback" not in err
+    assert (
+        code == 2
+        and "reads the learners of the bkt, prerequisite" in err
+        and "Traceback" not in err
+    )
 
 
 def test_recommend_for_a_past_moment_reads_only_the_answers_before_it(district_dir) -> None:

@@ -35,6 +35,7 @@ choices, which makes its bound on the district families a low one.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
@@ -46,14 +47,30 @@ from adaptive.simulation.schedule import Responses
 
 #: What a model filter knows besides the simulator's form (see the module docstring).
 KNOWLEDGE: tuple[str, ...] = ("learner", "population", "independent")
-#: Reference policy name -> its knowledge (`policy_eval.run_policy` drives them).
-FILTER_POLICIES: dict[str, str] = {
-    "model-filter": "learner",
-    "model-filter-population": "population",
-    "model-filter-independent": "independent",
-}
 #: The simulator kinds a model filter can read (binary knowledge).
 FILTER_KINDS: tuple[str, ...] = ("bkt", "prerequisite", "junyi")
+
+
+@dataclass(frozen=True)
+class FilterSpec:
+    """A reference policy: its `knowledge`, the days it first spends locating the learner
+    (`probe_days`: the activity whose answer says most about the reach hypotheses, counted
+    among the activities), and the learner kinds it reads."""
+
+    knowledge: str
+    probe_days: int = 0
+    kinds: tuple[str, ...] = FILTER_KINDS
+
+
+#: Reference policy name -> what it is (`policy_eval.run_policy` drives them). The probing
+#: one plans where the greedy ones do not: its first 10 answers go to locating the junyi
+#: learner's reach (the only hypotheses a filter has to locate).
+FILTER_POLICIES: dict[str, FilterSpec] = {
+    "model-filter": FilterSpec("learner"),
+    "model-filter-population": FilterSpec("population"),
+    "model-filter-independent": FilterSpec("independent"),
+    "model-filter-population-probe": FilterSpec("population", 10, ("junyi",)),
+}
 _TINY = 1e-12
 
 
@@ -89,6 +106,7 @@ class ModelFilter(ABC):
         self.prerequisite = sparse.csr_matrix(prerequisite, dtype=np.float64)
         self.n_prerequisites = np.asarray(self.prerequisite.sum(axis=1)).ravel()
         self.skill_of = sim._act_codes[:, 0].astype(np.int64)
+        self.probe_days, self.days_picked = 0, 0
         #: the activities a filter may serve: those of one skill (see the module docstring)
         self.single_skill = sim._act_nskills == 1
 
@@ -152,7 +170,10 @@ class ModelFilter(ABC):
 
     # -- choosing ----------------------------------------------------------------------------
     def picks(self, allowed: np.ndarray, chunk: int = 200) -> np.ndarray:
-        """One activity per student (-1: none allowed): the highest expected learning."""
+        """One activity per student (-1: none allowed): the highest expected learning, or, on
+        the first `probe_days` calls, the most expected information about the hypotheses."""
+        self.days_picked += 1
+        probing = self.days_picked <= self.probe_days
         n = allowed.shape[0]
         allowed = allowed & self.single_skill[None, :]
         out = np.full(n, -1, np.int64)
@@ -163,14 +184,32 @@ class ModelFilter(ABC):
                 continue
             rows, skill = stu[r], self.skill_of[act]
             prereq = self.prerequisite_beliefs(stu)[r, :, skill]
-            _, _, _, cu, learn = self.outcome_model(rows, act, prereq)
-            unknown = 1 - self.belief[rows, :, skill]
-            gain = (self.weights(rows) * unknown * self.gate(prereq)).sum(axis=1)
-            score = gain * cu * learn
+            pk, pu, _, cu, learn = self.outcome_model(rows, act, prereq)
+            belief, weight = self.belief[rows, :, skill], self.weights(rows)
+            if probing:
+                right = belief * pk[:, None] + (1 - belief) * pu[:, None]  # under each one
+                score = information(weight, right) * cu
+            else:
+                gain = (weight * (1 - belief) * self.gate(prereq)).sum(axis=1)
+                score = gain * cu * learn
             order = np.lexsort((-score, r))
             first = np.r_[True, r[order][1:] != r[order][:-1]]
             out[rows[order][first]] = act[order][first]
         return out
+
+
+def information(weight: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Expected drop in the entropy (nats) of each row's hypothesis weights (r, H) from one
+    answer that is right with P `right` (r, H) under each hypothesis."""
+
+    def entropy(w: np.ndarray) -> np.ndarray:
+        return -(w * np.log(np.maximum(w, _TINY))).sum(axis=1)
+
+    p_right = (weight * right).sum(axis=1, keepdims=True)
+    if_right = weight * right / np.maximum(p_right, _TINY)
+    if_wrong = weight * (1 - right) / np.maximum(1 - p_right, _TINY)
+    expected = p_right[:, 0] * entropy(if_right) + (1 - p_right[:, 0]) * entropy(if_wrong)
+    return entropy(weight) - expected
 
 
 class GraphFilter(ModelFilter):
@@ -287,18 +326,21 @@ def _population(sim: LearnerSimulator) -> SimpleNamespace:
 
 
 def model_filter(
-    sim: LearnerSimulator, cohort, knowledge: str, prerequisite: sparse.spmatrix
+    sim: LearnerSimulator, cohort, spec: FilterSpec | str, prerequisite: sparse.spmatrix
 ) -> ModelFilter:
-    """The model filter of a cohort's simulator, its warm-up answers absorbed."""
-    if sim.kind not in FILTER_KINDS:
+    """The model filter of a cohort's simulator, its warm-up answers absorbed (`spec`: a
+    `FilterSpec`, or a knowledge alone)."""
+    spec = FilterSpec(spec) if isinstance(spec, str) else spec
+    if sim.kind not in spec.kinds:
         raise ConfigError(
             f"a model filter reads the {sim.kind!r} learners' model: expected one of "
-            f"{FILTER_KINDS} (binary knowledge)"
+            f"{spec.kinds} (binary knowledge)"
         )
     if sim.kind == "junyi":
-        bound: ModelFilter = GraphFilter(sim, prerequisite, knowledge)
+        bound: ModelFilter = GraphFilter(sim, prerequisite, spec.knowledge)
     else:
-        bound = DistrictFilter(sim, prerequisite, knowledge, cohort.grade, cohort.catalog)
+        bound = DistrictFilter(sim, prerequisite, spec.knowledge, cohort.grade, cohort.catalog)
+    bound.probe_days = spec.probe_days
     if len(cohort.warm):
         bound.absorb_responses(cohort.warm)
     return bound

@@ -91,7 +91,7 @@ import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.errors import ConfigError, unknown_key
-from adaptive.evaluation.model_filter import FILTER_KINDS, FILTER_POLICIES, model_filter
+from adaptive.evaluation.model_filter import FILTER_POLICIES, model_filter
 from adaptive.files import atomic_path, make_folder
 from adaptive.placement import GradeTable, Placement, grade_placement
 from adaptive.placement.diagnostic import PlacementDiagnostic
@@ -236,13 +236,14 @@ class EvalSettings:
         unknown = set(self.policies) - set(known)
         if unknown:
             raise ConfigError(f"unknown policies {sorted(unknown)}; expected {known}")
-        if set(self.policies) & set(REFERENCE_NAMES):
-            odd = [k for k in self.simulators if split_kind(k)[0].learner not in FILTER_KINDS]
+        for name in set(self.policies) & set(REFERENCE_NAMES):
+            kinds = FILTER_POLICIES[name].kinds
+            odd = [k for k in self.simulators if split_kind(k)[0].learner not in kinds]
             if odd:
-                fits = [f for f, fam in FAMILIES.items() if fam.learner in FILTER_KINDS]
+                fits = [f for f, fam in FAMILIES.items() if fam.learner in kinds]
                 raise ConfigError(
-                    f"simulators {odd}: a model filter reads learners whose knowledge is binary, "
-                    f"those of the {', '.join(fits)} simulators (and their {COLD} cohorts)"
+                    f"simulators {odd}: {name} reads the learners of the {', '.join(fits)} "
+                    f"simulators alone (and of their {COLD} cohorts)"
                 )
         if OURS not in self.policies:
             raise ConfigError("policies must include 'adaptive' (the paired differences need it)")
