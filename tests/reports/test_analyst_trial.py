@@ -134,6 +134,56 @@ def test_a_baseline_night_whose_output_holds_no_mastery_is_not_said_not_served(
     )
 
 
+def test_a_student_whose_grade_skills_were_all_added_since_the_baseline_is_counted(
+    report_district, judged_site, tmp_path
+):
+    """A review: a student served on the baseline night but with no skill of their grade read
+    on both nights (the grade's skills added to the catalog since) had no growth figure and was
+    counted nowhere. The pages now count and say them, like the other students left out."""
+    from adaptive.files import read_sealed_json, sealed_json
+
+    d = report_district
+    batch = tmp_path / "batch"
+    shutil.copytree(judged_site.parent / "batch", batch)
+    catalog = Catalog.from_json(d.catalog)
+    profiles = pd.read_json(d.profiles, lines=True, dtype={"student_id": str})
+    now = pd.read_parquet(batch / "students" / f"date={d.day}")
+    answered = now.loc[(np.stack(now["progression"]) != 0).any(axis=1), "student_id"]
+    grade = profiles.set_index("student_id").loc[answered.iloc[0], "grade"]
+    of_grade = set(profiles.loc[profiles["grade"] == grade, "student_id"]) & set(answered)
+    # the baseline night's catalog lacked every skill of that grade (other ids then)
+    marker = batch / "recommendations" / f"date={YEAR_START_NIGHT}" / "_SUCCESS.json"
+    doc = read_sealed_json(marker, "marker")
+    added = {s.id for s in catalog.skills if s.grade == grade}
+    doc["skills"] = [f"old.{s}" if s in added else s for s in doc["skills"]]
+    marker.write_bytes(sealed_json(doc))
+    build_site(batch, d.day, tmp_path / "site", catalog=d.catalog, profiles=d.profiles)
+    district = text_of((tmp_path / "site" / "index.html").read_text())
+    assert (
+        f"{len(of_grade)} students with no skill of their grade read both on the baseline night "
+        "and tonight (their grade's skills were added to the catalog since: nothing to compare)"
+        in district
+    )
+    sections = {
+        s: text_of(b)
+        for p in (tmp_path / "site").glob("schools/*/*/students.html")
+        for s, b in re.findall(r'id="s-([^"]+)"(.*?)</section>', p.read_text(), re.S)
+    }
+    sid = sorted(of_grade)[0]
+    assert (
+        "Growth: not measured: no skill of the student's grade was read both on the baseline "
+        f"night ({YEAR_START_NIGHT}) and tonight" in sections[sid]
+    )
+    assert not of_grade & set(page_growth(tmp_path / "site"))
+    # every student of the district is counted for growth or left out for a reason
+    counted_ = int(
+        re.search(r"of ([\d,]+) students of this district", district).group(1).replace(",", "")
+    )
+    left = sum(int(n.replace(",", "")) for n in re.findall(
+        r"(?:Left out of growth: |; )([\d,]+) students?", district))  # fmt: skip
+    assert counted_ + left == len(now)
+
+
 # 3. a few is not 0% ----------------------------------------------------------------------------
 
 

@@ -70,24 +70,22 @@ def test_a_student_without_a_reading_on_the_baseline_night_is_left_out_and_count
     before[1] = np.nan  # absent from the baseline night
     grades = np.array([3, 3, np.nan])  # the third has no grade: counted as such, not twice
     g = student_growth(NORM, cat, grades, now, "2027-03-02", before, "2026-12-01")
-    assert g.no_baseline.tolist() == [False, True, False]
+    assert [g.reason(i) for i in range(3)] == ["", "no_baseline", "ungraded"]
     assert g.known.tolist() == [True, False, False] and np.isnan(g.months[1])
     assert not g.on_track[1] and np.isnan(g.p_on_track[1])
     s = g.summary()
-    assert (s.n, s.n_no_baseline, s.n_ungraded, s.n_placed) == (1, 1, 1, 0)
+    assert (s.n, s.left_out) == (1, {"ungraded": 1, "no_baseline": 1})
     # a school the baseline night did not serve at all: nobody has a reading then
     g = student_growth(NORM, cat, grades, now, "2027-03-02", None, "2026-12-01")
-    assert g.no_baseline.tolist() == [True, True, False] and not g.known.any()
-    assert not g.no_reading.any() and g.summary().n_no_baseline == 2
+    assert not g.known.any() and g.summary().left_out == {"ungraded": 1, "no_baseline": 2}
     # served that night, but its output holds no mastery reading: said so, not "not served"
     g = student_growth(NORM, cat, grades, now, "2027-03-02", None, "2026-12-01",
                        baseline_unread=True)  # fmt: skip
-    assert g.no_reading.tolist() == [True, True, False] == g.no_baseline.tolist()
-    assert (g.summary().n_no_baseline, g.summary().n_no_reading) == (0, 2)
+    assert g.summary().left_out == {"ungraded": 1, "no_reading": 2}
     # no night at all: the year's start, every student on the norm (said so on the pages)
     g = student_growth(NORM, cat, grades, now, "2027-03-02")
     assert not g.baseline.measured and g.known.tolist() == [True, True, False]
-    assert not g.no_baseline.any()
+    assert g.summary().left_out == {"ungraded": 1}
 
 
 def test_a_skill_added_to_the_catalog_after_the_baseline_night_is_not_growth():
@@ -104,6 +102,24 @@ def test_a_skill_added_to_the_catalog_after_the_baseline_night_is_not_growth():
     whole = student_growth(NORM, cat, np.array([3, 3]), now, "2027-03-02", now * 0 + 0.3,
                            "2026-12-01")  # fmt: skip
     np.testing.assert_allclose(g.se, whole.se * np.sqrt(10 / 8))
+
+
+def test_a_student_with_no_skill_of_their_grade_read_on_both_nights_is_left_out_and_counted():
+    """A review: a student served on the baseline night whose grade's skills were all added to
+    the catalog since had no growth figure and was counted nowhere: they silently dropped from
+    the page's counts. Now they are left out with their own reason, counted like the others."""
+    cat = catalog()
+    before, now = np.zeros((3, 20)), np.zeros((3, 20))
+    before[:, :10], now[:, :10] = 0.3, 0.5
+    before[:, 10:], now[:, 10:] = np.nan, 0.6  # grade 4's skills: all added since
+    before[2] = np.nan  # not served then: that reason, not this one
+    g = student_growth(NORM, cat, np.array([3, 4, 4]), now, "2027-03-02", before, "2026-12-01")
+    assert g.known.tolist() == [True, False, False]
+    assert [g.reason(i) for i in range(3)] == ["", "no_common_skill", "no_baseline"]
+    s = g.summary()
+    assert (s.n, s.left_out) == (1, {"no_baseline": 1, "no_common_skill": 1})
+    # every student is either counted or left out for one reason
+    assert s.n + sum(s.left_out.values()) == 3
 
 
 def test_standard_error_matches_a_simulation_of_independent_skills():

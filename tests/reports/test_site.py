@@ -413,8 +413,7 @@ def judged_growth(years_per_year: list[float], known: list[bool] | None = None) 
         placed=np.zeros(len(pace), bool),
         graded=np.ones(len(pace), bool),
         baseline=baseline,
-        no_baseline=np.zeros(len(pace), bool),
-        no_reading=np.zeros(len(pace), bool),
+        left_out=np.zeros(len(pace), np.int8),
     )
 
 

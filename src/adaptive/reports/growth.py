@@ -21,8 +21,11 @@ school year; in between it is linear. Method, per student of grade g on date D:
                "growth" from it was the switch between the two). Both levels are then taken
                over the grade's skills read on both nights: a skill B's catalog lacked (added
                since) has no reading at B and is left out at both ends (read as 0 at B, its
-               whole mastery tonight was counted as growth). A student absent from B's
-               output has no reading then: left out of growth (`no_baseline`) and counted. A
+               whole mastery tonight was counted as growth); a student with no skill of their
+               grade read on both nights (the grade's skills all added since) has nothing to
+               compare: left out of growth (`no_common_skill`) and counted. A student absent
+               from B's output has no reading then: left out of growth (`no_baseline`) and
+               counted. A
                report of D reads only nights served before D, so it is the same whatever nights
                are run or back-filled later;
 4. on track  = growth >= target_years * elapsed months (1.5 years per school year by default);
@@ -31,8 +34,9 @@ school year; in between it is linear. Method, per student of grade g on date D:
                it is noise, and the pages say it cannot be judged yet instead of a verdict.
 
 Students with no answer yet (`placed`: their mastery is a placement from their grade, not a
-measurement), students without a grade and students not served on the baseline night
-(`no_baseline`) are left out of growth, and counted apart.
+measurement), students without a grade, students not served on the baseline night
+(`no_baseline`) and the others `LEFT_OUT` names are left out of growth, and counted by reason
+(`Growth.left_out`, `GrowthSummary.left_out`).
 
 Uncertainty: skills are treated as independent Bernoulli(P(mastered)), so the share's standard
 error is sqrt(sum p(1-p)) / n_g, scaled to months as in step 2 and combined over both dates.
@@ -281,11 +285,8 @@ class Growth:
     placed: np.ndarray  # bool: no answer yet, the mastery a placement: left out of growth
     graded: np.ndarray  # bool: the student has a grade with skills in the catalog
     baseline: Baseline
-    #: bool: graded, answered, but not served on the baseline night: no reading to grow from
-    no_baseline: np.ndarray
-    #: bool: of `no_baseline`, the school was served that night but its output holds no
-    #: mastery reading (no `mastery` column, or one of another width): not "not served"
-    no_reading: np.ndarray
+    #: int8 per student: why they are left out of growth, an index of `LEFT_OUT` (0: counted)
+    left_out: np.ndarray
 
     @property
     def elapsed(self) -> float:
@@ -318,20 +319,30 @@ class Growth:
     def summary(self) -> GrowthSummary:
         """The unit's figures (`summarize`), with the students left out counted."""
         s = summarize(self.on_track, self.p_on_track, self.annualized)
-        return replace(
-            s,
-            n_placed=int(self.placed.sum()),
-            n_ungraded=int((~self.graded & ~self.placed).sum()),
-            n_no_baseline=int((self.no_baseline & ~self.no_reading).sum()),
-            n_no_reading=int(self.no_reading.sum()),
-            judged=self.baseline.judged,
-        )
+        counts = np.bincount(self.left_out, minlength=len(LEFT_OUT))
+        left_out = {r: int(n) for r, n in zip(LEFT_OUT[1:], counts[1:], strict=True) if n}
+        return replace(s, left_out=left_out, judged=self.baseline.judged)
+
+    def reason(self, i: int) -> str:
+        """Why student `i` is left out of growth (a `LEFT_OUT` name; "" when counted)."""
+        return LEFT_OUT[int(self.left_out[i])]
 
 
 _PER_STUDENT = (
     "months", "se", "annualized", "on_track", "p_on_track", "known", "placed", "graded",
-    "no_baseline", "no_reading",
+    "left_out",
 )  # fmt: skip
+
+#: Why a student is left out of growth, the one list the counts and the pages go by (in the
+#: order the pages say them; a student left out for several is counted for the first):
+#: - placed: no answer yet, their mastery a placement from their grade, not a measurement;
+#: - ungraded: no grade in the profiles, or no skill of their grade in the catalog;
+#: - no_baseline: not served on the baseline night, no reading then to grow from;
+#: - no_reading: served then, but that night's output holds no mastery reading for their school
+#:   (no `mastery` column, or one of another width): not "not served";
+#: - no_common_skill: served then, but no skill of their grade read both then and tonight (their
+#:   grade's skills were added to the catalog since): nothing to compare.
+LEFT_OUT = ("", "placed", "ungraded", "no_baseline", "no_reading", "no_common_skill")
 
 
 def student_growth(
@@ -354,7 +365,9 @@ def student_growth(
     nights (a NaN column, a skill that night's catalog lacked, is left out of both). A
     student without a reading there gets no growth
     (`no_baseline`); `baseline_unread`: `baseline_mastery` is None though the night served the
-    school, its output holding no mastery reading (`no_reading`, said so, not "not served").
+    school, its output holding no mastery reading (`no_reading`, said so, not "not served"); a
+    student with no skill of their grade read on both nights gets none either
+    (`no_common_skill`).
     `placed` marks the students with no answer yet: their mastery is a
     placement, so they get no growth; both are counted apart by `Growth.summary`. Without a
     `baseline_date` the baseline is the year's start, every student on the norm."""
@@ -365,6 +378,7 @@ def student_growth(
     base = np.full_like(level, baseline.since_year_start)  # the year's start: on the norm
     base_se = np.zeros_like(se)
     present = np.ones(len(level), bool)
+    both = mask  # the grade's skills read at both ends
     now = level
     if baseline_date is not None:  # the night's reading, or none (never the norm's level)
         present[:] = False
@@ -380,8 +394,13 @@ def student_growth(
     months = now - base
     total_se = np.sqrt(se**2 + base_se**2)
     graded = np.isfinite(level) & (mask.sum(axis=1) > 0)
-    no_baseline = graded & ~placed & ~present
-    known = graded & ~placed & ~no_baseline & np.isfinite(months) & baseline.judged
+    unread = baseline_unread and baseline_mastery is None
+    left_out = np.select(
+        [placed, ~graded, ~present, present & ~both.any(axis=1)],
+        [LEFT_OUT.index(r) for r in ("placed", "ungraded", _absent(unread), "no_common_skill")],
+        0,
+    ).astype(np.int8)
+    known = (left_out == 0) & np.isfinite(months) & baseline.judged
     target = baseline.target
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(total_se > 0, (months - target) / total_se, np.sign(months - target) * np.inf)
@@ -396,9 +415,13 @@ def student_growth(
         placed=placed,
         graded=graded,
         baseline=baseline,
-        no_baseline=no_baseline,
-        no_reading=no_baseline & (baseline_unread and baseline_mastery is None),
+        left_out=left_out,
     )
+
+
+def _absent(unread: bool) -> str:
+    """The reason of a student without a reading on the baseline night (`LEFT_OUT`)."""
+    return "no_reading" if unread else "no_baseline"
 
 
 @dataclass(frozen=True)
@@ -412,10 +435,8 @@ class GrowthSummary:
     expected_share: float  # mean P(on track)
     median_annualized: float
     histogram: tuple[int, ...]  # students per bin of annualized growth (GROWTH_BIN_LABELS)
-    n_placed: int = 0  # students left out: no answer yet (their mastery a placement)
-    n_ungraded: int = 0  # students left out: no grade (or no skill of their grade)
-    n_no_baseline: int = 0  # students left out: not served on the baseline night
-    n_no_reading: int = 0  # left out: served then, but that night's output holds no mastery
+    #: students left out of growth, by reason (`LEFT_OUT` names, in its order; none at 0)
+    left_out: dict[str, int] = field(default_factory=dict)
     judged: bool = True  # False: too soon after the baseline, no figure means anything yet
 
 

@@ -33,7 +33,14 @@ from adaptive.policy.config import PolicyConfig
 from adaptive.policy.explain import REMEMBER_TODAY, mastered_after, still_needed
 from adaptive.policy.features import CHECKED_GRADES
 from adaptive.policy.progression import LABELS, Progression
-from adaptive.reports.growth import GROWTH_BIN_LABELS, Baseline, Growth, GrowthSummary, Norm
+from adaptive.reports.growth import (
+    GROWTH_BIN_LABELS,
+    LEFT_OUT,
+    Baseline,
+    Growth,
+    GrowthSummary,
+    Norm,
+)
 from adaptive.reports.site.assets import MASTERY_EDGES, STATE_MARKS
 from adaptive.reports.site.html import bar_chart, e, num, pct, sparkline, table
 from adaptive.reports.teacher import CURRENT_WORK, GROUP_MAX_SIZE, GROUPS
@@ -1008,26 +1015,23 @@ def growth_section(s: GrowthSummary, norm: Norm, baseline: Baseline, unit: str) 
 
 def _left_out(s: GrowthSummary) -> str:
     """Who the figures do not count, and why (e.g. "Left out of growth: 2 students with no
-    answers yet ..."); "" when everyone counts."""
-    parts = []
-    if s.n_placed:
-        parts.append(
-            f"{counted(s.n_placed, 'student')} with no answers yet (their mastery is a placement from "
-            "their grade, not a measurement)"
-        )
-    if s.n_ungraded:
-        parts.append(f"{counted(s.n_ungraded, 'student')} without a grade in the profiles")
-    if s.n_no_baseline:
-        parts.append(
-            f"{counted(s.n_no_baseline, 'student')} not served on the baseline night (no reading "
-            "then to measure growth from)"
-        )
-    if s.n_no_reading:
-        parts.append(
-            f"{counted(s.n_no_reading, 'student')} whose school's output on the baseline night "
-            "holds no mastery reading (no reading then to measure growth from)"
-        )
+    answers yet ..."), one part per reason (`growth.LEFT_OUT`); "" when everyone counts."""
+    parts = [f"{counted(n, 'student')} {LEFT_OUT_WHY[r]}" for r, n in s.left_out.items()]
     return f" Left out of growth: {'; '.join(parts)}." if parts else ""
+
+
+#: Each reason of `growth.LEFT_OUT` as a unit page says it, after "N students".
+LEFT_OUT_WHY = {
+    "placed": "with no answers yet (their mastery is a placement from their grade, not a "
+    "measurement)",
+    "ungraded": "without a grade in the profiles",
+    "no_baseline": "not served on the baseline night (no reading then to measure growth from)",
+    "no_reading": "whose school's output on the baseline night holds no mastery reading (no "
+    "reading then to measure growth from)",
+    "no_common_skill": "with no skill of their grade read both on the baseline night and "
+    "tonight (their grade's skills were added to the catalog since: nothing to compare)",
+}
+assert set(LEFT_OUT_WHY) == set(LEFT_OUT[1:])
 
 
 def stuck_skills(counts: pd.Series, catalog: Catalog, unit: str, n: int = 10) -> str:
@@ -1059,14 +1063,13 @@ class StudentGrowth:
     on_track: bool
     placed: bool  # no answer yet: no growth
     baseline: Baseline
-    no_baseline: bool = False  # not served on the baseline night: no growth this year
-    no_reading: bool = False  # served then, but that night's output holds no mastery reading
+    left_out: str = ""  # why the student is left out of growth (`growth.LEFT_OUT`; "": counted)
 
     @classmethod
     def of(cls, g: Growth, i: int) -> StudentGrowth:
         return cls(
             float(g.months[i]), float(g.se[i]), float(g.p_on_track[i]), bool(g.on_track[i]),
-            bool(g.placed[i]), g.baseline, bool(g.no_baseline[i]), bool(g.no_reading[i]),
+            bool(g.placed[i]), g.baseline, g.reason(i),
         )  # fmt: skip
 
     @property
@@ -1086,16 +1089,22 @@ class StudentGrowth:
         standard deviation gives another probability than the page's."""
         if self.placed:
             return "Growth: not measured until the student answers."
-        if self.no_reading:
+        if self.left_out == "no_reading":
             return (
                 f"Growth: not measured: the baseline night's output ({self.baseline.date}) holds "
                 "no mastery reading for the student's school, so there is no reading to measure "
                 "growth from."
             )
-        if self.no_baseline:
+        if self.left_out == "no_baseline":
             return (
                 "Growth: not measured: the student was not served on the baseline night "
                 f"({self.baseline.date}), so there is no reading to measure growth from."
+            )
+        if self.left_out == "no_common_skill":
+            return (
+                "Growth: not measured: no skill of the student's grade was read both on the "
+                f"baseline night ({self.baseline.date}) and tonight (the grade's skills were "
+                "added to the catalog since), so there is nothing to compare."
             )
         if not self.baseline.judged:
             return (
