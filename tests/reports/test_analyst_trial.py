@@ -75,9 +75,12 @@ def test_growth_of_a_student_placed_on_the_baseline_night_starts_from_the_placem
     assert "read where the nightly job placed them (from their grade)" in method
 
 
-def test_a_student_not_served_on_the_baseline_night_is_left_out_and_counted(
+def test_a_student_first_served_tonight_after_the_baseline_night_is_not_judged_yet(
     report_district, judged_site, tmp_path
 ):
+    """A student not served on the baseline night grows from their own first night served
+    (a review: they had no growth all year); first served tonight, under 6 weeks ago, their
+    growth cannot be judged yet, and they are counted as such."""
     d = report_district
     batch = tmp_path / "batch"
     shutil.copytree(judged_site.parent / "batch", batch)
@@ -89,17 +92,103 @@ def test_a_student_not_served_on_the_baseline_night_is_left_out_and_counted(
         pq.write_table(table.filter(keep), part)
     build_site(batch, d.day, tmp_path / "site", catalog=d.catalog, profiles=d.profiles)
     district = text_of((tmp_path / "site" / "index.html").read_text())
-    assert "Left out of growth: 1 student not served on the baseline night (no reading" in district
+    assert "not served on the baseline night" not in district
+    assert (
+        "Left out of growth: 1 student whose growth starts from their own first night served "
+        "with a reading, after the baseline night and less than 6 weeks ago: it cannot be "
+        "judged yet." in district
+    )
     sections = {
         s: text_of(b)
         for p in (tmp_path / "site").glob("schools/*/*/students.html")
         for s, b in re.findall(r'id="s-([^"]+)"(.*?)</section>', p.read_text(), re.S)
     }
+    judged_from = (pd.Timestamp(d.day) + pd.Timedelta(weeks=6)).strftime("%Y-%m-%d")
     assert (
-        "Growth: not measured: the student was not served on the baseline night "
-        f"({YEAR_START_NIGHT}), so there is no reading to measure growth from." in sections[sid]
+        f"Growth: cannot be judged yet (judged from {judged_from}, 6 weeks after {d.day}, the "
+        f"student's first night served (after the district baseline, {YEAR_START_NIGHT}))."
+        in sections[sid]
     )
     assert sid not in page_growth(tmp_path / "site")
+
+
+def test_a_student_first_served_after_the_baseline_night_grows_from_their_own_first_night(
+    report_district, tmp_path
+):
+    """A review: the baseline is one night for the whole district, so a student first served
+    after it (a transfer in, a school onboarded mid-year) got no growth all year, only counted
+    as "not served on the baseline night". Served from a middle night on, their growth is from
+    that night's reading, over their own months elapsed; one first served tonight is not judged
+    yet."""
+    import warnings
+
+    from adaptive.batch import run_daily_job
+
+    d = report_district
+    batch, middle = tmp_path / "batch", "2026-09-03"  # 44 days before the report: judged
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # nights before the log's answers
+        for night in (YEAR_START_NIGHT, middle):
+            run_daily_job(night, batch, **d.job_args(backfill=True))
+    run_daily_job(d.day, batch, **d.job_args())
+    now = pd.read_parquet(batch / "students" / f"date={d.day}")
+    answered = now.loc[(np.stack(now["progression"]) != 0).any(axis=1), "student_id"]
+    late, tonight = answered.iloc[0], answered.iloc[1]
+
+    def drop(night: str, sids: set[str]) -> None:
+        for part in (batch / "students" / f"date={night}").glob("school=*/*.parquet"):
+            table = pq.read_table(part)
+            ids = np.asarray(table.column("student_id").to_pylist(), dtype=object)
+            pq.write_table(table.filter(~np.isin(ids, list(sids))), part)
+
+    drop(YEAR_START_NIGHT, {late, tonight})  # both transferred in after the baseline night
+    drop(middle, {tonight})  # `late` first served on the middle night, `tonight` tonight
+    build_site(batch, d.day, tmp_path / "site", catalog=d.catalog, profiles=d.profiles)
+    # `late`'s own levels, from the parquet files: the middle night's reading to tonight's
+    catalog = Catalog.from_json(d.catalog)
+    profiles = pd.read_json(d.profiles, lines=True, dtype={"student_id": str})
+    grade = float(profiles.set_index("student_id").loc[late, "grade"])
+    then = pd.read_parquet(batch / "students" / f"date={middle}").set_index("student_id")
+    m_now = np.stack(now.set_index("student_id").loc[[late], "mastery"]).astype(float)
+    m_then = np.stack(then.loc[[late], "mastery"]).astype(float)
+    mask = (np.asarray(catalog.skill_grades, dtype=float) == grade)[None, :]
+    mask &= ~np.isnan(m_now) & ~np.isnan(m_then)
+    start, end = Norm.from_toml().band(np.array([grade]))
+    months = level_months(m_now, mask, start, end)[0] - level_months(m_then, mask, start, end)[0]
+    sections = {
+        s: text_of(b)
+        for p in (tmp_path / "site").glob("schools/*/*/students.html")
+        for s, b in re.findall(r'id="s-([^"]+)"(.*?)</section>', p.read_text(), re.S)
+    }
+    said = re.search(
+        rf"Growth since {middle}, the student's first night served \(after the district "
+        rf"baseline, {YEAR_START_NIGHT}\): (-?\d+\.\d) months \(95% interval",
+        sections[late],
+    )
+    assert said and abs(float(said.group(1)) - months[0]) <= 0.05 + 1e-9
+    verdict = re.search(r"months\); (not on track|on track) for 1.5 years", sections[late])
+    elapsed = 44 / (365.25 / 12)  # their own months, not the 1.5 since the baseline
+    assert verdict.group(1) == ("on track" if months[0] >= 1.5 * elapsed else "not on track")
+    judged_from = (pd.Timestamp(d.day) + pd.Timedelta(weeks=6)).strftime("%Y-%m-%d")
+    assert f"Growth: cannot be judged yet (judged from {judged_from}" in sections[tonight]
+    district = text_of((tmp_path / "site" / "index.html").read_text())
+    assert "not served on the baseline night" not in district
+    assert (
+        "1 student's growth starts later than the district baseline (from their own first "
+        "night served" in district
+    )
+    assert (
+        "1 student whose growth starts from their own first night served with a reading, "
+        "after the baseline night and less than 6 weeks ago" in district
+    )
+    # the heatmap says "too soon" for the one first served tonight
+    row = next(
+        m
+        for p in (tmp_path / "site").glob("schools/*/*/index.html")
+        for m in re.findall(r"<tr[^>]*>.*?</tr>", p.read_text(), re.S)
+        if f"s-{tonight}" in m
+    )
+    assert ">too soon<" in row
 
 
 def test_a_baseline_night_whose_output_holds_no_mastery_is_not_said_not_served(
@@ -116,9 +205,10 @@ def test_a_baseline_night_whose_output_holds_no_mastery_is_not_said_not_served(
     build_site(batch, d.day, tmp_path / "site", catalog=d.catalog, profiles=d.profiles)
     district = text_of((tmp_path / "site" / "index.html").read_text())
     assert "not served on the baseline night" not in district
+    # their growth starts from their school's first night with a reading: tonight, too soon
     assert re.search(
-        r"Left out of growth: .*\d students? whose school's output on the baseline night holds "
-        r"no mastery reading \(no reading then to measure growth from\)",
+        r"Left out of growth: .*\d students? whose growth starts from their own first night "
+        r"served with a reading, after the baseline night and less than 6 weeks ago",
         district,
     )
     said = {
@@ -128,8 +218,8 @@ def test_a_baseline_night_whose_output_holds_no_mastery_is_not_said_not_served(
     }
     assert not any("not served on the baseline night" in b for b in said)
     assert any(
-        f"Growth: not measured: the baseline night's output ({YEAR_START_NIGHT}) holds no "
-        "mastery reading for the student's school" in b
+        f"6 weeks after {d.day}, the first night whose output holds a mastery reading for the "
+        f"student's school (after the district baseline, {YEAR_START_NIGHT}))" in b
         for b in said
     )
 

@@ -122,6 +122,43 @@ def test_a_student_with_no_skill_of_their_grade_read_on_both_nights_is_left_out_
     assert s.n + sum(s.left_out.values()) == 3
 
 
+def test_a_student_first_served_after_the_baseline_grows_from_their_own_first_night():
+    """A review: the baseline is one night for the whole district, so a student first served
+    after it (a transfer in, a school onboarded mid-year) got no growth for the rest of the
+    year. Their growth is now measured from their own first reading: their own months elapsed,
+    bar (1.5 years a year of them), yearly pace and 6-week rule."""
+    cat = catalog()
+    before, now, own = np.zeros((4, 20)), np.zeros((4, 20)), np.full((4, 20), np.nan)
+    before[:, :10], now[:, :10] = 0.3, 0.5
+    before[1:] = np.nan  # three students not served on the baseline night, 2026-12-01
+    own[1, :10] = 0.35  # first served 2027-01-15 (46 days before the report)
+    own[2, :10] = 0.1  # first served 2027-02-20: under 6 weeks ago
+    own[2, 3] = np.nan  # a skill not read on their first night: left out at both ends
+    dates = np.array(["", "2027-01-15", "2027-02-20", ""], dtype=object)
+    g = student_growth(NORM, cat, np.full(4, 3), now, "2027-03-02", before, "2026-12-01",
+                       own_mastery=own, own_dates=dates)  # fmt: skip
+    assert g.start_date.tolist() == ["2026-12-01", "2027-01-15", "2027-02-20", ""]
+    assert g.late.tolist() == [False, True, True, False]
+    elapsed = np.array([91, 46, 10]) / (365.25 / 12)
+    np.testing.assert_allclose(g.elapsed[:3], elapsed)
+    np.testing.assert_allclose(g.target[:3], 1.5 * elapsed)
+    assert g.judged.tolist()[:3] == [True, True, False]
+    assert [g.reason(i) for i in range(4)] == ["", "", "too_soon", "no_baseline"]
+    assert g.months[1] == pytest.approx(12 * 0.15 / 0.6)  # 0.35 -> 0.5, not from the norm
+    assert g.annualized[1] == pytest.approx(g.months[1] * 12 / elapsed[1])
+    # 3 months in 1.5 elapsed: on track by their own bar (2.3), not by the district's (4.5)
+    assert g.target[1] < g.months[1] < g.target[0]
+    assert g.on_track.tolist() == [False, True, False, False]
+    assert not g.behind_norm[1]  # their own pace: 3 months in 1.5, above the norm's
+    s = g.summary()
+    assert (s.n, s.late_start, s.left_out) == (2, 1, {"no_baseline": 1, "too_soon": 1})
+    # per student arrays follow take and concat (a class of a school, the district of schools)
+    part = g.take(np.array([2, 1]))
+    assert part.start_date.tolist() == ["2027-02-20", "2027-01-15"]
+    assert part.judged.tolist() == [False, True] and part.summary().late_start == 1
+    assert type(g).concat([g, part]).summary().late_start == 2
+
+
 def test_standard_error_matches_a_simulation_of_independent_skills():
     rng = np.random.default_rng(0)
     p = rng.uniform(0, 1, 10)

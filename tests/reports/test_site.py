@@ -414,6 +414,11 @@ def judged_growth(years_per_year: list[float], known: list[bool] | None = None) 
         graded=np.ones(len(pace), bool),
         baseline=baseline,
         left_out=np.zeros(len(pace), np.int8),
+        start_date=np.full(len(pace), baseline.date, dtype=object),
+        elapsed=np.full(len(pace), baseline.elapsed),
+        target=np.full(len(pace), baseline.target),
+        judged=np.ones(len(pace), bool),
+        late_start=np.zeros(len(pace), np.int8),
     )
 
 

@@ -24,14 +24,21 @@ school year; in between it is linear. Method, per student of grade g on date D:
                whole mastery tonight was counted as growth); a student with no skill of their
                grade read on both nights (the grade's skills all added since) has nothing to
                compare: left out of growth (`no_common_skill`) and counted. A student absent
-               from B's output has no reading then: left out of growth (`no_baseline`) and
-               counted. A
+               from B's output (transferred in, or their school onboarded mid-year), or whose
+               school's output at B holds no mastery reading, grows from their own first reading
+               instead: the first night served after B and before D (in serving order) whose
+               output reads them, else D itself (`late_start`; their own date, months elapsed
+               and bar below). Without one (a caller passing no own reading) they are left out
+               (`no_baseline`, `no_reading`) and counted. A
                report of D reads only nights served before D, so it is the same whatever nights
                are run or back-filled later;
 4. on track  = growth >= target_years * elapsed months (1.5 years per school year by default);
-               `annualized` = growth * 12 / elapsed months. Growth is judged only once
-               `min_weeks` weeks have passed since B (`Baseline.judged`): before, over a few days,
-               it is noise, and the pages say it cannot be judged yet instead of a verdict.
+               `annualized` = growth * 12 / elapsed months, the months elapsed since the
+               student's own start (B, or their own first night). Growth is judged only once
+               `min_weeks` weeks have passed since that start (`Baseline.judged`, per student
+               `Growth.judged`): before, over a few days, it is noise, and the pages say it
+               cannot be judged yet instead of a verdict (a late start under `min_weeks` weeks
+               ago is left out and counted, `too_soon`).
 
 Students with no answer yet (`placed`: their mastery is a placement from their grade, not a
 measurement), students without a grade, students not served on the baseline night
@@ -287,22 +294,27 @@ class Growth:
     baseline: Baseline
     #: int8 per student: why they are left out of growth, an index of `LEFT_OUT` (0: counted)
     left_out: np.ndarray
+    #: each student's own start (ISO day): the baseline night, or for a late start their own
+    #: first night read ("" where they have none)
+    start_date: np.ndarray
+    elapsed: np.ndarray  # months from the student's start to the report's date (NaN: none)
+    target: np.ndarray  # months of growth needed to be on track by the report's date
+    judged: np.ndarray  # bool: at least `min_weeks` weeks since the student's start
+    #: int8 per student: 0 grows from the district baseline; else their growth starts later,
+    #: from their own first reading, and this is the `LEFT_OUT` reason the baseline gave
+    #: (`no_baseline`: not served then; `no_reading`: their school's output held no reading)
+    late_start: np.ndarray
 
     @property
-    def elapsed(self) -> float:
-        """Months from the baseline to the report's date."""
-        return self.baseline.elapsed
-
-    @property
-    def target(self) -> float:
-        """Months of growth needed to be on track by the report's date."""
-        return self.baseline.target
+    def late(self) -> np.ndarray:
+        """(n,) bool: growth measured from the student's own first night, after the baseline."""
+        return self.late_start != 0
 
     @property
     def behind_norm(self) -> np.ndarray:
         """(n,) bool: growth known and under the norm's pace, less than one school year of
-        growth per school year elapsed (a typical student's pace; `on_track` asks for
-        `target_years` times it): the student falls behind their grade."""
+        growth per school year elapsed since the student's start (a typical student's pace;
+        `on_track` asks for `target_years` times it): the student falls behind their grade."""
         with np.errstate(invalid="ignore"):
             return self.known & (self.months < self.elapsed)
 
@@ -321,7 +333,8 @@ class Growth:
         s = summarize(self.on_track, self.p_on_track, self.annualized)
         counts = np.bincount(self.left_out, minlength=len(LEFT_OUT))
         left_out = {r: int(n) for r, n in zip(LEFT_OUT[1:], counts[1:], strict=True) if n}
-        return replace(s, left_out=left_out, judged=self.baseline.judged)
+        late = int((self.known & self.late).sum())
+        return replace(s, left_out=left_out, judged=self.baseline.judged, late_start=late)
 
     def reason(self, i: int) -> str:
         """Why student `i` is left out of growth (a `LEFT_OUT` name; "" when counted)."""
@@ -330,7 +343,7 @@ class Growth:
 
 _PER_STUDENT = (
     "months", "se", "annualized", "on_track", "p_on_track", "known", "placed", "graded",
-    "left_out",
+    "left_out", "start_date", "elapsed", "target", "judged", "late_start",
 )  # fmt: skip
 
 #: Why a student is left out of growth, the one list the counts and the pages go by (in the
@@ -341,8 +354,11 @@ _PER_STUDENT = (
 #: - no_reading: served then, but that night's output holds no mastery reading for their school
 #:   (no `mastery` column, or one of another width): not "not served";
 #: - no_common_skill: served then, but no skill of their grade read both then and tonight (their
-#:   grade's skills were added to the catalog since): nothing to compare.
-LEFT_OUT = ("", "placed", "ungraded", "no_baseline", "no_reading", "no_common_skill")
+#:   grade's skills were added to the catalog since): nothing to compare;
+#: - too_soon: their growth starts later than the baseline, from their own first night, less
+#:   than `min_weeks` weeks ago: it cannot be judged yet.
+#: (no_baseline and no_reading: only without an own first reading, `student_growth`'s `own`.)
+LEFT_OUT = ("", "placed", "ungraded", "no_baseline", "no_reading", "no_common_skill", "too_soon")
 
 
 def student_growth(
@@ -355,6 +371,8 @@ def student_growth(
     baseline_date: str | None = None,
     placed: np.ndarray | None = None,
     baseline_unread: bool = False,
+    own_mastery: np.ndarray | None = None,
+    own_dates: np.ndarray | None = None,
 ) -> Growth:
     """Growth per student against `norm` (see the module docstring; vectorized over students).
 
@@ -362,49 +380,76 @@ def student_growth(
     None = nobody's reading that night, e.g. their school was not served) is the output of the
     night `baseline_date` (`choose_baseline`), read as `mastery` is: a student placed then
     grows from their placement; both ends are taken over the grade's skills read on both
-    nights (a NaN column, a skill that night's catalog lacked, is left out of both). A
-    student without a reading there gets no growth
-    (`no_baseline`); `baseline_unread`: `baseline_mastery` is None though the night served the
-    school, its output holding no mastery reading (`no_reading`, said so, not "not served"); a
-    student with no skill of their grade read on both nights gets none either
-    (`no_common_skill`).
+    nights (a NaN column, a skill that night's catalog lacked, is left out of both).
+    A student without a reading there grows from their own first reading, `own_mastery`'s row
+    (same shape; NaN rows: none) dated `own_dates` (ISO days after `baseline_date`, not after
+    `date`; "" where none): months elapsed, bar and the `min_weeks` rule are the student's own
+    (`Growth.late_start`), and a start under `min_weeks` weeks ago is left out (`too_soon`).
+    Without an own reading either they get no growth (`no_baseline`; `baseline_unread`:
+    `baseline_mastery` is None though the night served the school, its output holding no
+    mastery reading: `no_reading`, said so, not "not served"); a student with no skill of
+    their grade read on both nights gets none either (`no_common_skill`).
     `placed` marks the students with no answer yet: their mastery is a
     placement, so they get no growth; both are counted apart by `Growth.summary`. Without a
     `baseline_date` the baseline is the year's start, every student on the norm."""
     start, end = norm.band(grades)
     mask = grade_skill_mask(catalog, grades)
     level, se = level_months(mastery, mask, start, end)
+    n = len(level)
     baseline = baseline_of(norm, date, baseline_date)
     base = np.full_like(level, baseline.since_year_start)  # the year's start: on the norm
     base_se = np.zeros_like(se)
-    present = np.ones(len(level), bool)
+    present = np.ones(n, bool)
+    late = np.zeros(n, bool)
+    start_date = np.full(n, baseline.date, dtype=object)
     both = mask  # the grade's skills read at both ends
     now = level
     if baseline_date is not None:  # the night's reading, or none (never the norm's level)
-        present[:] = False
+        now_m = np.asarray(mastery, dtype=float)
+        then = np.full(now_m.shape, np.nan)
         if baseline_mastery is not None:
             then = np.asarray(baseline_mastery, dtype=float)
-            present = ~np.isnan(then).all(axis=1)
-            # one scale at both ends: the grade's skills read on both nights (a skill the
-            # baseline night's catalog lacked is NaN then, never a mastery of 0 grown from)
-            both = mask & ~np.isnan(then) & ~np.isnan(np.asarray(mastery, dtype=float))
-            now, se = level_months(mastery, both, start, end)
-            base, base_se = level_months(then, both, start, end)
-    placed = np.zeros(len(level), bool) if placed is None else np.asarray(placed, bool)
+        present = ~np.isnan(then).all(axis=1)
+        if own_mastery is not None and not present.all():
+            own = np.asarray(own_mastery, dtype=float)
+            late = ~present & ~np.isnan(own).all(axis=1)
+            then = np.where(late[:, None], own, then)
+            start_date[~present] = ""
+            start_date[late] = np.asarray(own_dates, dtype=object)[late]
+            present |= late
+        else:
+            start_date[~present] = ""
+        # one scale at both ends: the grade's skills read on both nights (a skill the
+        # baseline night's catalog lacked is NaN then, never a mastery of 0 grown from)
+        both = mask & ~np.isnan(then) & ~np.isnan(now_m)
+        now, se = level_months(mastery, both, start, end)
+        base, base_se = level_months(then, both, start, end)
+    # each student's own start: months elapsed, bar and the min_weeks rule
+    elapsed = np.full(n, baseline.elapsed)
+    judged = np.full(n, baseline.judged)
+    if late.any():
+        days = (pd.Timestamp(date) - pd.to_datetime(start_date[late].astype(str))).days
+        elapsed[late] = np.asarray(days, dtype=float) / MONTH_DAYS
+        judged[late] = np.asarray(days, dtype=float) >= norm.min_weeks * 7
+    elapsed[~present] = np.nan
+    target = norm.target_years * elapsed
+    placed = np.zeros(n, bool) if placed is None else np.asarray(placed, bool)
     months = now - base
     total_se = np.sqrt(se**2 + base_se**2)
     graded = np.isfinite(level) & (mask.sum(axis=1) > 0)
     unread = baseline_unread and baseline_mastery is None
     left_out = np.select(
-        [placed, ~graded, ~present, present & ~both.any(axis=1)],
-        [LEFT_OUT.index(r) for r in ("placed", "ungraded", _absent(unread), "no_common_skill")],
+        [placed, ~graded, ~present, present & ~both.any(axis=1), late & ~judged],
+        [
+            LEFT_OUT.index(r)
+            for r in ("placed", "ungraded", _absent(unread), "no_common_skill", "too_soon")
+        ],
         0,
     ).astype(np.int8)
-    known = (left_out == 0) & np.isfinite(months) & baseline.judged
-    target = baseline.target
+    known = (left_out == 0) & np.isfinite(months) & judged
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(total_se > 0, (months - target) / total_se, np.sign(months - target) * np.inf)
-        annualized = months * 12.0 / baseline.elapsed
+        annualized = months * 12.0 / elapsed
     return Growth(
         months=np.where(known, months, np.nan),
         se=np.where(known, total_se, np.nan),
@@ -416,6 +461,11 @@ def student_growth(
         graded=graded,
         baseline=baseline,
         left_out=left_out,
+        start_date=start_date,
+        elapsed=elapsed,
+        target=target,
+        judged=judged,
+        late_start=np.where(late, LEFT_OUT.index(_absent(unread)), 0).astype(np.int8),
     )
 
 
@@ -438,6 +488,8 @@ class GrowthSummary:
     #: students left out of growth, by reason (`LEFT_OUT` names, in its order; none at 0)
     left_out: dict[str, int] = field(default_factory=dict)
     judged: bool = True  # False: too soon after the baseline, no figure means anything yet
+    #: students counted whose growth starts later than the baseline (their own first night)
+    late_start: int = 0
 
 
 def summarize(

@@ -100,6 +100,9 @@ class Context:
     applied_dates: dict[str, str]  # class -> the newest date of its files the night applied
     history_dates: list[str]
     baseline_date: str | None
+    #: the nights after the baseline and before the report's, in serving order: where a student
+    #: not read on the baseline night finds their own first reading (`_own_start`)
+    late_nights: list[str]
     class_id: str | None
     whole_district: bool
     #: each earlier night's per-skill lists in the catalog's order (`night_layout`)
@@ -379,6 +382,9 @@ def _context(run, catalog, profiles, roster, norm, class_id, whole, schools) -> 
         )
     earlier = [d for d, layout in layouts.items() if layout is not None and d != run.date]
     given = read_roster(roster) if roster is not None else None
+    rank = run.served_rank()
+    baseline = choose_baseline(norm, run.date, [*earlier, run.date], rank)
+    late = [d for d in earlier if baseline is not None and baseline < d]  # ISO text
     return Context(
         run=run,
         catalog=catalog,
@@ -391,7 +397,8 @@ def _context(run, catalog, profiles, roster, norm, class_id, whole, schools) -> 
         set_aside=set_aside_files(run.out, run.date),
         applied_dates=applied_dates(run.out, run.date),
         history_dates=earlier[-HISTORY_DATES:],
-        baseline_date=choose_baseline(norm, run.date, [*earlier, run.date], run.served_rank()),
+        baseline_date=baseline,
+        late_nights=sorted(late, key=lambda d: (rank.get(d, -1), d)),  # as choose_baseline
         class_id=class_id,
         whole_district=whole,
         layouts={d: layout for d, layout in layouts.items() if layout is not None},
@@ -510,9 +517,10 @@ def _school_arrays(ctx: Context, school: str) -> SchoolArrays:
         and ctx.baseline_date is not None
         and (partition_path(ctx.run.out, "students", ctx.baseline_date, school).is_file())
     )
+    own, own_dates = _own_start(ctx, school, ids, base, t.mastery)
     growth = student_growth(
         ctx.norm, ctx.catalog, grades, t.mastery, ctx.run.date, base, ctx.baseline_date,
-        placed=no_answer, baseline_unread=unread,
+        placed=no_answer, baseline_unread=unread, own_mastery=own, own_dates=own_dates,
     )  # fmt: skip
     history = [read_mastery(ctx.run.out, d, school, ids, ctx.layouts[d]) for d in ctx.history_dates]
     stack = np.stack([h for h in history if h is not None] + [t.mastery], axis=0)
@@ -536,6 +544,49 @@ def _school_arrays(ctx: Context, school: str) -> SchoolArrays:
         recs=_rec_blocks(t, ids, classes, ctx.catalog, grades, ctx.overrides),
         next_groups={k: g for k, g in t.next_groups.groupby("class_id", sort=True)},
     )
+
+
+def _own_start(
+    ctx: Context, school: str, ids: np.ndarray, base: np.ndarray | None, tonight: np.ndarray
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Each student's own first reading, for those the baseline night does not read (served
+    later: a transfer in, a school onboarded mid-year; or their school's output then held no
+    mastery reading): the first night after the baseline and before the report's, in serving
+    order (`Context.late_nights`), whose output reads them, else tonight (`tonight`, not
+    judged yet). (n, S) mastery (NaN rows: read on the baseline night) and (n,) ISO dates;
+    (None, None) when everyone is read then or there is no baseline night. Nights are read only
+    while some student is still without one."""
+    if ctx.baseline_date is None:
+        return None, None
+    missing = np.ones(len(ids), bool) if base is None else np.isnan(base).all(axis=1)
+    if not missing.any():
+        return None, None
+    own = np.full(tonight.shape, np.nan, np.float32)
+    dates = np.full(len(ids), "", dtype=object)
+    for night in ctx.late_nights:
+        if not _serves_any(ctx.run.out, night, school, ids[missing]):
+            continue  # its ids alone: a night's whole mastery only where someone is found
+        m = read_mastery(ctx.run.out, night, school, ids, ctx.layouts[night])
+        if m is None:  # not served that night, or no mastery reading in its output
+            continue
+        found = missing & ~np.isnan(m).all(axis=1)
+        own[found], dates[found] = m[found], night
+        missing &= ~found
+        if not missing.any():
+            break
+    own[missing], dates[missing] = tonight[missing], ctx.run.date
+    return own, dates
+
+
+def _serves_any(out: Path, night: str, school: str, ids: np.ndarray) -> bool:
+    """Whether `night`'s students file of `school` holds any of `ids`."""
+    import pyarrow.parquet as pq
+
+    path = partition_path(out, "students", night, school)
+    if not path.is_file():
+        return False
+    served = pq.read_table(path, columns=["student_id"]).column("student_id")
+    return bool(pd.Index(ids).isin(served.to_numpy(zero_copy_only=False)).any())
 
 
 def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> pages.ClassData:
@@ -942,10 +993,14 @@ def _method(norm: Norm) -> str:
         "them; both ends count the grade's skills read on both nights (a skill added to the "
         "catalog since the baseline is left out of both, not grown from 0, and a student with "
         "no skill of their grade read on both nights has nothing to compare: left out and "
-        "counted); a student not served on that night has no reading to grow from, and is left "
-        "out and counted. A "
+        "counted). A student not served on that night (a transfer in, a school onboarded "
+        "mid-year), or whose school's output then held no mastery reading, grows from their own "
+        "first night served with a reading after it (in the order the nights were run; the "
+        "report's own night when there is none before it), their months elapsed and their bar "
+        "counted from that night; the unit pages say how many. A "
         "report reads only the nights served before its own, so it shows the same figures "
-        f"whatever nights are run or back-filled later. Growth is judged from {norm.min_weeks:g} weeks after the baseline on; before, "
+        f"whatever nights are run or back-filled later. Growth is judged from {norm.min_weeks:g} "
+        "weeks after the baseline (or after a student's own first night) on; before, "
         "the pages say it cannot be judged yet. A student is on track when growth reaches "
         f"{norm.target_years:g} times the months elapsed. Students who have not answered "
         "anything yet (their mastery is a placement from their grade, not a measurement) and "

@@ -379,7 +379,7 @@ def _growth_cell(c: ClassData, i: int) -> str:
     months = c.growth.months[i]
     if months == months:
         return f'<td class="num" data-v="{_v(months)}">{num(months)}</td>'
-    why = "no answers" if c.no_answer[i] else ("too soon" if not c.growth.baseline.judged else "–")
+    why = "no answers" if c.no_answer[i] else ("too soon" if not c.growth.judged[i] else "–")
     return f'<td class="num" data-v="">{why}</td>'
 
 
@@ -979,7 +979,7 @@ def growth_section(s: GrowthSummary, norm: Norm, baseline: Baseline, unit: str) 
     only the baseline and why when growth cannot be judged yet (a share of "not on track" over
     a few days would be noise presented as a verdict)."""
     bar = norm.target_years
-    left_out = _left_out(s)
+    left_out = _left_out(s, norm.min_weeks) + _late_start(s)
     if not baseline.judged:
         return f'<p class="summary">{baseline.sentence()}{left_out}</p>'
     if not s.n:  # everyone left out: "– of 0 students ... are on track" said nothing true
@@ -1013,11 +1013,26 @@ def growth_section(s: GrowthSummary, norm: Norm, baseline: Baseline, unit: str) 
     return f'<p class="summary">{text}</p>{chart}'
 
 
-def _left_out(s: GrowthSummary) -> str:
+def _left_out(s: GrowthSummary, min_weeks: float) -> str:
     """Who the figures do not count, and why (e.g. "Left out of growth: 2 students with no
     answers yet ..."), one part per reason (`growth.LEFT_OUT`); "" when everyone counts."""
-    parts = [f"{counted(n, 'student')} {LEFT_OUT_WHY[r]}" for r, n in s.left_out.items()]
+    parts = [
+        f"{counted(n, 'student')} {LEFT_OUT_WHY[r].format(weeks=f'{min_weeks:g}')}"
+        for r, n in s.left_out.items()
+    ]
     return f" Left out of growth: {'; '.join(parts)}." if parts else ""
+
+
+def _late_start(s: GrowthSummary) -> str:
+    """How many students counted grow from their own first night, not from the baseline."""
+    if not s.late_start:
+        return ""
+    whose = "'s" if s.late_start == 1 else "'"
+    return (
+        f" {counted(s.late_start, 'student')}{whose} growth starts later "
+        "than the district baseline (from their own first night served, their bar scaled to the "
+        "months since)."
+    )
 
 
 #: Each reason of `growth.LEFT_OUT` as a unit page says it, after "N students".
@@ -1030,6 +1045,8 @@ LEFT_OUT_WHY = {
     "reading then to measure growth from)",
     "no_common_skill": "with no skill of their grade read both on the baseline night and "
     "tonight (their grade's skills were added to the catalog since: nothing to compare)",
+    "too_soon": "whose growth starts from their own first night served with a reading, after "
+    "the baseline night and less than {weeks} weeks ago: it cannot be judged yet",
 }
 assert set(LEFT_OUT_WHY) == set(LEFT_OUT[1:])
 
@@ -1064,12 +1081,17 @@ class StudentGrowth:
     placed: bool  # no answer yet: no growth
     baseline: Baseline
     left_out: str = ""  # why the student is left out of growth (`growth.LEFT_OUT`; "": counted)
+    #: growth starts later than the baseline, from the student's own first night (`start`):
+    #: why the baseline gave none (`Growth.late_start`: "no_baseline", "no_reading"); "" not
+    late: str = ""
+    start: str = ""  # the student's own first night read (ISO day), for a late start
 
     @classmethod
     def of(cls, g: Growth, i: int) -> StudentGrowth:
         return cls(
             float(g.months[i]), float(g.se[i]), float(g.p_on_track[i]), bool(g.on_track[i]),
-            bool(g.placed[i]), g.baseline, g.reason(i),
+            bool(g.placed[i]), g.baseline, g.reason(i), LEFT_OUT[int(g.late_start[i])],
+            str(g.start_date[i]),
         )  # fmt: skip
 
     @property
@@ -1106,6 +1128,12 @@ class StudentGrowth:
                 f"baseline night ({self.baseline.date}) and tonight (the grade's skills were "
                 "added to the catalog since), so there is nothing to compare."
             )
+        if self.late and self.left_out == "too_soon":
+            judged_from = pd.Timestamp(self.start) + pd.Timedelta(weeks=self.baseline.min_weeks)
+            return (
+                f"Growth: cannot be judged yet (judged from {judged_from:%Y-%m-%d}, "
+                f"{self.baseline.min_weeks:g} weeks after {self._own_start()})."
+            )
         if not self.baseline.judged:
             return (
                 f"Growth: cannot be judged yet (judged from {self.baseline.judged_from}, "
@@ -1114,11 +1142,21 @@ class StudentGrowth:
         if self.months != self.months:
             return "Growth: unknown (no grade in the profiles, or no skill of that grade)."
         verdict = "on track" if self.on_track else "not on track"
+        head = f"Growth since {self._own_start()}:" if self.late else "Growth:"
         return (
-            f"Growth: {num(self.months)} months (95% interval {num(self.low)} to "
+            f"{head} {num(self.months)} months (95% interval {num(self.low)} to "
             f"{num(self.high)} months); {verdict} for {target_years:g} years (probability "
             f"{pct(self.p_on_track)})."
         )
+
+    def _own_start(self) -> str:
+        """The student's own first night, after the district baseline, in words."""
+        what = (
+            "the first night whose output holds a mastery reading for the student's school"
+            if self.late == "no_reading"
+            else "the student's first night served"
+        )
+        return f"{self.start}, {what} (after the district baseline, {self.baseline.date})"
 
 
 def group_reason(
