@@ -127,3 +127,24 @@ def test_one_spelling_drops_the_zeros_a_spreadsheet_drops_and_no_others() -> Non
                  ("1,05", "1,5")):  # fmt: skip
         assert one_spelling(a) != one_spelling(b), (a, b)
     assert one_spelling("08:05") == one_spelling("8:05")  # the hour's own leading zero
+
+
+def test_zeros_leading_a_whole_id_join_it_only_before_a_number_and_are_said_as_zeros() -> None:
+    """A review: whole-name leading zeros joined '0A' and 'A' (no spreadsheet writes either
+    for the other) and `spelt_apart` called '0stu001' and 'stu001' apart in 'case and leading
+    zeros', naming a case they share. A hint's reading (`look_alike`) still offers 'g3.NS.1'
+    for 'g3.NS.01', as the report site's script does, line for line."""
+    from pathlib import Path
+
+    from adaptive.errors import look_alike, one_spelling, spelt_apart
+
+    assert one_spelling("0000stu001") == one_spelling("stu1")  # padded to a width
+    assert one_spelling("0A") != one_spelling("A")
+    assert spelt_apart(["0stu001", "stu001"]) == "leading zeros"
+    assert spelt_apart(["0104-G4A", "104-g4a"]) == "case and leading zeros"
+    assert spelt_apart(["ABC", "abc"]) == "case"
+    assert look_alike("g3.NS.01") == look_alike("g3.NS.1")
+    import adaptive.errors as errors
+
+    script = (Path(errors.__file__).parent / "reports" / "site" / "assets.py").read_text()
+    assert errors._READ_ZEROS.pattern.replace("\\", "") in script.replace("\\", "")

@@ -264,30 +264,33 @@ _LOOK_ALIKE = str.maketrans({"l": "1", "i": "1", "|": "1", "o": "0"})
 
 
 #: The zeros in front of a number within a name ("stu|000|001", "|0|104-G4A"; "000" keeps its
-#: last zero): what a spreadsheet drops from a code it reads as a number. Never zeros after a
-#: decimal point or inside a time or a version ("Room 1.05", "8:05", "v1.00.1"): a spreadsheet
-#: keeps those, and "Room 1.05" and "Room 1.5" are two rooms.
-_NUMBER_ZEROS = re.compile(r"(?<![0-9.:,])0+(?=[0-9])")
-#: Those, and the zeros that lead the whole name ("|0000|stu001": a system that pads every id
-#: to a width).
-_LEADING_ZEROS = re.compile(rf"^0+|{_NUMBER_ZEROS.pattern}")
+#: last zero) and those that lead the whole name when a number follows ("|0000|stu001": a
+#: system that pads every id to a width; "0A" keeps its zero): what a spreadsheet or a system
+#: drops from a code. Never zeros after a decimal point or inside a time or a version ("Room
+#: 1.05", "8:05", "v1.00.1"): a spreadsheet keeps those, and "Room 1.05" and "Room 1.5" are two
+#: rooms. `one_spelling`'s rule.
+_ID_ZEROS = re.compile(r"^0+(?=[^0-9]*[0-9])|(?<![0-9.:,])0+(?=[0-9])")
+#: The zeros `look_alike` drops, as the report site's script does (`assets.py`, line for line):
+#: any zeros in front of a number, and those that lead the name. A hint's reading, wider than
+#: `one_spelling`'s: 'g3.NS.01' is offered 'g3.NS.1'.
+_READ_ZEROS = re.compile(r"^0+|(?<![0-9])0+(?=[0-9])")
 
 
 def one_spelling(name: str) -> str:
-    """`name` as every spelling of one id writes it: case folded, the zeros in front of each
-    number and of the whole name dropped ('0104-G4A', '104-g4a' and '104-G04A' are one class;
-    "4501" for "004501", "0000stu001" padded to a width): a spreadsheet drops a code's leading
-    zero, another system writes it in other case. What a message that says "differ only in case
-    or leading zeros" or "once leading zeros or case are restored" counts. No look-alike letters
-    (`look_alike`: a typing slip's hint, not one id written two ways)."""
-    return _LEADING_ZEROS.sub("", name.casefold())
+    """`name` as every spelling of one id writes it: case folded and the zeros `_ID_ZEROS`
+    says dropped ('0104-G4A', '104-g4a' and '104-G04A' are one class; "4501" for "004501",
+    "0000stu001" padded to a width): a spreadsheet drops a code's leading zero, another system
+    writes it in other case. What a message that says "differ only in case or leading zeros"
+    or "once leading zeros or case are restored" counts. No look-alike letters (`look_alike`:
+    a typing slip's hint, not one id written two ways)."""
+    return _ID_ZEROS.sub("", name.casefold())
 
 
 def spelt_apart(names: Collection[str]) -> str:
     """How ids of one `one_spelling` differ, as a message says it: 'case', 'leading zeros' or
     'case and leading zeros'."""
     how = []
-    if len({_NUMBER_ZEROS.sub("", n) for n in names}) > 1:
+    if len({_ID_ZEROS.sub("", n) for n in names}) > 1:
         how.append("case")
     if len({n.casefold() for n in names}) > 1:
         how.append("leading zeros")
@@ -300,7 +303,7 @@ def look_alike(name: str) -> str:
     "stu000001" typed for "stu0000001", "0000stu001" padded to a width). Only those:
     "stu0002001" is no look-alike of "stu000001" (it once was the hint, a zero dropped from the
     number's front matched by one added inside it)."""
-    return one_spelling(name.casefold().translate(_LOOK_ALIKE))
+    return _READ_ZEROS.sub("", name.casefold().translate(_LOOK_ALIKE))
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:
