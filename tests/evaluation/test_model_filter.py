@@ -11,6 +11,7 @@ from adaptive.evaluation.model_filter import GraphFilter, model_filter
 from adaptive.evaluation.policy_eval import EvalSettings, evaluate_policies, make_cohort
 from adaptive.policy.base import catalog_arrays
 from adaptive.simulation.junyi import synthetic_graph_catalog
+from adaptive.simulation.schedule import Responses
 
 
 @pytest.fixture(scope="module")
@@ -124,6 +125,11 @@ def test_a_warm_cohort_is_absorbed_and_picks_are_single_skill_and_repeatable() -
     moved = ~np.isclose(warm.p_known(), unwarmed.p_known())
     assert moved[:, practised].any() and not moved[:, ~practised].any()
     allowed = np.ones((40, len(cohort.catalog.activities)), bool)
+    project = int(np.flatnonzero(~warm.single_skill)[0])  # a warm-up's fallback practice
+    before = warm.p_known()
+    warm.absorb_responses(Responses(np.array([0]), np.array([project]), np.ones(1, np.int8),
+                                    np.array([9.0])))  # fmt: skip
+    assert np.array_equal(warm.p_known(), before)  # not read, not refused
     allowed[:10] = ~warm.single_skill  # these ten may be given projects only
     picks = warm.picks(allowed)
     assert (picks[:10] == -1).all()  # none: its model reads one skill an activity

@@ -27,7 +27,7 @@ learners follow no known simulator. Three degrees of knowledge (`KNOWLEDGE`):
 Approximations: a skill's prerequisites are read as independent of it under each reach
 hypothesis (mean field), forgetting is left out (hazards of about 0.01 a day over a stability
 of 1 or more), and a never-completed warm-up practice is not seen (the cohort's log holds only
-completed answers). A filter serves single-skill activities only: the district catalog's
+completed answers), nor is one on a two-skill activity. A filter serves single-skill activities only: the district catalog's
 two-skill projects (30 of 630 activities), which the ceiling may serve, are left out of its
 choices, which makes its bound on the district families a low one.
 """
@@ -148,9 +148,11 @@ class ModelFilter(ABC):
         self.log_weight[stu] += np.log(np.maximum(evidence, _TINY))
 
     def absorb_responses(self, responses: Responses) -> None:
-        """A log of completed answers (a cohort's warm-up), day by day."""
+        """A log of completed answers (a cohort's warm-up), day by day; an answer on a
+        two-skill activity (a warm-up's fallback for a skill without a practice of its own) is
+        not read: the filter's model reads one skill an activity."""
         for day in np.unique(responses.day):
-            at = responses.day == day
+            at = (responses.day == day) & self.single_skill[responses.activity]
             self.absorb(responses.student[at], responses.activity[at], responses.correct[at],
                         np.ones(int(at.sum()), bool))  # fmt: skip
 
