@@ -14,10 +14,13 @@ import shutil
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from adaptive.batch.writer import SERVED_ORDER
 from adaptive.curriculum import Catalog
+from adaptive.files import sealed_json
 from adaptive.reports.growth import GrowthSummary, Norm, baseline_of, level_months
 from adaptive.reports.site import build_site
 from adaptive.reports.site.html import pct
@@ -272,6 +275,71 @@ def test_a_student_whose_grade_skills_were_all_added_since_the_baseline_is_count
     left = sum(int(n.replace(",", "")) for n in re.findall(
         r"(?:Left out of growth: |; )([\d,]+) students?", district))  # fmt: skip
     assert counted_ + left == len(now)
+
+
+def test_a_student_who_moved_between_schools_keeps_the_district_baseline(
+    report_district, judged_site, tmp_path
+):
+    """A review: the baseline was read only from the student's school of tonight, so a student
+    who moved from another school since was told "cannot be judged yet ... the student's first
+    night served (after the district baseline)" though served on the baseline night. Their
+    reading then is looked up by student id in every school's output of that night."""
+    d = report_district
+    batch = tmp_path / "batch"
+    shutil.copytree(judged_site.parent / "batch", batch)
+    now = pd.read_parquet(batch / "students" / f"date={d.day}")
+    sid = now.loc[(np.stack(now["progression"]) != 0).any(axis=1), "student_id"].iloc[0]
+    night = batch / "students" / f"date={YEAR_START_NIGHT}"
+    src = next(
+        p
+        for p in night.glob("school=*/*.parquet")
+        if sid in pq.read_table(p, columns=["student_id"]).column("student_id").to_pylist()
+    )
+    table = pq.read_table(src)
+    ids = np.asarray(table.column("student_id").to_pylist(), dtype=object)
+    pq.write_table(table.filter(ids != sid), src)  # served then by another school
+    (night / "school=sch0099").mkdir()
+    pq.write_table(table.filter(ids == sid), night / "school=sch0099" / src.name)
+    build_site(batch, d.day, tmp_path / "site", catalog=d.catalog, profiles=d.profiles)
+    assert page_growth(tmp_path / "site")[sid] == page_growth(judged_site)[sid]
+    district = text_of((tmp_path / "site" / "index.html").read_text())
+    assert "growth starts later" not in district and "too_soon" not in district
+
+
+def test_a_student_first_served_tonight_costs_no_read_of_the_nights_since_the_baseline(
+    report_district, judged_site, tmp_path, monkeypatch
+):
+    """A review: a student first served tonight made the report read every night since the
+    baseline, per school, looking for their first night (a district enrols someone almost
+    every night: ~9,000 files a report by the year's end). With no answer yet their mastery
+    is a placement, left out of growth whatever their start: they are not searched for."""
+    d = report_district
+    batch, later = tmp_path / "batch", "2026-09-10"
+    shutil.copytree(judged_site.parent / "batch", batch)
+    for table in ("students", "recommendations", "class_skills", "groups"):
+        shutil.copytree(batch / table / f"date={YEAR_START_NIGHT}", batch / table / f"date={later}")
+    # served after the baseline night and before tonight (the order the report reads by)
+    (batch / SERVED_ORDER).write_bytes(sealed_json({"nights": [YEAR_START_NIGHT, later, d.day]}))
+    part = next((batch / "students" / f"date={d.day}").glob("school=*/*.parquet"))
+    table = pq.read_table(part)
+    new = table.slice(0, 1).to_pandas()
+    new["student_id"] = "stu-new-tonight"  # enrolled today: placed, no answer yet
+    new["progression"] = [np.zeros_like(new["progression"].iloc[0])]
+    pq.write_table(pa.concat_tables([table, pa.Table.from_pandas(new, schema=table.schema)]), part)
+    searched = []  # the files read for their student ids alone: the search for first nights
+    real = pq.read_table
+
+    def read_table(path, *args, **kwargs):
+        if kwargs.get("columns") == ["student_id"]:
+            searched.append(str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(pq, "read_table", read_table)
+    build_site(batch, d.day, tmp_path / "site", catalog=d.catalog, profiles=d.profiles)
+    assert not [r for r in searched if f"date={later}" in r]
+    page = next((tmp_path / "site").glob("schools/*/*/students.html")).parent
+    said = "".join(text_of(p.read_text()) for p in page.parent.glob("*/students.html"))
+    assert "Growth: not measured until the student answers." in said
 
 
 # 3. a few is not 0% ----------------------------------------------------------------------------

@@ -370,7 +370,7 @@ def student_growth(
     baseline_mastery: np.ndarray | None = None,
     baseline_date: str | None = None,
     placed: np.ndarray | None = None,
-    baseline_unread: bool = False,
+    baseline_unread: bool | np.ndarray = False,
     own_mastery: np.ndarray | None = None,
     own_dates: np.ndarray | None = None,
 ) -> Growth:
@@ -386,8 +386,10 @@ def student_growth(
     `date`; "" where none): months elapsed, bar and the `min_weeks` rule are the student's own
     (`Growth.late_start`), and a start under `min_weeks` weeks ago is left out (`too_soon`).
     Without an own reading either they get no growth (`no_baseline`; `baseline_unread`:
-    `baseline_mastery` is None though the night served the school, its output holding no
-    mastery reading: `no_reading`, said so, not "not served"); a student with no skill of
+    served that night by a school whose output then holds no mastery reading: `no_reading`,
+    said so, not "not served"; True: `baseline_mastery` is None though the night served the
+    school; or (n,) bool per student, a student who moved between schools read at the school
+    that served them then); a student with no skill of
     their grade read on both nights gets none either (`no_common_skill`).
     `placed` marks the students with no answer yet: their mastery is a
     placement, so they get no growth; both are counted apart by `Growth.summary`. Without a
@@ -437,15 +439,17 @@ def student_growth(
     months = now - base
     total_se = np.sqrt(se**2 + base_se**2)
     graded = np.isfinite(level) & (mask.sum(axis=1) > 0)
-    unread = baseline_unread and baseline_mastery is None
+    if np.ndim(baseline_unread):  # per student
+        unread = np.asarray(baseline_unread, bool)
+    else:
+        unread = np.full(n, bool(baseline_unread) and baseline_mastery is None)
+    absent = np.where(unread, LEFT_OUT.index("no_reading"), LEFT_OUT.index("no_baseline"))
     left_out = np.select(
         [placed, ~graded, ~present, present & ~both.any(axis=1), late & ~judged],
-        [
-            LEFT_OUT.index(r)
-            for r in ("placed", "ungraded", _absent(unread), "no_common_skill", "too_soon")
-        ],
+        [LEFT_OUT.index("placed"), LEFT_OUT.index("ungraded"), absent,
+         LEFT_OUT.index("no_common_skill"), LEFT_OUT.index("too_soon")],
         0,
-    ).astype(np.int8)
+    ).astype(np.int8)  # fmt: skip
     known = (left_out == 0) & np.isfinite(months) & judged
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(total_se > 0, (months - target) / total_se, np.sign(months - target) * np.inf)
@@ -465,13 +469,8 @@ def student_growth(
         elapsed=elapsed,
         target=target,
         judged=judged,
-        late_start=np.where(late, LEFT_OUT.index(_absent(unread)), 0).astype(np.int8),
+        late_start=np.where(late, absent, 0).astype(np.int8),
     )
-
-
-def _absent(unread: bool) -> str:
-    """The reason of a student without a reading on the baseline night (`LEFT_OUT`)."""
-    return "no_reading" if unread else "no_baseline"
 
 
 @dataclass(frozen=True)

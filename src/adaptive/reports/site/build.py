@@ -24,7 +24,7 @@ from adaptive.batch.overrides import (
     set_aside_form,
 )
 from adaptive.batch.partition import every_skill_known
-from adaptive.batch.writer import partition_path
+from adaptive.batch.writer import PART_FILE, date_dir, partition_path
 from adaptive.curriculum import Catalog
 from adaptive.data.codes import id_text
 from adaptive.errors import NightWarning, closest_name, counted
@@ -100,9 +100,9 @@ class Context:
     applied_dates: dict[str, str]  # class -> the newest date of its files the night applied
     history_dates: list[str]
     baseline_date: str | None
-    #: the nights after the baseline and before the report's, in serving order: where a student
-    #: not read on the baseline night finds their own first reading (`_own_start`)
-    late_nights: list[str]
+    #: where each student's growth starts, looked up by student id across all schools once
+    #: per build (`growth_starts`); None without a baseline night
+    starts: Starts | None
     class_id: str | None
     whole_district: bool
     #: each earlier night's per-skill lists in the catalog's order (`night_layout`)
@@ -385,6 +385,8 @@ def _context(run, catalog, profiles, roster, norm, class_id, whole, schools) -> 
     rank = run.served_rank()
     baseline = choose_baseline(norm, run.date, [*earlier, run.date], rank)
     late = [d for d in earlier if baseline is not None and baseline < d]  # ISO text
+    late.sort(key=lambda d: (rank.get(d, -1), d))  # in serving order, as choose_baseline
+    usable = {d: layout for d, layout in layouts.items() if layout is not None}
     return Context(
         run=run,
         catalog=catalog,
@@ -398,10 +400,10 @@ def _context(run, catalog, profiles, roster, norm, class_id, whole, schools) -> 
         applied_dates=applied_dates(run.out, run.date),
         history_dates=earlier[-HISTORY_DATES:],
         baseline_date=baseline,
-        late_nights=sorted(late, key=lambda d: (rank.get(d, -1), d)),  # as choose_baseline
+        starts=growth_starts(run, baseline, late, usable, schools),
         class_id=class_id,
         whole_district=whole,
-        layouts={d: layout for d, layout in layouts.items() if layout is not None},
+        layouts=usable,
     )
 
 
@@ -503,21 +505,13 @@ def _school_arrays(ctx: Context, school: str) -> SchoolArrays:
     classes = t.students["class_id"].to_numpy(dtype=object)
     grades = np.array([_grade(ctx.profiles.get(s)) for s in ids], dtype=float)
     no_answer = no_answers(t.progression)
-    # the baseline night's reading of each student, read as tonight's is (`t.mastery`): a
-    # student placed then grows from their placement, on the model's scale at both ends
-    base = (
-        read_mastery(ctx.run.out, ctx.baseline_date, school, ids, ctx.layouts[ctx.baseline_date])
-        if ctx.baseline_date in ctx.layouts
-        else None
-    )
-    # served that night (its students file there) but no mastery reading in it: said so, never
-    # "not served on the baseline night"
-    unread = (
-        base is None
-        and ctx.baseline_date is not None
-        and (partition_path(ctx.run.out, "students", ctx.baseline_date, school).is_file())
-    )
-    own, own_dates = _own_start(ctx, school, ids, base, t.mastery)
+    # the baseline night's reading of each student (whatever school served them then), read
+    # as tonight's is (`t.mastery`): a student placed then grows from their placement, on the
+    # model's scale at both ends; else their own first reading (`growth_starts`)
+    base = own = own_dates = None
+    unread = False
+    if ctx.starts is not None:
+        base, unread, own, own_dates = ctx.starts.of(ids, t.mastery, ctx.run.date)
     growth = student_growth(
         ctx.norm, ctx.catalog, grades, t.mastery, ctx.run.date, base, ctx.baseline_date,
         placed=no_answer, baseline_unread=unread, own_mastery=own, own_dates=own_dates,
@@ -546,47 +540,130 @@ def _school_arrays(ctx: Context, school: str) -> SchoolArrays:
     )
 
 
-def _own_start(
-    ctx: Context, school: str, ids: np.ndarray, base: np.ndarray | None, tonight: np.ndarray
-) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Each student's own first reading, for those the baseline night does not read (served
-    later: a transfer in, a school onboarded mid-year; or their school's output then held no
-    mastery reading): the first night after the baseline and before the report's, in serving
-    order (`Context.late_nights`), whose output reads them, else tonight (`tonight`, not
-    judged yet). (n, S) mastery (NaN rows: read on the baseline night) and (n,) ISO dates;
-    (None, None) when everyone is read then or there is no baseline night. Nights are read only
-    while some student is still without one."""
-    if ctx.baseline_date is None:
-        return None, None
-    missing = np.ones(len(ids), bool) if base is None else np.isnan(base).all(axis=1)
-    if not missing.any():
-        return None, None
-    own = np.full(tonight.shape, np.nan, np.float32)
-    dates = np.full(len(ids), "", dtype=object)
-    for night in ctx.late_nights:
-        if not _serves_any(ctx.run.out, night, school, ids[missing]):
-            continue  # its ids alone: a night's whole mastery only where someone is found
-        m = read_mastery(ctx.run.out, night, school, ids, ctx.layouts[night])
-        if m is None:  # not served that night, or no mastery reading in its output
-            continue
-        found = missing & ~np.isnan(m).all(axis=1)
-        own[found], dates[found] = m[found], night
-        missing &= ~found
-        if not missing.any():
+@dataclass(frozen=True)
+class Starts:
+    """Where each student's growth starts (`growth_starts`), by student id: a student who
+    moved between schools keeps the reading of the school that served them then."""
+
+    baseline_date: str
+    ids: pd.Index  # the students with a start reading
+    mastery: np.ndarray  # (len(ids), S) that reading, in the catalog's order (float32)
+    dates: np.ndarray  # (len(ids),) its night (ISO day): the baseline night or a later one
+    #: served on the baseline night by a school whose output then holds no mastery reading
+    unread: pd.Index
+
+    def of(
+        self, ids: np.ndarray, tonight: np.ndarray, date: str
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """`student_growth`'s `baseline_mastery`, `baseline_unread`, `own_mastery` and
+        `own_dates` for `ids` (tonight's mastery `tonight`, of the report's `date`): NaN rows
+        where a student has none; a student with no start reading starts tonight (not judged
+        yet)."""
+        rows = self.ids.get_indexer(pd.Index(ids))
+        has = rows >= 0
+        read = np.full(tonight.shape, np.nan, np.float32)
+        read[has] = self.mastery[rows[has]]
+        dates = np.full(len(ids), date, dtype=object)
+        dates[has] = self.dates[rows[has]]
+        at_base = dates == self.baseline_date
+        base = np.where(at_base[:, None], read, np.nan).astype(np.float32)
+        own = np.where(at_base[:, None], np.nan, np.where(has[:, None], read, tonight))
+        own_dates = np.where(at_base, "", dates).astype(object)
+        return base, pd.Index(ids).isin(self.unread), own.astype(np.float32), own_dates
+
+
+def growth_starts(
+    run: BatchRun,
+    baseline: str | None,
+    late_nights: list[str],
+    layouts: dict[str, SkillLayout],
+    schools: list[str],
+) -> Starts | None:
+    """Where the growth of each student of `schools` tonight starts, in one pass over the nights
+    for the whole build (never per school): their reading on the `baseline` night, looked up by
+    student id in every school's output of that night (a student who moved since is read at
+    the school that served them then: a transfer is no late start); else, for a student not
+    read then (transferred in, a school onboarded mid-year, or their school's output then
+    held no mastery reading: `Starts.unread`), their own first reading: the first of
+    `late_nights` (after the baseline and before the report's, in serving order) whose output
+    reads them, in any school. Each night is read by its student ids alone (`_served_ids`), and
+    the mastery only of the schools where a sought student is found; the walk stops once
+    everyone is found. A student with no answer tonight is not sought after the baseline night:
+    their mastery is a placement, left out of growth whatever their start (a student first
+    served tonight is one: searching for them read every night since the baseline). None
+    without a baseline night."""
+    if baseline is None:
+        return None
+    tonight, answered = _tonight_ids(run, schools)
+    found: list[tuple[np.ndarray, np.ndarray, str]] = []
+    unread: list[np.ndarray] = []
+    pending = pd.Index(tonight)
+    for night in [baseline, *late_nights]:
+        if night != baseline:
+            pending = pending[pending.isin(answered)]
+        if pending.empty:
             break
-    own[missing], dates[missing] = tonight[missing], ctx.run.date
-    return own, dates
+        for school, path in _night_partitions(run.out, night):
+            hit = pending[pending.isin(_served_ids(path))]
+            if hit.empty:
+                continue
+            layout = layouts.get(night)
+            m = None if layout is None else read_mastery(run.out, night, school, hit, layout)
+            if m is None:  # no mastery reading in its output: served, not read
+                if night == baseline:
+                    unread.append(hit.to_numpy())
+                continue
+            read = ~np.isnan(m).all(axis=1)
+            found.append((hit.to_numpy()[read], m[read], night))
+            pending = pending.difference(hit[read], sort=False)
+            if pending.empty:
+                break
+    ids = np.concatenate([f[0] for f in found]) if found else np.empty(0, object)
+    width = len(next(iter(layouts.values())).columns) if layouts else 0
+    return Starts(
+        baseline,
+        pd.Index(ids, dtype=object),
+        np.concatenate([f[1] for f in found]) if found else np.empty((0, width), np.float32),
+        np.concatenate([np.full(len(f[0]), f[2], dtype=object) for f in found])
+        if found
+        else np.empty(0, object),
+        pd.Index(np.concatenate(unread) if unread else np.empty(0, object), dtype=object),
+    )
 
 
-def _serves_any(out: Path, night: str, school: str, ids: np.ndarray) -> bool:
-    """Whether `night`'s students file of `school` holds any of `ids`."""
+def _tonight_ids(run: BatchRun, schools: list[str]) -> tuple[np.ndarray, pd.Index]:
+    """The report night's students of `schools`, and those of them with some answer (`no_answers`)."""
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    path = partition_path(out, "students", night, school)
-    if not path.is_file():
-        return False
-    served = pq.read_table(path, columns=["student_id"]).column("student_id")
-    return bool(pd.Index(ids).isin(served.to_numpy(zero_copy_only=False)).any())
+    ids, answered = [], []
+    for school in schools:
+        t = pq.read_table(
+            partition_path(run.out, "students", run.date, school),
+            columns=["student_id", "progression"],
+        )
+        some = np.asarray(t.column("student_id").to_numpy(zero_copy_only=False), dtype=object)
+        flat = pc.list_flatten(t.column("progression")).to_numpy(zero_copy_only=False)
+        placed = no_answers(flat.reshape(t.num_rows, -1)) if t.num_rows else np.zeros(0, bool)
+        ids.append(some)
+        answered.append(some[~placed])
+    return np.concatenate(ids), pd.Index(np.concatenate(answered), dtype=object)
+
+
+def _night_partitions(out: Path, night: str) -> list[tuple[str, Path]]:
+    """Every school's students file of `night`, (school, path) in school order."""
+    from urllib.parse import unquote
+
+    paths = sorted(date_dir(out, "students", night).glob(f"school=*/{PART_FILE}"))
+    return [(unquote(p.parent.name.removeprefix("school=")), p) for p in paths]
+
+
+def _served_ids(path: Path) -> np.ndarray:
+    """The student ids of one students file (its `student_id` column alone)."""
+    import pyarrow.parquet as pq
+
+    column = pq.read_table(path, columns=["student_id"]).column("student_id")
+    return column.to_numpy(zero_copy_only=False)
 
 
 def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> pages.ClassData:
