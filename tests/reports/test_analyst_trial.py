@@ -178,7 +178,8 @@ def test_a_student_first_served_after_the_baseline_night_grows_from_their_own_fi
     assert "not served on the baseline night" not in district
     assert (
         "1 student's growth starts later than the district baseline (from their own first "
-        "night served" in district
+        "night with a reading: served first after it, or their school's output on it held no "
+        "mastery reading;" in district
     )
     assert (
         "1 student whose growth starts from their own first night served with a reading, "
@@ -192,6 +193,14 @@ def test_a_student_first_served_after_the_baseline_night_grows_from_their_own_fi
         if f"s-{tonight}" in m
     )
     assert ">too soon<" in row
+    # `late`'s months in the growth column are since their own night, said in the cell
+    row = next(
+        m
+        for p in (tmp_path / "site").glob("schools/*/*/index.html")
+        for m in re.findall(r"<tr[^>]*>.*?</tr>", p.read_text(), re.S)
+        if f"s-{late}" in m
+    )
+    assert f'<span class="since">since {middle}</span></td>' in row
 
 
 def test_a_baseline_night_whose_output_holds_no_mastery_is_not_said_not_served(
@@ -253,9 +262,9 @@ def test_a_student_whose_grade_skills_were_all_added_since_the_baseline_is_count
     build_site(batch, d.day, tmp_path / "site", catalog=d.catalog, profiles=d.profiles)
     district = text_of((tmp_path / "site" / "index.html").read_text())
     assert (
-        f"{len(of_grade)} students with no skill of their grade read both on the baseline night "
-        "and tonight (their grade's skills were added to the catalog since: nothing to compare)"
-        in district
+        f"{len(of_grade)} students with no skill of their grade read both on the night their "
+        "growth starts from (the baseline night, or their own later first night) and tonight "
+        "(their grade's skills were added to the catalog since: nothing to compare)" in district
     )
     sections = {
         s: text_of(b)
@@ -396,3 +405,23 @@ def test_four_students_on_track_of_2400_read_with_their_interval_not_0_percent()
         "growth this school year (95% interval 0.06% to 0.4%:" in html_
     )
     assert "0% to 0%" not in html_
+
+
+def test_growth_words_of_a_late_start_name_its_own_night_not_the_baseline():
+    """A review: a student whose growth starts from their own first night was told of the
+    baseline night: the median's "each student's months since the baseline", and "no skill
+    ... read both on the baseline night and tonight"."""
+    from adaptive.reports.site.pages import StudentGrowth
+
+    baseline = baseline_of(Norm(), "2027-01-15", "2026-09-14")
+    summary = GrowthSummary(10, 0.5, 0.2, 0.8, 0.5, 14.0, (0, 5, 5, 0, 0), late_start=1)
+    text = text_of(growth_section(summary, Norm(), baseline, "class"))
+    assert "months since the baseline scaled" not in text
+    assert "each student's months of growth since their start, the baseline or their own " in text
+    g = StudentGrowth(
+        float("nan"), float("nan"), float("nan"), False, False, baseline,
+        "no_common_skill", "no_baseline", "2026-11-02",
+    )  # fmt: skip
+    said = g.sentence(1.5)
+    assert "on the baseline night" not in said
+    assert "read both on 2026-11-02, the student's first night served (after the district " in said

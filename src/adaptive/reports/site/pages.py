@@ -144,7 +144,8 @@ GROUP_SHORT = {
 }
 GROUP_LETTERS = "aors"
 #: The heatmap's growth column: months of growth since the baseline, not annualized (the
-#: summaries' medians and the histogram are per school year)
+#: summaries' medians and the histogram are per school year); a student whose growth starts
+#: later, from their own first night, has that night in their cell ("2.1 since 2026-10-05")
 GROWTH_HEAD = "Growth since baseline (months)"  # one letter per GROUPS entry in the rows' per-skill code strings
 TERMS_SHOWN = 3
 #: The scoring terms under another name on the pages, where the policy's name misleads a
@@ -377,6 +378,11 @@ def _group_cell(c: ClassData, i: int) -> str:
 def _growth_cell(c: ClassData, i: int) -> str:
     """The Growth column: months, or why there is none (no answer yet, not judged yet)."""
     months = c.growth.months[i]
+    if months == months and c.growth.late[i]:  # from their own first night, said in the cell
+        return (
+            f'<td class="num" data-v="{_v(months)}">{num(months)} '
+            f'<span class="since">since {e(str(c.growth.start_date[i]))}</span></td>'
+        )
     if months == months:
         return f'<td class="num" data-v="{_v(months)}">{num(months)}</td>'
     why = "no answers" if c.no_answer[i] else ("too soon" if not c.growth.judged[i] else "–")
@@ -998,7 +1004,8 @@ def growth_section(s: GrowthSummary, norm: Norm, baseline: Baseline, unit: str) 
         "measured with some error, and allowing for that error, about "
         f"{pct(s.expected_share)} would be on track. "
         f"Median growth, annualized: {num(s.median_annualized)} months per school year (each "
-        "student's months since the baseline scaled to a full year; 12 = one year). "
+        "student's months of growth since their start, the baseline or their own later first "
+        "night, scaled to a full year; 12 = one year). "
         f"{baseline.sentence()}{left_out}"
     )
     chart = bar_chart(
@@ -1030,8 +1037,9 @@ def _late_start(s: GrowthSummary) -> str:
     whose = "'s" if s.late_start == 1 else "'"
     return (
         f" {counted(s.late_start, 'student')}{whose} growth starts later "
-        "than the district baseline (from their own first night served, their bar scaled to the "
-        "months since)."
+        "than the district baseline (from their own first night with a reading: served first "
+        "after it, or their school's output on it held no mastery reading; their bar scaled to "
+        "the months since)."
     )
 
 
@@ -1043,8 +1051,9 @@ LEFT_OUT_WHY = {
     "no_baseline": "not served on the baseline night (no reading then to measure growth from)",
     "no_reading": "whose school's output on the baseline night holds no mastery reading (no "
     "reading then to measure growth from)",
-    "no_common_skill": "with no skill of their grade read both on the baseline night and "
-    "tonight (their grade's skills were added to the catalog since: nothing to compare)",
+    "no_common_skill": "with no skill of their grade read both on the night their growth "
+    "starts from (the baseline night, or their own later first night) and tonight (their "
+    "grade's skills were added to the catalog since: nothing to compare)",
     "too_soon": "whose growth starts from their own first night served with a reading, after "
     "the baseline night and less than {weeks} weeks ago: it cannot be judged yet",
 }
@@ -1123,10 +1132,11 @@ class StudentGrowth:
                 f"({self.baseline.date}), so there is no reading to measure growth from."
             )
         if self.left_out == "no_common_skill":
+            then = self._own_start() if self.late else f"the baseline night ({self.baseline.date})"
             return (
-                "Growth: not measured: no skill of the student's grade was read both on the "
-                f"baseline night ({self.baseline.date}) and tonight (the grade's skills were "
-                "added to the catalog since), so there is nothing to compare."
+                f"Growth: not measured: no skill of the student's grade was read both on {then} "
+                "and tonight (the grade's skills were added to the catalog since), so there is "
+                "nothing to compare."
             )
         if self.late and self.left_out == "too_soon":
             judged_from = pd.Timestamp(self.start) + pd.Timedelta(weeks=self.baseline.min_weeks)
