@@ -34,6 +34,15 @@ def text_of(page: str) -> str:
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
+def student_sections(site) -> dict[str, str]:
+    """Each student's section of the class pages, as text, by student id."""
+    return {
+        s: text_of(b)
+        for p in site.glob("schools/*/*/students.html")
+        for s, b in re.findall(r'id="s-([^"]+)"(.*?)</section>', p.read_text(), re.S)
+    }
+
+
 def page_growth(site) -> dict[str, float]:
     """Each student's growth in months as their section of the students pages says it."""
     out = {}
@@ -101,11 +110,7 @@ def test_a_student_first_served_tonight_after_the_baseline_night_is_not_judged_y
         "with a reading, after the baseline night and less than 6 weeks ago: it cannot be "
         "judged yet." in district
     )
-    sections = {
-        s: text_of(b)
-        for p in (tmp_path / "site").glob("schools/*/*/students.html")
-        for s, b in re.findall(r'id="s-([^"]+)"(.*?)</section>', p.read_text(), re.S)
-    }
+    sections = student_sections(tmp_path / "site")
     judged_from = (pd.Timestamp(d.day) + pd.Timedelta(weeks=6)).strftime("%Y-%m-%d")
     assert (
         f"Growth: cannot be judged yet (judged from {judged_from}, 6 weeks after {d.day}, the "
@@ -158,11 +163,7 @@ def test_a_student_first_served_after_the_baseline_night_grows_from_their_own_fi
     mask &= ~np.isnan(m_now) & ~np.isnan(m_then)
     start, end = Norm.from_toml().band(np.array([grade]))
     months = level_months(m_now, mask, start, end)[0] - level_months(m_then, mask, start, end)[0]
-    sections = {
-        s: text_of(b)
-        for p in (tmp_path / "site").glob("schools/*/*/students.html")
-        for s, b in re.findall(r'id="s-([^"]+)"(.*?)</section>', p.read_text(), re.S)
-    }
+    sections = student_sections(tmp_path / "site")
     said = re.search(
         rf"Growth since {middle}, the student's first night served \(after the district "
         rf"baseline, {YEAR_START_NIGHT}\): (-?\d+\.\d) months \(95% interval",
@@ -266,11 +267,7 @@ def test_a_student_whose_grade_skills_were_all_added_since_the_baseline_is_count
         "growth starts from (the baseline night, or their own later first night) and tonight "
         "(their grade's skills were added to the catalog since: nothing to compare)" in district
     )
-    sections = {
-        s: text_of(b)
-        for p in (tmp_path / "site").glob("schools/*/*/students.html")
-        for s, b in re.findall(r'id="s-([^"]+)"(.*?)</section>', p.read_text(), re.S)
-    }
+    sections = student_sections(tmp_path / "site")
     sid = sorted(of_grade)[0]
     assert (
         "Growth: not measured: no skill of the student's grade was read both on the baseline "
