@@ -142,7 +142,7 @@ def test_the_policys_grade_table_places_the_nights_students(district, tmp_path):
     students = served(out, "students", DAY_1).set_index("student_id")
     ids = students.index[:50].tolist()
     assert mastery_of(out, DAY_1, ids).mean() > mastery_of(default_out, DAY_1, ids).mean() + 0.1
-    with pytest.warns(NightWarning, match="grade_table is not the one the snapshot"):
+    with pytest.warns(NightWarning, match="is not the one the snapshot"):
         summary = run_daily_job(DAY_2, out, **district.job_args(policy_config=low))
     rebuilt_as_recompute(summary, district, out, ids, "another grade table", policy_config=low)
     again = run_daily_job(DAY_3, out, **district.job_args(policy_config=low))

@@ -404,11 +404,11 @@ def test_the_policys_grade_table_on_spark_equals_the_in_process_job(
     spark, local = tmp_path / "spark", tmp_path / "local"
     run_daily_job(DAY_1, spark, engine="spark", master="local[2]", policy_config=high, **args)
     run_daily_job(DAY_1, local, policy_config=high, **args)
-    with pytest.warns(NightWarning, match="grade_table is not the one the snapshot"):
+    with pytest.warns(NightWarning, match="is not the one the snapshot"):
         ours = run_daily_job(
             DAY_2, spark, engine="spark", master="local[2]", policy_config=low, **args
         )
-    with pytest.warns(NightWarning, match="grade_table is not the one the snapshot"):
+    with pytest.warns(NightWarning, match="is not the one the snapshot"):
         theirs = run_daily_job(DAY_2, local, policy_config=low, **args)
     assert ours.rebuild_reason == theirs.rebuild_reason
     assert ours.rebuild_reason == "another grade table than the last snapshot's"

@@ -184,7 +184,11 @@ def test_recommend_a_kindergartner_without_answers_says_where_they_start(
     payload = json.loads(runner.invoke(app, [*args, "--json"]).output)
     reasons = [r for rec in payload["kid1"]["recommendations"] for r in rec["reasons"]]
     assert {"term": "placement", "contribution": 0.0, "detail": "placed from grade K"} in reasons
-    # the same roster as the district's CSV export: the same recommendations
+    # the same two students as a roster CSV export: the same recommendations as their lines
+    # alone (with every student's profile, the model fitted here reads where the district's
+    # students start from their first answers: `adaptive.placement.calibrate`)
+    profiles.write_text("\n".join(lines[-2:]) + "\n")
+    payload = json.loads(runner.invoke(app, [*args, "--json"]).output)
     roster = tmp_path / "roster.csv"
     roster.write_text("student_id,grade\nkid1,K\nnew5,05\n")
     as_csv = [

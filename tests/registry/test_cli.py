@@ -11,6 +11,8 @@ from mlflow import MlflowClient
 
 from adaptive.cli import main
 from adaptive.curriculum import Activity, Catalog, Skill
+from adaptive.placement import GradeTable
+from adaptive.policy import PolicyConfig
 
 
 def run_cli(args: list[str], monkeypatch, capsys) -> tuple[int, str]:
@@ -580,6 +582,11 @@ def test_train_on_a_district_checks_whether_knowledge_follows_the_curriculum_ord
     fetched = load_version("lvl", version="1", tracking_uri=sqlite_uri)
     level = fetched.model.curriculum_level_
     assert level.answers >= 200 and not level.holds
+    # where new students start: the district's table, read from the same first answers
+    assert level.grade_table != GradeTable() and level.grade_table.own_grade != (0.7, 0.1)
+    assert "Where new students start, read from the training log's first answers" in " ".join(
+        out.split()
+    )
     params = MlflowClient(sqlite_uri).get_run(fetched.run_id).data.params
     assert int(params["curriculum_level_answers"]) == level.answers
     code, out = run_cli(
@@ -599,6 +606,8 @@ def test_train_on_a_district_checks_whether_knowledge_follows_the_curriculum_ord
     assert code == 0, out
     other = load_version("lvl", version="2", tracking_uri=sqlite_uri).model.curriculum_level_
     assert other.answers == level.answers and other.gain != level.gain
+    assert other.grade_table == PolicyConfig.from_toml(policy).grade_table  # not fitted over
+    assert "Where new students start" not in out
     code, out = run_cli(
         ["train", "--model", "pfa", "--data", str(folder / "responses.parquet"),
          "--policy", str(policy), *common],

@@ -136,7 +136,7 @@ from adaptive.experiment.serve import (
 )
 from adaptive.files import file_sha256
 from adaptive.paths import demo_district_dir
-from adaptive.placement.prior import Placement, place_new_students
+from adaptive.placement.prior import Placement, place_new_students, placement_table
 from adaptive.placement.table import (
     NIGHT_NAMES,
     OptionNames,
@@ -815,7 +815,9 @@ def _serve_date(
         )
         reuse = False
     placement_changed = placement_table_changed(meta, placement_sha, previous)
-    table_changed = grade_table_changed(meta, config.grade_table, previous)
+    # the table that places tonight's new students: the policy's, else the model's own
+    grade_table = placement_table(config.grade_table, model)
+    table_changed = reuse and grade_table_changed(meta, grade_table, previous)
     reuse = reuse and not placement_changed and not table_changed
     if not reuse and report is not None and report.rows_skipped:  # every row needed now
         del log
@@ -866,7 +868,7 @@ def _serve_date(
         warn_placed_off_roster(given, profiles, log.students, _source_name(placement))
     place_new_students(
         model, tracer_state, catalog, profiles, [*profiles, *absorbed.tolist()],
-        config.grade_table, given=given,
+        grade_table, given=given,
     )  # fmt: skip
     n_new = int(new_rows.sum())
     # the history absorbs the new rows; the tracer state takes the same rows when the snapshot
@@ -889,7 +891,7 @@ def _serve_date(
     snapshot_sha = state_digest(tracer_state, history)
     save_state = functools.partial(
         save_snapshot, state_dir, day, cutoff, model_name, loaded.version, tracer_state, history,
-        recorded, layout, placement_sha, grade_table_record(config.grade_table),
+        recorded, layout, placement_sha, grade_table_record(grade_table),
     )  # fmt: skip
 
     roster = sorted(set(profiles) | set(history.students) | set(tracer_state.students))

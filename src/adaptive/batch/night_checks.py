@@ -1105,20 +1105,24 @@ def placement_table_changed(
 
 
 def grade_table_record(table: GradeTable | None) -> dict[str, object] | None:
-    """The policy's grade table as a snapshot records it (None: the default table)."""
-    return None if table is None else table.to_dict()
+    """The grade table that placed new students, as a snapshot records it (None: the default
+    table, given or not)."""
+    from adaptive.placement.prior import DEFAULT_TABLE
+
+    return None if table is None or table == DEFAULT_TABLE else table.to_dict()
 
 
 def grade_table_changed(meta: dict | None, table: GradeTable | None, previous: str | None) -> bool:
-    """True (and said) when the policy's grade table is not the one the last snapshot's students
-    were placed with: the tracer state is then rebuilt from every response, so that every
+    """True (and said) when the grade table (the policy's, else the model's:
+    `placement_table`) is not the one the last snapshot's students were placed with: the tracer state is then rebuilt from every response, so that every
     student starts where a recompute with tonight's table would start them (the table's words,
     "placed from grade 4", are the same whatever its values)."""
     if meta is None or meta.get("grade_table") == grade_table_record(table):
         return False
     warnings.warn(
-        f"the policy's grade_table is not the one the snapshot of {previous} placed its "
-        "students with: the tracer state is rebuilt from every response with tonight's table",
+        f"the grade table that places new students (the policy's grade_table, else the "
+        f"model's own) is not the one the snapshot of {previous} placed its students with: "
+        "the tracer state is rebuilt from every response with tonight's table",
         NightWarning,
         stacklevel=3,
     )

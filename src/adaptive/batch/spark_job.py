@@ -152,7 +152,7 @@ from adaptive.files import (
     sealed_json,
     user_text_lines,
 )
-from adaptive.placement.prior import place_new_students
+from adaptive.placement.prior import place_new_students, placement_table
 from adaptive.placement.table import SkillMap, placement_sha256
 from adaptive.policy import PolicyConfig, to_days
 from adaptive.policy.adapter import check_profiles, note_skill_coverage
@@ -303,7 +303,9 @@ def run_spark_night(
             else None
         )
         placement_changed = placement_table_changed(meta, placement_sha, previous)
-        table_changed = grade_table_changed(meta, config.grade_table, previous)
+        # the table that places tonight's new students: the policy's, else the model's own
+        grade_table = placement_table(config.grade_table, model)
+        table_changed = reuse and grade_table_changed(meta, grade_table, previous)
         reuse = reuse and not placement_changed and not table_changed
         reason = rebuild_reason(
             meta, version, model_name, late, new_catalog, reuse, placement_changed, table_changed
@@ -433,7 +435,7 @@ def run_spark_night(
     )
     _commit_snapshot(
         state_dir, day, partial, cutoff, model_name, version, rows, records[-1], layout,
-        placement_sha, grade_table_record(config.grade_table),
+        placement_sha, grade_table_record(grade_table),
     )  # fmt: skip
     skill_counts: dict[str, int] = {}
     for r in rows:

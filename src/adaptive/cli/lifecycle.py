@@ -125,6 +125,7 @@ def train(
     ):
         catalog = None  # the --district folder's catalog, for a model that has no use for it
 
+    grade_table = PolicyConfig.from_toml(policy).grade_table if policy else None
     with torch_threads(threads):
         result = train_model(
             model,
@@ -137,7 +138,7 @@ def train(
             tracking_uri=tracking_uri,
             catalog=Catalog.from_json(catalog) if catalog else None,
             profiles=read_profiles(profiles) if profiles else None,
-            grade_table=PolicyConfig.from_toml(policy).grade_table if policy else None,
+            grade_table=grade_table,
         )
     table = Table(title=f"{result.spec}: held-out folds (students never seen in training)")
     for col in result.folds.columns:
@@ -147,7 +148,7 @@ def train(
     console.print(table)
     _print_learning_curve(result.model)
     if profiles:
-        _print_curriculum_level(result.model)
+        _print_curriculum_level(result.model, given_table=grade_table is not None)
     _print_holdout(result.run_id, tracking_uri)
     console.print(
         f"MLflow run {result.run_id}"
@@ -175,10 +176,20 @@ def _print_learning_curve(model: KnowledgeTracer) -> None:
     )
 
 
-def _print_curriculum_level(model: KnowledgeTracer) -> None:
-    """Say whether the training log's knowledge follows the curriculum order
-    (`curriculum_level_`), and what the adaptive policy does with it."""
-    info(model.curriculum_level_.policy_sentence())
+def _print_curriculum_level(model: KnowledgeTracer, given_table: bool) -> None:
+    """Say where the training log's students start (the grade table read from it, unless the
+    policy file gave one) and whether their knowledge follows the curriculum order
+    (`curriculum_level_`), and what the adaptive policy does with each."""
+    from adaptive.placement.calibrate import table_words
+
+    level = model.curriculum_level_
+    if level.grade_table is not None and not given_table:
+        info(
+            "Where new students start, read from the training log's first answers (P(known) "
+            f"by grade): {table_words(level.grade_table)}. A policy without a [grade_table] "
+            "places students without history with it."
+        )
+    info(level.policy_sentence())
 
 
 def _print_holdout(run_id: str, tracking_uri: str | None) -> None:

@@ -95,6 +95,7 @@ from adaptive.evaluation.model_filter import FILTER_POLICIES, model_filter
 from adaptive.files import atomic_path, make_folder
 from adaptive.placement import GradeTable, Placement, grade_placement
 from adaptive.placement.diagnostic import PlacementDiagnostic
+from adaptive.placement.prior import placement_table
 from adaptive.policy.adapter import batch_from_model
 from adaptive.policy.base import StudentBatch, catalog_arrays, to_days
 from adaptive.policy.baselines import BASELINES, make_policy
@@ -558,7 +559,7 @@ def run_policy(
             cohort,
             sim,
             diagnostic_questions,
-            cfg.grade_table,
+            placement_table(cfg.grade_table, model),
             reach_error,
             diagnostic_settings,
         ),

@@ -173,11 +173,14 @@ class AnswerModel:
         guess: float = DEFAULT_GUESS,
         slip: float = DEFAULT_SLIP,
         default_prior: float = DEFAULT_PRIOR,
+        warn: bool = True,
     ) -> AnswerModel:
         """Defaults everywhere, overridden per skill by a BKT params table (or fitted model).
 
         The table needs `skill`, `p_guess`, `p_slip` (and optionally `p_init`) columns, as
-        `BKT.params_table()` gives. Skills it lacks keep the defaults.
+        `BKT.params_table()` gives. Skills it lacks keep the defaults, and so do skills whose
+        fitted guess and slip are degenerate (said in a warning unless `warn` is False: a
+        reader other than the diagnostic says it its own way, or need not).
         """
         for name, value in (("guess", guess), ("slip", slip), ("default_prior", default_prior)):
             if not 0.0 < value < 1.0:
@@ -200,7 +203,7 @@ class AnswerModel:
         ts = table["p_slip"].to_numpy(np.float64)[known]
         ok = (tg + ts < MAX_NOISE) & (tg > 0) & (ts > 0) & (tg < 1) & (ts < 1)
         bad = table["skill"].astype(str).to_numpy()[known][~ok]
-        if len(bad):
+        if len(bad) and warn:
             warnings.warn(
                 f"diagnostic: {len(bad)} skill(s) have degenerate fitted guess/slip "
                 f"(guess + slip >= {MAX_NOISE}); their answers use guess {guess}, slip {slip}: "

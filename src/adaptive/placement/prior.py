@@ -400,6 +400,17 @@ class GradeTable:
         return table[np.clip(gap, gaps[0], gaps[-1]) - gaps[0]]
 
 
+def placement_table(given: GradeTable | None, model: object = None) -> GradeTable | None:
+    """The grade table students without history are placed with: the one `given` (a policy
+    config's `grade_table`, or a caller's), else the one read from the model's own training
+    log (`KnowledgeTracer.check_curriculum_level`, kept in its `curriculum_level_`: the
+    district's students as their first answers place them), else None (the default table)."""
+    if given is not None:
+        return given
+    level = getattr(model, "curriculum_level_", None)
+    return getattr(level, "grade_table", None)
+
+
 def _gap(key: object) -> int:
     """A grade table's key as a whole grade gap: 1, "1", "+1" and "-1" are gaps; 0.5 is not."""
     if isinstance(key, int | np.integer) and not isinstance(key, bool):
@@ -420,6 +431,10 @@ def _p_known(gap: object, value: object) -> float:
     if not 0.0 <= p <= 1.0:
         raise ConfigError(f"grade table gap {gap}: P(known) {value!r} is not in [0, 1]")
     return p
+
+
+#: The table a student is placed with where none is given or fitted.
+DEFAULT_TABLE = GradeTable()
 
 
 #: Where a student without a grade starts: the model's estimate for a student it knows nothing
@@ -838,8 +853,10 @@ def place_new_students(
     their grade, not from the population). Returns how many were placed.
 
     From `given` (earlier records, a diagnostic's saved placement) where it knows the student
-    and skill, else from their profile's grade; students with neither join at the population
+    and skill, else from their profile's grade (with `table`, else the one read from the
+    model's training log: `placement_table`); students with neither join at the population
     prior. Chunked, so the placement table never holds more than `chunk` students."""
+    table = placement_table(table, model)
     rows = state.rows(list(dict.fromkeys(str(s) for s in student_ids)), missing=-1)
     new = [
         s for s, r in zip(dict.fromkeys(str(s) for s in student_ids), rows, strict=True) if r < 0

@@ -59,6 +59,7 @@ from adaptive.placement.prior import (
     from_a_grade,
     given_or_grade,
     grade_source,
+    placement_table,
     warn_grades_beyond,
 )
 from adaptive.policy.base import (
@@ -888,7 +889,10 @@ def batch_from_model(
         to_days(now)  # here is read as everywhere: "03/04/2027" is refused, not ignored
     _check_arguments(model, state, catalog, config, grade_table)
     config = config or PolicyConfig()
-    grade_table = grade_table if grade_table is not None else config.grade_table
+    # the table said (the caller's, else the config's) is the batch's setting; the one that
+    # places is that, else the one read from the model's training log
+    said_table = grade_table if grade_table is not None else config.grade_table
+    grade_table = placement_table(said_table, model)
     _check_log(log)
     ids = id_list(state.students if student_ids is None else student_ids)
     check_unique_ids(ids)
@@ -991,7 +995,7 @@ def batch_from_model(
     fields.update(overrides)
     batch = StudentBatch.build(catalog, ids, catalog_mastery, config=config, **fields)
     # placed with another table than the config's: a policy of this config refuses the batch
-    batch.settings = batch_settings(config, grade_table)
+    batch.settings = batch_settings(config, said_table)
     return batch
 
 

@@ -240,9 +240,11 @@ class PolicyConfig(KeywordChecked):
     Placement
         grade_table : P(known at the start) by grade gap for students placed from their grade
             (`adaptive.placement.GradeTable`; in TOML a `[grade_table]` table such as
-            `-1 = 0.8`, `0 = 0.4`, `1 = 0.1`, `own_grade = "sloped"`); absent: the default
-            table. Every path that places a student from their grade under this config reads
-            it: `batch_from_model`, `adaptive recommend`, the nightly job (a night given
+            `-1 = 0.8`, `0 = 0.4`, `1 = 0.1`, `own_grade = "sloped"`); absent: the table read
+            from the model's training log where it was checked with the students' profiles
+            (`KnowledgeTracer.check_curriculum_level`, `adaptive train --profiles`:
+            `adaptive.placement.calibrate`), else the default table. Every path that places a
+            student from their grade under this config reads it: `batch_from_model`, `adaptive recommend`, the nightly job (a night given
             another table than its last snapshot's rebuilds the tracer state, as a recompute
             would place the students) and `policy-eval`'s cohorts.
     """

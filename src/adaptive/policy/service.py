@@ -34,7 +34,7 @@ from adaptive.errors import (
 )
 from adaptive.memo import IdentityMemo
 from adaptive.paths import demo_district_dir
-from adaptive.placement.prior import GradeTable, Placement, given_or_grade
+from adaptive.placement.prior import GradeTable, Placement, given_or_grade, placement_table
 from adaptive.policy.adapter import batch_from_model, profiles_by_id
 from adaptive.policy.base import Explanation, StudentBatch, StudentRecommendations, to_days
 from adaptive.policy.config import PolicyConfig
@@ -392,11 +392,11 @@ def traced_students(
     """These students' responses, and their tracer state after them, each started as the
     nightly job starts a student new to its state: from `placement` where it knows them (the
     night's `--placement` table), else from their profile's grade (read with `table`, the
-    policy config's `grade_table`), not from the population prior; students with neither start
-    from the population prior."""
+    policy config's `grade_table`, else the model's: `placement_table`), not from the
+    population prior; students with neither start from the population prior."""
     log = district.log.take_students(student_ids)
     profiles = [district.profiles.get(s) or LearnerProfile(s) for s in student_ids]
-    prior = given_or_grade(district.catalog, profiles, placement, table)
+    prior = given_or_grade(district.catalog, profiles, placement, placement_table(table, model))
     state = model.init_state(student_ids, prior=prior)
     if len(log):
         model.update(state, log)

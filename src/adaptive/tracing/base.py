@@ -102,6 +102,7 @@ from adaptive.files import (
     read_sealed_json,
     sealed_json,
 )
+from adaptive.placement.calibrate import answer_model, fit_grade_table
 from adaptive.placement.level import LevelFit, check_level
 from adaptive.placement.prior import GradeTable, Placement, expect_placement, on_skills
 from adaptive.tracing.learning_curve import LearningCurve, learning_curve
@@ -691,12 +692,18 @@ class KnowledgeTracer(KeywordChecked, ABC):
         profiles: Mapping[str, LearnerProfile] | Sequence[LearnerProfile],
         grade_table: GradeTable | None = None,
     ) -> LevelFit:
-        """Measure, on a training log and its students' profiles (their grades), whether the
-        district's knowledge follows the curriculum order (`adaptive.placement.level`), keep it
-        with the model (`curriculum_level_`, saved with it) and return it. A step of its own:
-        `fit` reads answers only, and this needs the catalog's grades and the students'."""
+        """Read, on a training log and its students' profiles (their grades), where the
+        district's students start and whether their knowledge follows the curriculum order
+        (`adaptive.placement.level`); keep both with the model (`curriculum_level_`, saved with
+        it) and return them. Where they start is `grade_table` when one is given, else the
+        grade table fitted on the log's first answers (`adaptive.placement.calibrate`, each
+        skill's guess and slip from the model where it has them): a policy without a table of
+        its own places new students with it (`placement_table`). A step of its own: `fit`
+        reads answers only, and this needs the catalog's grades and the students'."""
         expect_type(log, ResponseLog, "log", "ResponseLog.from_frame(frame)")
         expect_type(catalog, Catalog, "catalog", "Catalog.from_json(path)")
+        if grade_table is None:
+            grade_table = fit_grade_table(catalog, log, profiles, answer_model(catalog, self))
         self.curriculum_level_ = check_level(catalog, log, profiles, grade_table)
         return self.curriculum_level_
 

@@ -1,0 +1,177 @@
+"""The grade table read from a district's training log (`adaptive.placement.calibrate`), kept
+with the model that read it, and the placement of new students with it where the policy has no
+table of its own (issue 16: a cold cohort placed with the default's own-grade slope, in a
+district whose own-grade knowledge is flat)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from adaptive.curriculum import LearnerProfile
+from adaptive.data.log import ResponseLog
+from adaptive.placement import GradeTable
+from adaptive.placement.calibrate import PRIOR_ANSWERS, answer_model, fit_grade_table
+from adaptive.placement.diagnostic import AnswerModel
+from adaptive.placement.prior import DEFAULT_TABLE, placement_table, position_in_grade
+from adaptive.policy import AdaptivePolicy, PolicyConfig
+from adaptive.policy.adapter import batch_from_model
+from adaptive.simulation.junyi import synthetic_graph_catalog
+from adaptive.tracing.bkt import BKT
+
+CATALOG = synthetic_graph_catalog(n_skills=120, n_levels=30, seed=3)
+PLACE = position_in_grade(CATALOG)
+GUESS, SLIP = 0.2, 0.1  # the level model's defaults, which the fit reads without a model
+
+
+def district(
+    p_known, n: int = 600, gaps: tuple[int, ...] = (-1, 0, 1), seed: int = 0
+) -> tuple[ResponseLog, list[LearnerProfile]]:
+    """A training log of `n` students of grades 2-4, each answering every skill of the grade
+    gaps given once, known with P `p_known(gap, place)` (place: the skill's place in its
+    grade), right with 1 - SLIP if known, GUESS if not."""
+    rng = np.random.default_rng(seed)
+    grades = rng.integers(2, 5, n)
+    rows = []
+    for i, g in enumerate(grades):
+        gap = CATALOG.skill_grades - g
+        for t, k in enumerate(np.flatnonzero(np.isin(gap, gaps))):
+            known = rng.random() < p_known(int(gap[k]), PLACE[k])
+            right = rng.random() < (1 - SLIP if known else GUESS)
+            skill = CATALOG.skills[k].id
+            rows.append((f"s{i:04d}", f"{skill}@0", skill, int(right), t))
+    frame = pd.DataFrame(rows, columns=["student_id", "item_id", "skill_ids", "correct", "order"])
+    frame["timestamp"] = pd.Timestamp("2026-09-01") + pd.to_timedelta(frame["order"], unit="min")
+    profiles = [LearnerProfile(f"s{i:04d}", grade=int(g)) for i, g in enumerate(grades)]
+    return ResponseLog.from_frame(frame.drop(columns="order")), profiles
+
+
+def flat(gap: int, place: float) -> float:
+    """A district whose own grade is known scattered, at 0.35 whatever the place."""
+    return {-1: 0.7, 0: 0.35, 1: 0.05}[gap]
+
+
+def test_the_fit_reads_each_gap_and_a_flat_own_grade():
+    log, profiles = district(flat)
+    table = fit_grade_table(CATALOG, log, profiles)
+    assert table.by_gap[-1] == pytest.approx(0.7, abs=0.05)
+    assert table.by_gap[0] == pytest.approx(0.35, abs=0.05)
+    assert table.by_gap[1] == pytest.approx(0.05, abs=0.05)
+    first, last = table.own_grade
+    assert first - last < 0.1  # the default's slope (0.7 -> 0.1) is gone
+    assert DEFAULT_TABLE.own_grade == (0.7, 0.1)
+
+
+def test_the_fit_keeps_a_grade_taught_in_order_sloped():
+    log, profiles = district(lambda gap, place: 0.8 - 0.6 * place if gap == 0 else flat(gap, 0))
+    first, last = fit_grade_table(
+        CATALOG, log, profiles, start=GradeTable(own_grade="flat")
+    ).own_grade
+    assert first == pytest.approx(0.8, abs=0.08)
+    assert last == pytest.approx(0.2, abs=0.08)
+
+
+def test_a_gap_no_student_answered_keeps_the_starting_value():
+    log, profiles = district(flat, gaps=(0,))
+    table = fit_grade_table(CATALOG, log, profiles)
+    assert table.by_gap[-2] == DEFAULT_TABLE.by_gap[-2]
+    assert table.by_gap[-1] == DEFAULT_TABLE.by_gap[-1]
+    assert table.by_gap[0] == pytest.approx(0.35, abs=0.05)
+
+
+def test_a_few_answers_move_a_value_only_part_way():
+    """A gap answered first by a handful of students stays near the starting table's value:
+    each value weighs `PRIOR_ANSWERS` answers' worth of the table it starts from."""
+    log, profiles = district(lambda gap, place: 0.0, n=1, gaps=(-1,))
+    assert len(log) < PRIOR_ANSWERS
+    few = fit_grade_table(CATALOG, log, profiles).by_gap[-1]
+    log, profiles = district(lambda gap, place: 0.0, n=60, gaps=(-1,))
+    many = fit_grade_table(CATALOG, log, profiles).by_gap[-1]
+    assert many < 0.05 < few < DEFAULT_TABLE.by_gap[-1]
+    assert few > 0.3
+
+
+def test_values_out_of_the_grades_order_are_pooled():
+    """A district whose log says a later grade is better known than an earlier one (noise, or
+    grades mislabelled) still gets a table that does not rise with the gap."""
+    log, profiles = district(lambda gap, place: {-1: 0.3, 0: 0.6, 1: 0.05}[gap])
+    table = fit_grade_table(CATALOG, log, profiles)
+    assert table.by_gap[-1] == pytest.approx(table.by_gap[0])
+    assert 0.35 < table.by_gap[0] < 0.6
+
+
+def test_guess_and_slip_are_each_skill_s_own():
+    """Read with the wrong guess, the same answers say another P(known): the fit corrects for
+    the answer model given (a BKT model's per-skill guess and slip)."""
+    log, profiles = district(flat, gaps=(0,))
+    n = len(CATALOG.skills)
+    right = AnswerModel(np.full(n, GUESS), np.full(n, SLIP), np.full(n, 0.5))
+    wrong = AnswerModel(np.full(n, 0.05), np.full(n, SLIP), np.full(n, 0.5))
+    assert fit_grade_table(CATALOG, log, profiles, right).by_gap[0] == pytest.approx(0.35, abs=0.05)
+    assert fit_grade_table(CATALOG, log, profiles, wrong).by_gap[0] > 0.45
+
+
+def test_a_log_without_graded_students_returns_the_starting_table():
+    log, profiles = district(flat, n=20)
+    ungraded = [LearnerProfile(p.student_id) for p in profiles]
+    assert fit_grade_table(CATALOG, log, ungraded) == DEFAULT_TABLE
+    start = GradeTable({0: 0.5, 1: 0.2}, "flat")
+    assert fit_grade_table(CATALOG, log, [], start=start) == start
+
+
+@pytest.fixture(scope="module")
+def trained():
+    log, profiles = district(flat, n=300)
+    model = BKT().fit(log)
+    return model, log, profiles
+
+
+def test_the_model_keeps_the_table_read_from_its_training_log(trained, tmp_path):
+    model, log, profiles = trained
+    model.check_curriculum_level(log, CATALOG, profiles)
+    fitted = model.curriculum_level_.grade_table
+    # the fit with the model's own guess and slip (BKT's, per skill)
+    assert fitted == fit_grade_table(CATALOG, log, profiles, answer_model(CATALOG, model))
+    guess = model.params_table().set_index("skill")["p_guess"]
+    assert answer_model(CATALOG, model).guess[0] == pytest.approx(guess[CATALOG.skills[0].id])
+    assert fitted != DEFAULT_TABLE
+    first, last = fitted.own_grade
+    assert first - last < 0.2  # the district's flat own grade, not the default's slope
+    model.save(tmp_path / "m")
+    assert BKT.load(tmp_path / "m").curriculum_level_.grade_table == fitted
+    given = GradeTable({0: 0.5, 1: 0.2}, "flat")
+    model.check_curriculum_level(log, CATALOG, profiles, given)
+    assert model.curriculum_level_.grade_table == given  # a table given is not fitted over
+    model.check_curriculum_level(log, CATALOG, profiles)
+
+
+def test_a_new_student_is_placed_with_the_model_s_table_unless_the_policy_has_one(trained):
+    model, log, profiles = trained
+    model.check_curriculum_level(log, CATALOG, profiles)
+    fitted = model.curriculum_level_.grade_table
+    assert placement_table(None, model) == fitted
+    own = GradeTable({0: 0.5, 1: 0.2}, "flat")
+    assert placement_table(own, model) == own
+    assert placement_table(None, object()) is None  # a model without a check: the default
+
+    newcomer = LearnerProfile("new", grade=3)
+    last_of_grade = int(
+        np.flatnonzero(CATALOG.skill_grades == 3)[np.argmax(PLACE[CATALOG.skill_grades == 3])]
+    )
+
+    def placed(config: PolicyConfig) -> float:
+        state = model.init_state([])
+        batch = batch_from_model(
+            model, state, CATALOG, [newcomer], student_ids=["new"], config=config, graph=False
+        )
+        AdaptivePolicy(CATALOG, config).recommend(batch, k=1)  # the policy takes the batch
+        assert batch.placement[0] == "placed from grade 3"
+        return float(batch.mastery[0, last_of_grade])
+
+    # the grade's last skill: the default's slope says 0.1, the district's flat line ~0.35
+    assert placed(PolicyConfig()) == pytest.approx(
+        fitted.own_grade_line(np.array([1.0]))[0], abs=0.02
+    )
+    assert placed(PolicyConfig()) > 0.25
+    assert placed(PolicyConfig(grade_table=own)) == pytest.approx(0.5, abs=0.02)
