@@ -36,6 +36,8 @@ def test_the_demo_trains_with_its_districts_catalog_and_grades(tmp_path, monkeyp
     measured whether knowledge follows the curriculum order (before, the demo trained on the
     log alone and said nothing of it)."""
     from adaptive.batch.demo import run_demo
+    from adaptive.placement import GradeTable
+    from adaptive.placement.calibrate import start_sentence
 
     monkeypatch.setenv("ADAPTIVE_DATA_DIR", str(tmp_path / "data"))
     said: list[str] = []
@@ -48,4 +50,6 @@ def test_the_demo_trains_with_its_districts_catalog_and_grades(tmp_path, monkeyp
 
     champion = load_version("demo-district", alias="champion", tracking_uri=result.tracking_uri)
     assert champion.model.curriculum_level_.answers >= 200
-    assert champion.model.curriculum_level_.grade_table is not None  # the one it was read with
+    table = champion.model.curriculum_level_.grade_table  # read from the district's own log
+    assert table is not None and table != GradeTable()
+    assert start_sentence(table) in said  # where the champion starts newcomers

@@ -22,6 +22,7 @@ from adaptive.batch.job import DEMO_MODEL, JobSummary, run_daily_job
 from adaptive.curriculum import Catalog, read_profiles
 from adaptive.data.io import LoadReport
 from adaptive.paths import data_dir, demo_district_dir
+from adaptive.placement.calibrate import start_sentence
 from adaptive.registry import PromotionDecision, promote, train_model
 from adaptive.tracing.deep.threads import torch_threads
 
@@ -127,6 +128,9 @@ def run_demo(
     from adaptive.registry import load_version
 
     champion = load_version(DEMO_MODEL, alias="champion", tracking_uri=uri)
+    table = champion.model.curriculum_level_.grade_table
+    if table is not None:  # read from the log by the champion's training: it places newcomers
+        say(start_sentence(table))
     last = log.frame["timestamp"].max()
     day = (last + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
     say(f"daily job for {day} with {champion.spec} v{champion.version} ...")

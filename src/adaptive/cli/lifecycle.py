@@ -180,15 +180,11 @@ def _print_curriculum_level(model: KnowledgeTracer, given_table: bool) -> None:
     """Say where the training log's students start (the grade table read from it, unless the
     policy file gave one) and whether their knowledge follows the curriculum order
     (`curriculum_level_`), and what the adaptive policy does with each."""
-    from adaptive.placement.calibrate import table_words
+    from adaptive.placement.calibrate import start_sentence
 
     level = model.curriculum_level_
     if level.grade_table is not None and not given_table:
-        info(
-            "Where new students start, read from the training log's first answers (P(known) "
-            f"by grade): {table_words(level.grade_table)}. A policy without a [grade_table] "
-            "places students without history with it."
-        )
+        info(start_sentence(level.grade_table))
     info(level.policy_sentence())
 
 

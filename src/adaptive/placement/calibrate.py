@@ -146,6 +146,15 @@ def _own_line(
     return round(float(first), 4), round(float(last), 4)
 
 
+def start_sentence(table: GradeTable) -> str:
+    """Where a model's students start, as `adaptive train` and the demo say it."""
+    return (
+        "Where new students start, read from the training log's first answers (P(known) by "
+        f"grade): {table_words(table)}. A policy without a [grade_table] places students "
+        "without history with it."
+    )
+
+
 def table_words(table: GradeTable) -> str:
     """The table as `adaptive train` says it: the own grade's line, then each gap's P(known)
     ("own grade 0.36 (its first skills) to 0.35 (its last); 1 grade below 0.88, ...")."""
