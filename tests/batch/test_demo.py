@@ -50,6 +50,6 @@ def test_the_demo_trains_with_its_districts_catalog_and_grades(tmp_path, monkeyp
 
     champion = load_version("demo-district", alias="champion", tracking_uri=result.tracking_uri)
     assert champion.model.curriculum_level_.answers >= 200
-    table = champion.model.curriculum_level_.grade_table  # read from the district's own log
-    assert table is not None and table != GradeTable()
-    assert start_sentence(table) in said  # where the champion starts newcomers
+    start = champion.model.curriculum_level_.start  # read from the district's own log
+    assert start is not None and start.table != GradeTable()
+    assert start_sentence(start) in said  # where the champion starts newcomers

@@ -30,8 +30,8 @@ def test_a_night_places_students_without_history_with_the_champion_s_table(distr
         catalog=catalog, profiles=profiles,
     )  # fmt: skip
     assert promote(NAME, result.version, district.log, tracking_uri=uri).promoted
-    table = load_version(NAME, version=result.version, tracking_uri=uri).model.curriculum_level_
-    fitted = table.grade_table
+    level = load_version(NAME, version=result.version, tracking_uri=uri).model.curriculum_level_
+    fitted = level.start.table
     assert fitted is not None and fitted != DEFAULT_TABLE
     # a student of the roster who never answered: placed from their grade, with the fitted table
     newcomer = "new-0001"

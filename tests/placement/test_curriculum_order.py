@@ -16,7 +16,7 @@ from adaptive.curriculum import LearnerProfile
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ArtifactError
 from adaptive.placement import GradeTable
-from adaptive.placement.calibrate import answer_model, fit_grade_table
+from adaptive.placement.calibrate import answer_model, fit_start_table
 from adaptive.placement.level import (
     MIN_CHECK_ANSWERS,
     CurriculumLevel,
@@ -186,9 +186,8 @@ def test_the_level_is_read_with_the_grade_table_it_was_checked_with(ordered_mode
     default = batch_from_model(model, state, CATALOG, profiles, log=one, student_ids=ids)
     assert not np.allclose(default.level_known, served["own"], equal_nan=True)
     # checked with the table read from its own log (no table given), not the default's
-    assert model.curriculum_level_.grade_table == fit_grade_table(
-        CATALOG, log, profiles, answer_model(CATALOG, model)
-    )
+    start = fit_start_table(CATALOG, log, profiles, answer_model(CATALOG, model))
+    assert model.curriculum_level_.grade_table == start.table == model.curriculum_level_.start.table
     assert model.curriculum_level_.grade_table != GradeTable()
     # a model saved before the table was kept: read with the serving policy's, as then
     older = copy.deepcopy(checked)

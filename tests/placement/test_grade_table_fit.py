@@ -5,15 +5,25 @@ district whose own-grade knowledge is flat)."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from adaptive.curriculum import LearnerProfile
 from adaptive.data.log import ResponseLog
+from adaptive.errors import PlacementWarning
 from adaptive.placement import GradeTable
-from adaptive.placement.calibrate import PRIOR_ANSWERS, answer_model, fit_grade_table
+from adaptive.placement.calibrate import (
+    PRIOR_ANSWERS,
+    StartTable,
+    answer_model,
+    fit_start_table,
+    start_sentence,
+)
 from adaptive.placement.diagnostic import AnswerModel
+from adaptive.placement.level import LevelFit
 from adaptive.placement.prior import DEFAULT_TABLE, placement_table, position_in_grade
 from adaptive.policy import AdaptivePolicy, PolicyConfig
 from adaptive.policy.adapter import batch_from_model
@@ -54,7 +64,7 @@ def flat(gap: int, place: float) -> float:
 
 def test_the_fit_reads_each_gap_and_a_flat_own_grade():
     log, profiles = district(flat)
-    table = fit_grade_table(CATALOG, log, profiles)
+    table = fit_start_table(CATALOG, log, profiles).table
     assert table.by_gap[-1] == pytest.approx(0.7, abs=0.05)
     assert table.by_gap[0] == pytest.approx(0.35, abs=0.05)
     assert table.by_gap[1] == pytest.approx(0.05, abs=0.05)
@@ -65,16 +75,16 @@ def test_the_fit_reads_each_gap_and_a_flat_own_grade():
 
 def test_the_fit_keeps_a_grade_taught_in_order_sloped():
     log, profiles = district(lambda gap, place: 0.8 - 0.6 * place if gap == 0 else flat(gap, 0))
-    first, last = fit_grade_table(
+    first, last = fit_start_table(
         CATALOG, log, profiles, start=GradeTable(own_grade="flat")
-    ).own_grade
+    ).table.own_grade
     assert first == pytest.approx(0.8, abs=0.08)
     assert last == pytest.approx(0.2, abs=0.08)
 
 
 def test_a_gap_no_student_answered_keeps_the_starting_value():
     log, profiles = district(flat, gaps=(0,))
-    table = fit_grade_table(CATALOG, log, profiles)
+    table = fit_start_table(CATALOG, log, profiles).table
     assert table.by_gap[-2] == DEFAULT_TABLE.by_gap[-2]
     assert table.by_gap[-1] == DEFAULT_TABLE.by_gap[-1]
     assert table.by_gap[0] == pytest.approx(0.35, abs=0.05)
@@ -85,9 +95,9 @@ def test_a_few_answers_move_a_value_only_part_way():
     each value weighs `PRIOR_ANSWERS` answers' worth of the table it starts from."""
     log, profiles = district(lambda gap, place: 0.0, n=1, gaps=(-1,))
     assert len(log) < PRIOR_ANSWERS
-    few = fit_grade_table(CATALOG, log, profiles).by_gap[-1]
+    few = fit_start_table(CATALOG, log, profiles).table.by_gap[-1]
     log, profiles = district(lambda gap, place: 0.0, n=60, gaps=(-1,))
-    many = fit_grade_table(CATALOG, log, profiles).by_gap[-1]
+    many = fit_start_table(CATALOG, log, profiles).table.by_gap[-1]
     assert many < 0.05 < few < DEFAULT_TABLE.by_gap[-1]
     assert few > 0.3
 
@@ -96,7 +106,7 @@ def test_values_out_of_the_grades_order_are_pooled():
     """A district whose log says a later grade is better known than an earlier one (noise, or
     grades mislabelled) still gets a table that does not rise with the gap."""
     log, profiles = district(lambda gap, place: {-1: 0.3, 0: 0.6, 1: 0.05}[gap])
-    table = fit_grade_table(CATALOG, log, profiles)
+    table = fit_start_table(CATALOG, log, profiles).table
     assert table.by_gap[-1] == pytest.approx(table.by_gap[0])
     assert 0.35 < table.by_gap[0] < 0.6
 
@@ -108,16 +118,18 @@ def test_guess_and_slip_are_each_skill_s_own():
     n = len(CATALOG.skills)
     right = AnswerModel(np.full(n, GUESS), np.full(n, SLIP), np.full(n, 0.5))
     wrong = AnswerModel(np.full(n, 0.05), np.full(n, SLIP), np.full(n, 0.5))
-    assert fit_grade_table(CATALOG, log, profiles, right).by_gap[0] == pytest.approx(0.35, abs=0.05)
-    assert fit_grade_table(CATALOG, log, profiles, wrong).by_gap[0] > 0.45
+    assert fit_start_table(CATALOG, log, profiles, right).table.by_gap[0] == pytest.approx(
+        0.35, abs=0.05
+    )
+    assert fit_start_table(CATALOG, log, profiles, wrong).table.by_gap[0] > 0.45
 
 
 def test_a_log_without_graded_students_returns_the_starting_table():
     log, profiles = district(flat, n=20)
     ungraded = [LearnerProfile(p.student_id) for p in profiles]
-    assert fit_grade_table(CATALOG, log, ungraded) == DEFAULT_TABLE
+    assert fit_start_table(CATALOG, log, ungraded).table == DEFAULT_TABLE
     start = GradeTable({0: 0.5, 1: 0.2}, "flat")
-    assert fit_grade_table(CATALOG, log, [], start=start) == start
+    assert fit_start_table(CATALOG, log, [], start=start).table == start
 
 
 @pytest.fixture(scope="module")
@@ -127,33 +139,75 @@ def trained():
     return model, log, profiles
 
 
+def test_the_start_table_says_which_gaps_it_read_and_from_how_many_answers():
+    """A trial's `adaptive train` printed the default's values for the earlier grades as
+    "read from the training log's first answers" when no first answer was there, and the
+    own grade's first end above what placement uses (kept below the grade under)."""
+    log, profiles = district(flat, gaps=(0, 1))
+    start = fit_start_table(CATALOG, log, profiles)
+    assert start.answers[-1] == 0 and start.answers[0] > 1000 and start.answers[1] > 100
+    words = start.words()
+    assert "1 grade below 0.88, kept: no first answer" in words
+    assert f"from {start.answers[0]:,} first answers" in words
+    first, last = start.table.own_grade_line(np.array([0.0, 1.0]))
+    assert words.startswith(f"own grade {first:.2f} (its first skills) to {last:.2f} (its last)")
+    clipped = StartTable(GradeTable({-1: 0.5, 0: 0.4, 1: 0.1}, (0.9, 0.2)), {0: 10})
+    assert clipped.words().startswith("own grade 0.50 (its first skills)")  # as placed
+    assert StartTable.from_json(start.to_json()) == start
+    assert "A policy without a [grade_table] places" in start_sentence(start)
+
+
+def test_a_roster_of_another_year_is_warned_of():
+    """A trial trained on last year's log with this year's roster (every grade one too high,
+    a quarter of the log's students in no profile): a wrong table was saved and placed every
+    new student, without a word."""
+    log, profiles = district(flat, gaps=(0,))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit_start_table(CATALOG, log, profiles)  # the log's own roster: nothing to say
+    promoted = [LearnerProfile(p.student_id, grade=p.grade + 1) for p in profiles]
+    with pytest.warns(
+        PlacementWarning, match="100% of the first answers read are on skills of a grade below"
+    ):
+        fit_start_table(CATALOG, log, promoted)
+    part = profiles[: len(profiles) * 3 // 4]
+    with pytest.warns(PlacementWarning, match=r"150 \(25%\) have no profile with a grade"):
+        fit_start_table(CATALOG, log, part)
+
+
 def test_the_model_keeps_the_table_read_from_its_training_log(trained, tmp_path):
     model, log, profiles = trained
     model.check_curriculum_level(log, CATALOG, profiles)
-    fitted = model.curriculum_level_.grade_table
+    start = model.curriculum_level_.start
+    fitted = start.table
     # the fit with the model's own guess and slip (BKT's, per skill)
-    assert fitted == fit_grade_table(CATALOG, log, profiles, answer_model(CATALOG, model))
+    assert start == fit_start_table(CATALOG, log, profiles, answer_model(CATALOG, model))
     guess = model.params_table().set_index("skill")["p_guess"]
     assert answer_model(CATALOG, model).guess[0] == pytest.approx(guess[CATALOG.skills[0].id])
     assert fitted != DEFAULT_TABLE
     first, last = fitted.own_grade
     assert first - last < 0.2  # the district's flat own grade, not the default's slope
     model.save(tmp_path / "m")
-    assert BKT.load(tmp_path / "m").curriculum_level_.grade_table == fitted
+    assert BKT.load(tmp_path / "m").curriculum_level_.start == start
+    # a table given (train --policy) reads the check; where students start is still read
     given = GradeTable({0: 0.5, 1: 0.2}, "flat")
     model.check_curriculum_level(log, CATALOG, profiles, given)
-    assert model.curriculum_level_.grade_table == given  # a table given is not fitted over
-    model.check_curriculum_level(log, CATALOG, profiles)
+    assert model.curriculum_level_.grade_table == given
+    assert model.curriculum_level_.start == start
+    assert placement_table(None, model) == fitted  # not the training policy's table
 
 
 def test_a_new_student_is_placed_with_the_model_s_table_unless_the_policy_has_one(trained):
     model, log, profiles = trained
     model.check_curriculum_level(log, CATALOG, profiles)
-    fitted = model.curriculum_level_.grade_table
+    fitted = model.curriculum_level_.start.table
     assert placement_table(None, model) == fitted
     own = GradeTable({0: 0.5, 1: 0.2}, "flat")
     assert placement_table(own, model) == own
     assert placement_table(None, object()) is None  # a model without a check: the default
+    older = BKT().fit(log)  # a model saved before it kept where students start: the default
+    older.curriculum_level_ = LevelFit(0.01, 500, 0.01, GradeTable())
+    assert placement_table(None, older) is None
 
     newcomer = LearnerProfile("new", grade=3)
     last_of_grade = int(

@@ -113,29 +113,35 @@ def test_a_model_saved_by_a_newer_version_says_to_upgrade(saved, tmp_path):
     as newer, before its content is read: not "missing key" or "unknown key" errors that
     blame the file (stop 55's code read stop 56's models that way)."""
     copy = copied(saved, tmp_path)
-    reseal(copy, lambda meta: meta.update(format_version=4, fitted={"something": "new"}))
-    with pytest.raises(ArtifactError, match=r"format_version 4, saved by a newer version of "
-                       r"adaptive \(this one reads formats 2 to 3\): upgrade adaptive"):  # fmt: skip
+    reseal(copy, lambda meta: meta.update(format_version=5, fitted={"something": "new"}))
+    with pytest.raises(ArtifactError, match=r"format_version 5, saved by a newer version of "
+                       r"adaptive \(this one reads formats 2 to 4\): upgrade adaptive"):  # fmt: skip
         KnowledgeTracer.load(copy)
 
 
 def test_a_model_is_written_in_the_oldest_format_that_holds_it(small_log, tmp_path):
     """Format 3 only where the curriculum level keeps its grade table (format-2 code refused
-    the key): a model without one stays readable by a serving fleet not upgraded yet (a review:
-    every model was written as 3, so every new champion would have been refused there)."""
+    the key), 4 where it keeps where the students start (format-3 code refuses that key): a
+    model without them stays readable by a serving fleet not upgraded yet (a review: every
+    model was written as 3, so every new champion would have been refused there)."""
     import copy as copying
 
+    from adaptive.placement.calibrate import StartTable
     from adaptive.placement.level import LevelFit
     from adaptive.placement.prior import GradeTable
 
     plain = BestLR(max_iter=200, history=200).fit(small_log)
     with_table = copying.deepcopy(plain)
     with_table.curriculum_level_ = LevelFit(0.03, 500, 0.004, GradeTable())
-    for model, version in ((plain, 2), (with_table, 3)):
+    with_start = copying.deepcopy(plain)
+    start = StartTable(GradeTable({0: 0.35, 1: 0.1}, "flat"), {0: 1200, 1: 0})
+    with_start.curriculum_level_ = LevelFit(0.03, 500, 0.004, GradeTable(), start)
+    for model, version in ((plain, 2), (with_table, 3), (with_start, 4)):
         folder = model.save(tmp_path / f"v{version}")
         meta = json.loads((folder / "model.json").read_text())
         assert meta["format_version"] == version
-        assert ("grade_table" in meta["fitted"]["curriculum_level"]) == (version == 3)
+        assert ("grade_table" in meta["fitted"]["curriculum_level"]) == (version >= 3)
+        assert ("start" in meta["fitted"]["curriculum_level"]) == (version == 4)
         assert KnowledgeTracer.load(folder).curriculum_level_ == model.curriculum_level_
 
 
@@ -157,5 +163,5 @@ def test_a_model_of_format_2_still_loads(saved, tmp_path):
 def test_a_format_version_that_is_not_a_whole_number_is_refused(saved, tmp_path, version):
     copy = copied(saved, tmp_path)
     reseal(copy, lambda meta: meta.update(format_version=version))
-    with pytest.raises(ArtifactError, match="format_version .*expected a whole number 2 to 3"):
+    with pytest.raises(ArtifactError, match="format_version .*expected a whole number 2 to 4"):
         KnowledgeTracer.load(copy)

@@ -583,10 +583,10 @@ def test_train_on_a_district_checks_whether_knowledge_follows_the_curriculum_ord
     level = fetched.model.curriculum_level_
     assert level.answers >= 200 and not level.holds
     # where new students start: the district's table, read from the same first answers
-    assert level.grade_table != GradeTable() and level.grade_table.own_grade != (0.7, 0.1)
-    assert "Where new students start, read from the training log's first answers" in " ".join(
-        out.split()
-    )
+    assert level.start.table != GradeTable() and level.start.table.own_grade != (0.7, 0.1)
+    said = " ".join(out.split())
+    assert "Where new students start, read from the training log's first answers" in said
+    assert "A policy without a [grade_table] places students without history with it" in said
     params = MlflowClient(sqlite_uri).get_run(fetched.run_id).data.params
     assert int(params["curriculum_level_answers"]) == level.answers
     code, out = run_cli(
@@ -606,8 +606,13 @@ def test_train_on_a_district_checks_whether_knowledge_follows_the_curriculum_ord
     assert code == 0, out
     other = load_version("lvl", version="2", tracking_uri=sqlite_uri).model.curriculum_level_
     assert other.answers == level.answers and other.gain != level.gain
-    assert other.grade_table == PolicyConfig.from_toml(policy).grade_table  # not fitted over
-    assert "Where new students start" not in out
+    # the check reads the policy's table; where students start is still the district's own,
+    # for a policy without a table (the policy file given to train places them while given)
+    assert other.grade_table == PolicyConfig.from_toml(policy).grade_table
+    assert other.start == level.start
+    assert "The policy file's [grade_table] places students without history instead" in " ".join(
+        out.split()
+    )
     code, out = run_cli(
         ["train", "--model", "pfa", "--data", str(folder / "responses.parquet"),
          "--policy", str(policy), *common],

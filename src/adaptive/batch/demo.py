@@ -128,9 +128,9 @@ def run_demo(
     from adaptive.registry import load_version
 
     champion = load_version(DEMO_MODEL, alias="champion", tracking_uri=uri)
-    table = champion.model.curriculum_level_.grade_table
-    if table is not None:  # read from the log by the champion's training: it places newcomers
-        say(start_sentence(table))
+    start = champion.model.curriculum_level_.start
+    if start is not None:  # read from the log by the champion's training: it places newcomers
+        say(start_sentence(start))
     last = log.frame["timestamp"].max()
     day = (last + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
     say(f"daily job for {day} with {champion.spec} v{champion.version} ...")

@@ -183,8 +183,8 @@ def _print_curriculum_level(model: KnowledgeTracer, given_table: bool) -> None:
     from adaptive.placement.calibrate import start_sentence
 
     level = model.curriculum_level_
-    if level.grade_table is not None and not given_table:
-        info(start_sentence(level.grade_table))
+    if level.start is not None:
+        info(start_sentence(level.start, policy_table=given_table))
     info(level.policy_sentence())
 
 

@@ -131,11 +131,14 @@ def definitions(meanings: dict[str, str], names, after: str = "") -> str:
     return f"{said}{after}" if said else ""
 
 
-def info(text: str) -> None:
+def info(text: str, dim: str = "") -> None:
     """An informational line (counts, file paths, the model used): to stderr, unless `--quiet`,
-    so that what a command prints on stdout is its result alone (a JSON stays parseable)."""
+    so that what a command prints on stdout is its result alone (a JSON stays parseable). The
+    text is printed as it is, brackets included (a trial's "A policy without a [grade_table]"
+    lost its "[grade_table]" to the console's markup); `dim` is a prefix printed dimmed."""
     if not SETTINGS.quiet:
-        err_console.print(text, highlight=False, soft_wrap=True)
+        prefix = f"[dim]{escape(dim)}[/] " if dim else ""
+        err_console.print(prefix + escape(text), highlight=False, soft_wrap=True)
 
 
 def warn(text: str) -> None:

@@ -368,7 +368,7 @@ def policy_eval(
     started = time.perf_counter()
 
     def progress(message: str) -> None:
-        info(f"[dim]{time.perf_counter() - started:7.1f}s[/] {message}")
+        info(message, dim=f"{time.perf_counter() - started:7.1f}s")
 
     table = evaluate_policies(settings, out, progress=progress, cache_dir=cache)
     last = max(checkpoints)

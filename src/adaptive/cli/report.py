@@ -82,8 +82,8 @@ def report(
         catalog, whence = _night_catalog(batch, date, profiles is not None)
         profiles = profiles or catalog.with_name("profiles.jsonl")
         info(
-            f"report: no --catalog: the demo district's {escape(str(catalog))} ({whence}) and "
-            f"--profiles {escape(str(profiles))}"
+            f"report: no --catalog: the demo district's {catalog} ({whence}) and "
+            f"--profiles {profiles}"
         )
     result = write_report(
         batch or _demo_batch(),
@@ -161,7 +161,7 @@ def print_report(result) -> None:
     info(
         f"report: {counted(result.schools, 'school')}, "
         f"{counted(result.classes, 'class', 'classes')}, {counted(result.students, 'student')}, "
-        f"{counted(result.files, 'file')} in {escape(str(result.out))}"
+        f"{counted(result.files, 'file')} in {result.out}"
     )
     console.print(
         escape(shlex.join(["open", str(result.index.resolve())])), soft_wrap=True, highlight=False

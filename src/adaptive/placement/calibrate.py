@@ -9,7 +9,7 @@ student's first weeks go to undoing it (issue 16: on the district simulators, wh
 knowledge is flat at about 0.36, the default's slope cost a cold cohort 0.19 skills of 1.74
 after 50 activities).
 
-`fit_grade_table` reads each student's first answer on each skill of a training log (where they
+`fit_start_table` reads each student's first answer on each skill of a training log (where they
 stood, before practice taught them), with their grade from the profiles, and estimates:
 
 - **each grade gap's P(known)**: a first answer is right with P = guess + (1 - guess - slip) x
@@ -26,17 +26,27 @@ reaches often is the log's. The values are then made non-increasing with the gap
 of the gaps out of order) and the line's first end kept at or above its last, as `GradeTable`
 requires. A training log of curriculum practice reaches mostly the students' own grade, so that
 is what it moves; the earlier grades keep the given table's values where no student answered
-them first.
+them first, and the `StartTable` says which gaps were read, from how many first answers.
+
+The table is only as right as the grades read beside the log: a roster of another year (every
+grade one too high) or one that misses many of the log's students reads a wrong table without an
+error, so both are warned of (`PlacementWarning`): more than `UNPROFILED_SHARE` of the log's
+students without a profile grade, or most first answers on skills of another grade than the
+student's.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.log import ResponseLog
+from adaptive.errors import ArtifactError, ConfigError, PlacementWarning
 from adaptive.placement.diagnostic import AnswerModel
 from adaptive.placement.level import DEFAULT_GUESS, DEFAULT_SLIP, first_answers
 from adaptive.placement.prior import GradeTable, position_in_grade, profile_list
@@ -46,31 +56,103 @@ from adaptive.placement.prior import GradeTable, position_in_grade, profile_list
 PRIOR_ANSWERS = 50.0
 #: A fitted P(known) stays this far inside [0, 1]: no student is placed certain from a grade.
 P_BOUNDS = (0.01, 0.99)
+#: A share of the log's students without a profile grade above this is warned of: the table is
+#: read from the others' answers alone (a roster of another year or school?).
+UNPROFILED_SHARE = 0.1
 
 
-def fit_grade_table(
+@dataclass(frozen=True)
+class StartTable:
+    """Where a district's students start, read from a training log (`fit_start_table`): the
+    grade table, and how many first answers each grade gap was read from (a gap without any
+    keeps the table it started from)."""
+
+    table: GradeTable
+    answers: Mapping[int, int]
+
+    def words(self) -> str:
+        """The table as `adaptive train` says it: the own grade's line as placement uses it
+        (kept between the neighbouring grades), then the other gaps, each with the first
+        answers it was read from ("own grade 0.36 (its first skills) to 0.35 (its last), from
+        11,655 first answers; 1 grade above 0.16, from 117; 1 grade below 0.88, kept: no first
+        answer")."""
+        first, last = self.table.own_grade_line(np.array([0.0, 1.0]))
+        parts = [f"own grade {first:.2f} (its first skills) to {last:.2f} (its last)"
+                 + _read_from(self.answers.get(0, 0))]  # fmt: skip
+        for gap, p in sorted(self.table.by_gap.items(), key=lambda kv: (abs(kv[0]), kv[0])):
+            if gap:
+                side = "below" if gap < 0 else "above"
+                grades = f"{abs(gap)} grade{'s' if abs(gap) > 1 else ''} {side}"
+                parts.append(f"{grades} {p:.2f}{_read_from(self.answers.get(gap, 0))}")
+        return "; ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "table": self.table.to_dict(),
+            "answers": {str(g): int(n) for g, n in sorted(self.answers.items())},
+        }
+
+    @classmethod
+    def from_json(cls, value: object) -> StartTable:
+        """The inverse of `to_json` (a model.json's `fitted.curriculum_level.start`)."""
+        where = "model.json: fitted.curriculum_level.start"
+        if not (isinstance(value, dict) and set(value) == {"table", "answers"}):
+            raise ArtifactError(
+                f'{where} = {value!r:.120}; expected {{"table": ..., "answers": ...}}'
+            )
+        try:
+            table = GradeTable.from_dict(value["table"])
+            answers = {int(g): int(n) for g, n in dict(value["answers"]).items()}
+        except (ConfigError, TypeError, ValueError) as exc:
+            raise ArtifactError(f"{where}: {exc}") from None
+        return cls(table, answers)
+
+
+def _read_from(n: int) -> str:
+    return f", from {n:,} first answer{'s' if n != 1 else ''}" if n else ", kept: no first answer"
+
+
+def start_sentence(start: StartTable, policy_table: bool = False) -> str:
+    """Where a model's students start, as `adaptive train` and the demo say it (`policy_table`:
+    the policy file given to train has a table of its own, which places them while given)."""
+    use = (
+        "the policy file's [grade_table] places students without history instead while it is "
+        "given; a policy without one places them with this"
+        if policy_table
+        else "a policy without a [grade_table] places students without history with it"
+    )
+    return (
+        "Where new students start, read from the training log's first answers (P(known) by "
+        f"grade): {start.words()}. {use[0].upper()}{use[1:]}."
+    )
+
+
+def fit_start_table(
     catalog: Catalog,
     log: ResponseLog,
     profiles: Mapping[str, LearnerProfile] | Sequence[LearnerProfile],
     answers: AnswerModel | None = None,
     start: GradeTable | None = None,
-) -> GradeTable:
-    """The grade table of the students of `log` (see the module): `start`'s values (None: the
-    default table) moved toward what their first answers say, gap by gap and along the own
-    grade. `answers`: each skill's guess and slip (None: the level model's defaults,
-    `answer_model`). A log without first answers of profiled students with a grade returns
-    `start` unchanged."""
+) -> StartTable:
+    """Where the students of `log` start (see the module): `start`'s values (None: the default
+    table) moved toward what their first answers say, gap by gap and along the own grade.
+    `answers`: each skill's guess and slip (None: the level model's defaults, `answer_model`).
+    A log without first answers of profiled students with a grade reads nothing: `start`
+    unchanged. A roster that leaves many of the log's students out, or whose grades do not
+    match the skills its students answered first, is warned of (`PlacementWarning`)."""
     start = start if start is not None else GradeTable()
     answers = answers if answers is not None else answer_model(catalog)
     grade_of = {p.student_id: p.grade for p in profile_list(profiles) if p.grade is not None}
     student, skill, right = first_answers(log, catalog)
     ids = np.asarray(log.students, dtype=object)
-    grade = np.array([grade_of.get(s, np.nan) for s in ids], np.float64)[student]
-    gap = catalog.skill_grades[skill] - grade
+    by_student = np.array([grade_of.get(s, np.nan) for s in ids], np.float64)
+    _warn_unprofiled(int(np.isnan(by_student).sum()), len(ids))
+    gap = catalog.skill_grades[skill] - by_student[student]
     read = ~np.isnan(gap)
     if not read.any():
-        return start
+        return StartTable(start, {})
     gap, skill, right = gap[read].astype(np.int64), skill[read], right[read]
+    _warn_other_grades(gap)
     spread = 1.0 - answers.guess[skill] - answers.slip[skill]  # what knowing adds to P(right)
     excess = right - answers.guess[skill]
     weight_of_prior = PRIOR_ANSWERS * float(np.mean(spread**2))
@@ -83,7 +165,37 @@ def fit_grade_table(
         position_in_grade(catalog)[skill[own]], spread[own], excess[own], start,
         by_gap[0], weight_of_prior,
     )  # fmt: skip
-    return GradeTable(by_gap, line)
+    counts = np.bincount(np.searchsorted(gaps, gap), minlength=len(gaps))
+    read_per_gap = {int(g): int(n) for g, n in zip(gaps, counts, strict=True)}
+    return StartTable(GradeTable(by_gap, line), read_per_gap)
+
+
+def _warn_unprofiled(unprofiled: int, students: int) -> None:
+    """A warning where more than `UNPROFILED_SHARE` of the log's students have no grade."""
+    if students and unprofiled > UNPROFILED_SHARE * students:
+        warnings.warn(
+            f"where new students start is read from the first answers of {students - unprofiled:,} "
+            f"of the log's {students:,} students: {unprofiled:,} ({unprofiled / students:.0%}) "
+            "have no profile with a grade (a roster of another year or school?)",
+            PlacementWarning,
+            stacklevel=4,
+        )
+
+
+def _warn_other_grades(gap: np.ndarray) -> None:
+    """A warning where most first answers are on skills of another grade than the student's:
+    the roster's grades are likely another year's (last year's log read with this year's
+    roster puts every answer a grade below)."""
+    for side, away in (("below", gap < 0), ("above", gap > 0)):
+        share = float(away.mean())
+        if share > 0.5:
+            warnings.warn(
+                f"where new students start: {share:.0%} of the first answers read are on "
+                f"skills of a grade {side} the student's profile grade; are the roster's grades "
+                "those of the log's year?",
+                PlacementWarning,
+                stacklevel=4,
+            )
 
 
 def answer_model(catalog: Catalog, model: object = None) -> AnswerModel:
@@ -144,24 +256,3 @@ def _own_line(
     if first < last:
         first = last = own_value
     return round(float(first), 4), round(float(last), 4)
-
-
-def start_sentence(table: GradeTable) -> str:
-    """Where a model's students start, as `adaptive train` and the demo say it."""
-    return (
-        "Where new students start, read from the training log's first answers (P(known) by "
-        f"grade): {table_words(table)}. A policy without a [grade_table] places students "
-        "without history with it."
-    )
-
-
-def table_words(table: GradeTable) -> str:
-    """The table as `adaptive train` says it: the own grade's line, then each gap's P(known)
-    ("own grade 0.36 (its first skills) to 0.35 (its last); 1 grade below 0.88, ...")."""
-    first, last = table.own_grade or (table.by_gap[0],) * 2
-    parts = [f"own grade {first:.2f} (its first skills) to {last:.2f} (its last)"]
-    for gap, p in sorted(table.by_gap.items()):
-        if gap:
-            side = "below" if gap < 0 else "above"
-            parts.append(f"{abs(gap)} grade{'s' if abs(gap) > 1 else ''} {side} {p:.2f}")
-    return "; ".join(parts)

@@ -68,7 +68,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -76,6 +76,9 @@ import pandas as pd
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ArtifactError, ConfigError
+
+if TYPE_CHECKING:
+    from adaptive.placement.calibrate import StartTable
 from adaptive.placement.prior import (
     CELLS_PER_GRADE,
     GradeTable,
@@ -122,6 +125,10 @@ HOLDS_AT_SE = 2.0
 _TINY = 1e-12
 
 
+#: The keys of every `LevelFit.to_json`.
+_KEYS = ("gain", "se", "answers")
+
+
 @dataclass(frozen=True)
 class LevelFit:
     """Whether a district's knowledge follows the curriculum order (see the module): the mean
@@ -130,12 +137,17 @@ class LevelFit:
     `answers` first answers of a training log (`check_level`), with the grade table that read
     the grade (`grade_table`): the level is read with the same table where the check holds,
     whatever table a policy places students with (None: not kept, as by a model saved before it
-    was: read with the serving policy's table, as then). Not measured: NaN, 0."""
+    was: read with the serving policy's table, as then). Not measured: NaN, 0. `start`: where
+    the district's students start, read from the same first answers
+    (`adaptive.placement.calibrate.StartTable`; None: not read, as by a model saved before it
+    was): a policy without a grade table of its own places students without history with it
+    (`adaptive.placement.prior.placement_table`), whatever table the check read."""
 
     gain: float = math.nan
     answers: int = 0
     se: float = math.nan  # the gain's standard error, clustered by student
     grade_table: GradeTable | None = None
+    start: StartTable | None = None
 
     @property
     def holds(self) -> bool:
@@ -174,6 +186,8 @@ class LevelFit:
         }
         if self.grade_table is not None:
             values["grade_table"] = self.grade_table.to_dict()
+        if self.start is not None:
+            values["start"] = self.start.to_json()
         return values
 
     @classmethod
@@ -184,7 +198,7 @@ class LevelFit:
             return cls()
         ok = (
             isinstance(value, dict)
-            and {"gain", "se", "answers"} <= set(value) <= {"gain", "se", "answers", "grade_table"}
+            and {"gain", "se", "answers"} <= set(value) <= {*_KEYS, "grade_table", "start"}
             and all(value[k] is None or isinstance(value[k], int | float) for k in ("gain", "se"))
             and isinstance(value["answers"], int)
             and not isinstance(value["answers"], bool)
@@ -194,7 +208,7 @@ class LevelFit:
             raise ArtifactError(
                 f"model.json: fitted.curriculum_level = {value!r:.120}; expected "
                 '{"gain": number or null, "se": number or null, "answers": integer >= 0, '
-                '"grade_table": a grade table or null}'
+                '"grade_table": a grade table or null, "start": where students start}'
             )
         gain, se = (math.nan if value[k] is None else float(value[k]) for k in ("gain", "se"))  # type: ignore[index]
         table = value.get("grade_table")  # type: ignore[union-attr]
@@ -202,7 +216,11 @@ class LevelFit:
             grade_table = None if table is None else GradeTable.from_dict(table)
         except ConfigError as exc:
             raise ArtifactError(f"model.json: fitted.curriculum_level.grade_table: {exc}") from None
-        return cls(gain, int(value["answers"]), se, grade_table)  # type: ignore[index]
+        from adaptive.placement.calibrate import StartTable  # it reads first answers as here
+
+        start = value.get("start")  # type: ignore[union-attr]
+        read = None if start is None else StartTable.from_json(start)
+        return cls(gain, int(value["answers"]), se, grade_table, read)  # type: ignore[index]
 
 
 @dataclass(frozen=True)

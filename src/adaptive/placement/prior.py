@@ -403,12 +403,12 @@ class GradeTable:
 def placement_table(given: GradeTable | None, model: object = None) -> GradeTable | None:
     """The grade table students without history are placed with: the one `given` (a policy
     config's `grade_table`, or a caller's), else the one read from the model's own training
-    log (`KnowledgeTracer.check_curriculum_level`, kept in its `curriculum_level_`: the
+    log (`KnowledgeTracer.check_curriculum_level`, kept in its `curriculum_level_.start`: the
     district's students as their first answers place them), else None (the default table)."""
     if given is not None:
         return given
-    level = getattr(model, "curriculum_level_", None)
-    return getattr(level, "grade_table", None)
+    start = getattr(getattr(model, "curriculum_level_", None), "start", None)
+    return None if start is None else start.table
 
 
 def _gap(key: object) -> int:

@@ -46,6 +46,7 @@ cannot be verified and are refused with a message saying so: retrain them.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import inspect
 import io
@@ -102,19 +103,20 @@ from adaptive.files import (
     read_sealed_json,
     sealed_json,
 )
-from adaptive.placement.calibrate import answer_model, fit_grade_table
+from adaptive.placement.calibrate import answer_model, fit_start_table
 from adaptive.placement.level import LevelFit, check_level
 from adaptive.placement.prior import GradeTable, Placement, expect_placement, on_skills
 from adaptive.tracing.learning_curve import LearningCurve, learning_curve
 
 #: The formats of model.json: 2, it carries a checksum of its own content; 3, its
 #: `fitted.curriculum_level` carries the grade table its check read (`LevelFit.grade_table`),
-#: which code of format 2 refused as an unknown key. A model is written in the oldest format
+#: which code of format 2 refused as an unknown key; 4, it also carries where the district's
+#: students start (`LevelFit.start`), which code of format 3 refuses. A model is written in the oldest format
 #: that holds it (`KnowledgeTracer.format_version`: a model without that table stays readable by
 #: a serving fleet not upgraded yet); a version reads every format from
 #: `OLDEST_READABLE_FORMAT` to its own `FORMAT_VERSION` (a format-2 model's level reads with
 #: the serving policy's table, as it did) and names a newer one as newer: upgrade to read it.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 OLDEST_READABLE_FORMAT = 2
 #: The key of model.json's `fitted` holding `KnowledgeTracer.learning_curve_` (absent in a model
 #: saved before it was kept: it loads as not measured).
@@ -695,16 +697,17 @@ class KnowledgeTracer(KeywordChecked, ABC):
         """Read, on a training log and its students' profiles (their grades), where the
         district's students start and whether their knowledge follows the curriculum order
         (`adaptive.placement.level`); keep both with the model (`curriculum_level_`, saved with
-        it) and return them. Where they start is `grade_table` when one is given, else the
-        grade table fitted on the log's first answers (`adaptive.placement.calibrate`, each
-        skill's guess and slip from the model where it has them): a policy without a table of
-        its own places new students with it (`placement_table`). A step of its own: `fit`
-        reads answers only, and this needs the catalog's grades and the students'."""
+        it) and return them. Where they start is the grade table fitted on the log's first
+        answers (`LevelFit.start`: `adaptive.placement.calibrate`, each skill's guess and slip
+        from the model where it has them), with which a policy without a table of its own
+        places students without history (`placement_table`); the check reads the grade with
+        `grade_table` where one is given (a policy file's), else with that one. A step of its
+        own: `fit` reads answers only, and this needs the catalog's grades and the students'."""
         expect_type(log, ResponseLog, "log", "ResponseLog.from_frame(frame)")
         expect_type(catalog, Catalog, "catalog", "Catalog.from_json(path)")
-        if grade_table is None:
-            grade_table = fit_grade_table(catalog, log, profiles, answer_model(catalog, self))
-        self.curriculum_level_ = check_level(catalog, log, profiles, grade_table)
+        start = fit_start_table(catalog, log, profiles, answer_model(catalog, self))
+        checked = check_level(catalog, log, profiles, grade_table or start.table)
+        self.curriculum_level_ = dataclasses.replace(checked, start=start)
         return self.curriculum_level_
 
     # -- learning and batch prediction -----------------------------------------------------------
@@ -1449,9 +1452,11 @@ class KnowledgeTracer(KeywordChecked, ABC):
         return directory
 
     def format_version(self) -> int:
-        """The oldest model.json format that holds this model: 3 where its curriculum level
-        keeps the grade table its check read, else 2 (see `FORMAT_VERSION`)."""
-        return FORMAT_VERSION if self.curriculum_level_.grade_table is not None else 2
+        """The oldest model.json format that holds this model: 4 where its curriculum level
+        keeps where its students start, 3 where it keeps the grade table its check read, else
+        2 (see `FORMAT_VERSION`)."""
+        level = self.curriculum_level_
+        return 4 if level.start is not None else 3 if level.grade_table is not None else 2
 
     @classmethod
     def load(cls, directory: str | Path, *, label: str | None = None) -> KnowledgeTracer:
