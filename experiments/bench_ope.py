@@ -53,6 +53,7 @@ from adaptive.evaluation.policy_eval import (  # noqa: E402
     split_kind,
 )
 from adaptive.placement import grade_placement  # noqa: E402
+from adaptive.placement.prior import placement_table  # noqa: E402
 from adaptive.policy import AdaptivePolicy, PolicyConfig, to_days  # noqa: E402
 from adaptive.policy.adapter import batch_from_model  # noqa: E402
 from adaptive.policy.baselines import make_policy  # noqa: E402
@@ -104,7 +105,8 @@ def simulate_logs(kind: str, seed: int, students: int, days: int, temperature: f
     cands = candidates(catalog, base)
     sim = cohort.simulator()
     ids = list(cohort.student_ids)
-    state = model.init_state(ids, prior=grade_placement(catalog, cohort.profiles))
+    table = placement_table(base.grade_table, model)  # as the nightly job places them
+    state = model.init_state(ids, prior=grade_placement(catalog, cohort.profiles, table))
     builder = LogBuilder(catalog, ids, START)
     frames = []
     if len(cohort.warm):

@@ -392,7 +392,9 @@ def main(argv: list[str] | None = None) -> int:
         f"table {how}.",
         "Every policy is driven through the shipped path: `bkt` fitted on a burn-in log of "
         f"{settings.fit_students:,} other students of the same simulator ({settings.fit_days} "
-        "days of curriculum-order practice), `init_state(ids, prior=grade_placement(...))`, "
+        "days of curriculum-order practice; where its students start read from their first "
+        "answers with `check_curriculum_level`), `init_state(ids, prior=grade_placement(..., "
+        "placement_table(None, model)))`, "
         f"the cohort's own {settings.warmup_days} days of history absorbed with `update` "
         "(none for `-cold` cohorts: a grade and no response), then each day `batch_from_model` -> "
         "`policy.select(batch, 1, now)` -> the simulator answers -> `update`. The ceiling reads "
