@@ -124,6 +124,31 @@ def test_guess_and_slip_are_each_skill_s_own():
     assert fit_start_table(CATALOG, log, profiles, wrong).table.by_gap[0] > 0.45
 
 
+def test_a_first_attempt_on_the_easiest_version_is_read_for_its_difficulty():
+    """A trial's district first answered every skill on its easiest version (difficulty -1),
+    then on harder ones: the fit read its own grade as 0.50 known where 0.33 was. A first
+    answer is read against the skill's typical answer in the log, shifted by how much easier
+    its activity is (the catalog's difficulty, a logit shift, as the policy reads it)."""
+    rng = np.random.default_rng(5)
+    grades = rng.integers(2, 5, 600)
+    rows = []
+    for i, g in enumerate(grades):
+        for t, k in enumerate(np.flatnonzero(CATALOG.skill_grades == g)):
+            known = rng.random() < 0.35
+            skill = CATALOG.skills[k].id
+            for step, (version, d) in enumerate((("@-1", -1.0), ("@+1", 1.0))):
+                p = 1 / (1 + np.exp(-(np.log((1 - SLIP if known else GUESS)
+                                              / (SLIP if known else 1 - GUESS)) - d)))  # fmt: skip
+                rows.append(
+                    (f"s{i:04d}", skill + version, skill, int(rng.random() < p), 2 * t + step)
+                )
+    frame = pd.DataFrame(rows, columns=["student_id", "item_id", "skill_ids", "correct", "order"])
+    frame["timestamp"] = pd.Timestamp("2026-09-01") + pd.to_timedelta(frame["order"], unit="min")
+    log = ResponseLog.from_frame(frame.drop(columns="order"))
+    profiles = [LearnerProfile(f"s{i:04d}", grade=int(g)) for i, g in enumerate(grades)]
+    assert fit_start_table(CATALOG, log, profiles).table.by_gap[0] == pytest.approx(0.35, abs=0.05)
+
+
 def test_a_log_without_graded_students_returns_the_starting_table():
     log, profiles = district(flat, n=20)
     ungraded = [LearnerProfile(p.student_id) for p in profiles]

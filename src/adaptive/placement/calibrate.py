@@ -15,7 +15,10 @@ stood, before practice taught them), with their grade from the profiles, and est
 - **each grade gap's P(known)**: a first answer is right with P = guess + (1 - guess - slip) x
   P(known), so P(known) is the least-squares fit of (right - guess) on (1 - guess - slip), each
   skill's guess and slip from the model where it has them (BKT), else the level model's
-  defaults;
+  defaults, read as those of the skill's typical answer in the log and shifted on the logit
+  scale by how much harder the activity answered first is than that (the catalog's
+  `Activity.difficulty`, as the policy reads it): a district whose first attempt at a skill is
+  its easiest version reads otherwise as knowing more than it does;
 - **the own grade's line** from its first skills to its last (`position_in_grade`), the same fit
   with two values, so a grade taught in order keeps its slope and a scattered one comes out
   flat.
@@ -43,12 +46,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ArtifactError, ConfigError, PlacementWarning
 from adaptive.placement.diagnostic import AnswerModel
-from adaptive.placement.level import DEFAULT_GUESS, DEFAULT_SLIP, first_answers
+from adaptive.placement.level import DEFAULT_GUESS, DEFAULT_SLIP, first_answer_rows
 from adaptive.placement.prior import GradeTable, position_in_grade, profile_list
 
 #: How many first answers' worth of weight the starting table's value keeps in each estimate
@@ -79,7 +83,7 @@ class StartTable:
         first, last = self.table.own_grade_line(np.array([0.0, 1.0]))
         parts = [f"own grade {first:.2f} (its first skills) to {last:.2f} (its last)"
                  + _read_from(self.answers.get(0, 0))]  # fmt: skip
-        for gap, p in sorted(self.table.by_gap.items(), key=lambda kv: (abs(kv[0]), kv[0])):
+        for gap, p in sorted(self.table.by_gap.items(), key=lambda kv: (kv[0] > 0, abs(kv[0]))):
             if gap:
                 side = "below" if gap < 0 else "above"
                 grades = f"{abs(gap)} grade{'s' if abs(gap) > 1 else ''} {side}"
@@ -143,7 +147,7 @@ def fit_start_table(
     start = start if start is not None else GradeTable()
     answers = answers if answers is not None else answer_model(catalog)
     grade_of = {p.student_id: p.grade for p in profile_list(profiles) if p.grade is not None}
-    student, skill, right = first_answers(log, catalog)
+    row, student, skill, right = first_answer_rows(log, catalog)
     ids = np.asarray(log.students, dtype=object)
     by_student = np.array([grade_of.get(s, np.nan) for s in ids], np.float64)
     _warn_unprofiled(int(np.isnan(by_student).sum()), len(ids))
@@ -151,10 +155,13 @@ def fit_start_table(
     read = ~np.isnan(gap)
     if not read.any():
         return StartTable(start, {})
-    gap, skill, right = gap[read].astype(np.int64), skill[read], right[read]
+    gap, skill, right, row = gap[read].astype(np.int64), skill[read], right[read], row[read]
     _warn_other_grades(gap)
-    spread = 1.0 - answers.guess[skill] - answers.slip[skill]  # what knowing adds to P(right)
-    excess = right - answers.guess[skill]
+    shift = answered_difficulty(log, catalog)
+    shift = shift[row] - _mean_by_skill(log, catalog, shift)[skill]
+    guess = _shifted(answers.guess[skill], shift)
+    spread = _shifted(1.0 - answers.slip[skill], shift) - guess  # what knowing adds to P(right)
+    excess = right - guess
     weight_of_prior = PRIOR_ANSWERS * float(np.mean(spread**2))
     gaps = np.array(sorted(set(start.by_gap) | set(np.unique(gap).tolist())), np.int64)
     value, weight = _gap_estimates(gaps, gap, spread, excess, start, weight_of_prior)
@@ -204,6 +211,31 @@ def answer_model(catalog: Catalog, model: object = None) -> AnswerModel:
     model's (`adaptive.placement.level`: how the district check reads a first answer)."""
     params = model if hasattr(model, "params_table") else None
     return AnswerModel.from_params(catalog, params, DEFAULT_GUESS, DEFAULT_SLIP, warn=False)
+
+
+def answered_difficulty(log: ResponseLog, catalog: Catalog) -> np.ndarray:
+    """(rows,) the difficulty of the activity each row of `log` answered (its item id is the
+    activity's id); 0 where the item is no activity of the catalog."""
+    difficulty = np.append(catalog.activity_difficulty, 0.0)
+    code = catalog.activity_index.get_indexer(pd.Index(log.items))
+    return difficulty[np.where(code >= 0, code, -1)][log.item]
+
+
+def _mean_by_skill(log: ResponseLog, catalog: Catalog, per_row: np.ndarray) -> np.ndarray:
+    """(S,) each catalog skill's mean of `per_row` over its answers in `log` (0 without any)."""
+    entries, skill_codes = log.exploded()
+    code = catalog.skill_index.get_indexer(pd.Index(log.skills))[skill_codes]
+    known = code >= 0
+    n = len(catalog.skills)
+    total = np.bincount(code[known], per_row[entries[known]], n)
+    count = np.bincount(code[known], minlength=n)
+    return np.where(count > 0, total / np.maximum(count, 1), 0.0)
+
+
+def _shifted(p: np.ndarray, difficulty: np.ndarray) -> np.ndarray:
+    """P(right) `p` on an activity `difficulty` logits harder (`terms.activity_p_correct`)."""
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return 1.0 / (1.0 + np.exp(-(np.log(p) - np.log1p(-p) - difficulty)))
 
 
 def _gap_estimates(

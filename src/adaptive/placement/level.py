@@ -518,6 +518,13 @@ def check_level(
 def first_answers(log: ResponseLog, catalog: Catalog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(student code, catalog skill code, 0/1) of each student's first answer on each catalog
     skill, in the log's order (by student, then time); skills the catalog lacks are left out."""
+    return first_answer_rows(log, catalog)[1:]
+
+
+def first_answer_rows(
+    log: ResponseLog, catalog: Catalog
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`first_answers`, each with its row of the log first (which item was answered)."""
     entries, skill_codes = log.exploded()
     catalog_code = catalog.skill_index.get_indexer(pd.Index(log.skills))[skill_codes]
     student = log.student[entries].astype(np.int64)
@@ -525,7 +532,8 @@ def first_answers(log: ResponseLog, catalog: Catalog) -> tuple[np.ndarray, np.nd
     entries, student, catalog_code = entries[known], student[known], catalog_code[known]
     _, first = np.unique(student * len(catalog.skills) + catalog_code, return_index=True)
     first.sort()  # back to the log's order
-    return student[first], catalog_code[first], log.correct[entries[first]].astype(np.int8)
+    rows = entries[first]
+    return rows, student[first], catalog_code[first], log.correct[rows].astype(np.int8)
 
 
 def _log_p(p_right: np.ndarray, correct: np.ndarray) -> np.ndarray:
