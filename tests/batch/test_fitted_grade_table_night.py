@@ -8,11 +8,13 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from adaptive.batch import run_daily_job
 from adaptive.batch.job import read_profiles
-from adaptive.batch.night_checks import grade_table_record
+from adaptive.batch.night_checks import grade_table_changed, grade_table_record
 from adaptive.curriculum import Catalog
+from adaptive.errors import NightWarning
 from adaptive.placement import GradeTable, grade_placement
 from adaptive.placement.prior import DEFAULT_TABLE
 from adaptive.policy import PolicyConfig
@@ -67,3 +69,9 @@ def test_the_default_table_is_recorded_as_none_given_or_not():
     assert grade_table_record(None) is None
     assert grade_table_record(GradeTable()) is None
     assert grade_table_record(GradeTable({0: 0.5}, "flat")) == {"0": 0.5, "own_grade": "flat"}
+    # a snapshot whose policy spelt out the default's values: the same table, no rebuild
+    spelt = {"meta": {"grade_table": GradeTable().to_dict()}}
+    assert not grade_table_changed(spelt["meta"], None, "2026-10-01")
+    assert not grade_table_changed({"grade_table": None}, GradeTable(), "2026-10-01")
+    with pytest.warns(NightWarning, match="is not the one the snapshot of 2026-10-01"):
+        assert grade_table_changed({"grade_table": None}, GradeTable({0: 0.5}), "2026-10-01")

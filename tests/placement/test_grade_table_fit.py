@@ -14,7 +14,7 @@ import pytest
 from adaptive.curriculum import LearnerProfile
 from adaptive.data.log import ResponseLog
 from adaptive.errors import PlacementWarning
-from adaptive.placement import GradeTable
+from adaptive.placement import GradeTable, grade_placement
 from adaptive.placement.calibrate import (
     PRIOR_ANSWERS,
     StartTable,
@@ -149,10 +149,87 @@ def test_a_first_attempt_on_the_easiest_version_is_read_for_its_difficulty():
     assert fit_start_table(CATALOG, log, profiles).table.by_gap[0] == pytest.approx(0.35, abs=0.05)
 
 
+def answered_twice(first_version: str, then: tuple[str, ...], seed: int = 6):
+    """A log of 600 students answering each skill of their grade on `first_version` (an item
+    id suffix: "@-1" the catalog's easiest, any other none of its activities), then on each
+    of `then`; answers follow the library's reading of difficulty (a logit shift), known
+    with P 0.35."""
+    rng = np.random.default_rng(seed)
+    grades = rng.integers(2, 5, 600)
+    rows = []
+    for i, g in enumerate(grades):
+        for t, k in enumerate(np.flatnonzero(CATALOG.skill_grades == g)):
+            known = rng.random() < 0.35
+            skill = CATALOG.skills[k].id
+            for step, version in enumerate((first_version, *then)):
+                d = {"@-1": -1.0, "@+0": 0.0, "@+1": 1.0}.get(version, 0.0)
+                base = 1 - SLIP if known else GUESS
+                p = 1 / (1 + np.exp(-(np.log(base / (1 - base)) - d)))
+                rows.append(
+                    (f"s{i:04d}", skill + version, skill, int(rng.random() < p), 4 * t + step)
+                )
+    frame = pd.DataFrame(rows, columns=["student_id", "item_id", "skill_ids", "correct", "order"])
+    frame["timestamp"] = pd.Timestamp("2026-09-01") + pd.to_timedelta(frame["order"], unit="min")
+    profiles = [LearnerProfile(f"s{i:04d}", grade=int(g)) for i, g in enumerate(grades)]
+    return ResponseLog.from_frame(frame.drop(columns="order")), profiles
+
+
+def test_guess_and_slip_are_read_for_the_skill_s_typical_answer_in_the_log():
+    """The answer model describes a skill's typical answer in the log: a log whose typical
+    answer is harder than the catalog's 0 (two answers on the hardest version for one on the
+    easiest) reads its first answers against that, not against 0."""
+    log, profiles = answered_twice("@-1", ("@+1", "@+1"))
+    n = len(CATALOG.skills)
+    # guess and slip as they read the typical answer here (difficulty +1/3)
+    typical = AnswerModel(
+        np.full(n, 1 / (1 + np.exp(-(np.log(GUESS / (1 - GUESS)) - 1 / 3)))),
+        np.full(n, 1 - 1 / (1 + np.exp(-(np.log((1 - SLIP) / SLIP) - 1 / 3)))),
+        np.full(n, 0.5),
+    )
+    assert fit_start_table(CATALOG, log, profiles, typical).table.by_gap[0] == pytest.approx(
+        0.35, abs=0.05
+    )
+
+
+def test_an_item_that_is_no_activity_is_read_as_typical():
+    """A first answer on an item the catalog does not list (a district's own quiz) has no
+    difficulty to read: it is read as the skill's typical answer, and the catalog answers
+    beside it do not move it (a review: it was read as 0 against their mean, -1, a logit
+    harder than typical, and the fit read 0.48 for 0.35)."""
+    log, profiles = answered_twice("@quiz", ("@+0",))
+    assert fit_start_table(CATALOG, log, profiles).table.by_gap[0] == pytest.approx(0.35, abs=0.05)
+    log, profiles = answered_twice("@quiz", ("@-1", "@-1", "@-1"))
+    assert fit_start_table(CATALOG, log, profiles).table.by_gap[0] == pytest.approx(0.35, abs=0.05)
+
+
+def test_a_line_that_rises_along_the_grade_is_read_flat():
+    """A grade whose late skills read better known than its early ones (against the order the
+    grade is taught in) gets a flat line at the grade's own value, as `GradeTable` requires."""
+    log, profiles = district(lambda gap, place: 0.1 + 0.6 * place if gap == 0 else flat(gap, 0))
+    table = fit_start_table(CATALOG, log, profiles, start=GradeTable(own_grade="flat")).table
+    first, last = table.own_grade
+    assert first == last == table.by_gap[0]
+
+
+def test_a_starting_table_without_gap_0_reads_the_own_grade_from_its_line():
+    """A review: a starting table without gap 0 and a log without an own-grade first answer
+    raised KeyError."""
+    log, profiles = district(flat, gaps=(-1,))
+    start = GradeTable({-1: 0.8, 1: 0.1}, "flat")
+    table = fit_start_table(CATALOG, log, profiles, start=start).table
+    assert table.by_gap[0] == pytest.approx(float(start.lookup(np.array([0]))[0]))
+    assert table.by_gap[-1] == pytest.approx(0.7, abs=0.05)
+
+
 def test_a_log_without_graded_students_returns_the_starting_table():
     log, profiles = district(flat, n=20)
     ungraded = [LearnerProfile(p.student_id) for p in profiles]
-    assert fit_start_table(CATALOG, log, ungraded).table == DEFAULT_TABLE
+    with pytest.warns(PlacementWarning, match="20 \\(100%\\) have no profile with a grade"):
+        nothing = fit_start_table(CATALOG, log, ungraded)
+    assert nothing.table == DEFAULT_TABLE and not nothing.read
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a caller whose roster names only whom it serves
+        fit_start_table(CATALOG, log, ungraded, roster_warnings=False)
     start = GradeTable({0: 0.5, 1: 0.2}, "flat")
     assert fit_start_table(CATALOG, log, [], start=start).table == start
 
@@ -172,7 +249,7 @@ def test_the_start_table_says_which_gaps_it_read_and_from_how_many_answers():
     start = fit_start_table(CATALOG, log, profiles)
     assert start.answers[-1] == 0 and start.answers[0] > 1000 and start.answers[1] > 100
     words = start.words()
-    assert "1 grade below 0.88, kept: no first answer" in words
+    assert "1 grade below 0.88, no first answer read" in words
     assert f"from {start.answers[0]:,} first answers" in words
     first, last = start.table.own_grade_line(np.array([0.0, 1.0]))
     assert words.startswith(f"own grade {first:.2f} (its first skills) to {last:.2f} (its last)")
@@ -220,6 +297,11 @@ def test_the_model_keeps_the_table_read_from_its_training_log(trained, tmp_path)
     assert model.curriculum_level_.grade_table == given
     assert model.curriculum_level_.start == start
     assert placement_table(None, model) == fitted  # not the training policy's table
+    # nothing read (no student with a grade): nothing kept, the model stays format 3
+    with pytest.warns(PlacementWarning):
+        model.check_curriculum_level(log, CATALOG, [LearnerProfile(p.student_id) for p in profiles])
+    assert model.curriculum_level_.start is None and model.format_version() == 3
+    assert placement_table(None, model) is None
 
 
 def test_a_new_student_is_placed_with_the_model_s_table_unless_the_policy_has_one(trained):
@@ -254,3 +336,22 @@ def test_a_new_student_is_placed_with_the_model_s_table_unless_the_policy_has_on
     )
     assert placed(PolicyConfig()) > 0.25
     assert placed(PolicyConfig(grade_table=own)) == pytest.approx(0.5, abs=0.02)
+
+
+def test_the_nightly_job_s_placement_step_reads_the_model_s_table(trained):
+    """`place_new_students` (the nightly job's step, in-process and on Spark executors)
+    places a student the state does not hold with the model's table unless one is given."""
+    from adaptive.placement.prior import place_new_students
+
+    model, log, profiles = trained
+    model.check_curriculum_level(log, CATALOG, profiles)
+    fitted = model.curriculum_level_.start.table
+    newcomer = {"new": LearnerProfile("new", grade=3)}
+    own = GradeTable({0: 0.5, 1: 0.2}, "flat")
+    for given, table in ((None, fitted), (own, own)):
+        state = model.init_state([])
+        assert place_new_students(model, state, CATALOG, newcomer, ["new"], given) == 1
+        placed = pd.Series(model.mastery(state, np.array([0]))[0], index=model.skills_)
+        expected = grade_placement(CATALOG, list(newcomer.values()), table)
+        want = pd.Series(expected.mastery[0], index=expected.skills)[placed.index]
+        np.testing.assert_allclose(placed.to_numpy(), want.to_numpy(), atol=1e-6)

@@ -34,12 +34,13 @@ from adaptive.errors import (
     one_spelling,
     verb,
 )
+from adaptive.placement.prior import DEFAULT_TABLE, GradeTable
 from adaptive.policy.adapter import OFF_CATALOG_SKILLS_SAID
 
 if TYPE_CHECKING:
     from adaptive.curriculum import Catalog
     from adaptive.data.log import ResponseLog
-    from adaptive.placement import GradeTable, Placement
+    from adaptive.placement import Placement
     from adaptive.policy import PolicyConfig
     from adaptive.tracing.base import Untraced
 
@@ -1107,17 +1108,24 @@ def placement_table_changed(
 def grade_table_record(table: GradeTable | None) -> dict[str, object] | None:
     """The grade table that placed new students, as a snapshot records it (None: the default
     table, given or not)."""
-    from adaptive.placement.prior import DEFAULT_TABLE
-
     return None if table is None or table == DEFAULT_TABLE else table.to_dict()
+
+
+def _recorded_table(record: object) -> GradeTable:
+    """The table a snapshot recorded (None: the default), read back as a table, so that the
+    same values written out (a policy file that spelt the default) are the same table."""
+    if record is None:
+        return DEFAULT_TABLE
+    return GradeTable.from_dict(record)  # type: ignore[arg-type]
 
 
 def grade_table_changed(meta: dict | None, table: GradeTable | None, previous: str | None) -> bool:
     """True (and said) when the grade table (the policy's, else the model's:
-    `placement_table`) is not the one the last snapshot's students were placed with: the tracer state is then rebuilt from every response, so that every
-    student starts where a recompute with tonight's table would start them (the table's words,
-    "placed from grade 4", are the same whatever its values)."""
-    if meta is None or meta.get("grade_table") == grade_table_record(table):
+    `placement_table`) is not the one the last snapshot's students were placed with: the
+    tracer state is then rebuilt from every response, so that every student starts where a
+    recompute with tonight's table would start them (the table's words, "placed from grade
+    4", are the same whatever its values)."""
+    if meta is None or _recorded_table(meta.get("grade_table")) == (table or DEFAULT_TABLE):
         return False
     warnings.warn(
         f"the grade table that places new students (the policy's grade_table, else the "

@@ -96,8 +96,8 @@ def save_snapshot(
     the catalog's layout (`catalog_layout`), so a night on another catalog rebuilds.
     `placement`: the sha256 of the placement table the state's students were placed from
     (`placement_sha256`), so a night given another table rebuilds the tracer state;
-    `grade_table`: the policy's grade table (`grade_table_record`; None for the default), for
-    the same reason."""
+    `grade_table`: the grade table that placed its new students (the policy's, else the
+    model's: `grade_table_record`; None for the default), for the same reason."""
     final = snapshot_dir(state_dir, date)
     make_folder(final.parent)
     tmp = final.parent / f".{final.name}.{secrets.token_hex(6)}.tmp"

@@ -1491,7 +1491,8 @@ def _commit_snapshot(
     catalog rebuilds (`snapshot.catalog_changed`), as for the in-process engine's snapshots;
     `placement`: the sha256 of the placement table its students were placed from, so that a
     night given another table rebuilds (`night_checks.placement_table_changed`); `grade_table`:
-    the policy's grade table (`grade_table_record`), likewise."""
+    the grade table that placed its new students (the policy's, else the model's:
+    `grade_table_record`), likewise."""
     files = {r["school"]: r["state_sha256"] for r in rows}
     meta = {
         "date": day,

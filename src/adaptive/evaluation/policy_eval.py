@@ -478,9 +478,10 @@ def start_placement(
     diagnostic_settings: Mapping[str, Any] | None = None,
 ) -> Placement:
     """The cohort's starting `Placement` of the given kind (see `PLACEMENTS`); grades read
-    with `table` (the policy config's `grade_table`; None: the default). `reach_error`: the
-    standard deviation (depth levels) of each learner's error on the located reach, drawn
-    from the cohort's seed. `diagnostic_settings`: `PlacementDiagnostic` keywords."""
+    with `table` (the policy config's `grade_table`, else the model's: `placement_table`;
+    None: the default). `reach_error`: the standard deviation (depth levels) of each
+    learner's error on the located reach, drawn from the cohort's seed.
+    `diagnostic_settings`: `PlacementDiagnostic` keywords."""
     cat = cohort.catalog
     prior = grade_placement(cat, cohort.profiles, table)
     if kind == "grade":

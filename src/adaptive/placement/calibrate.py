@@ -47,12 +47,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit, logit
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ArtifactError, ConfigError, PlacementWarning
 from adaptive.placement.diagnostic import AnswerModel
-from adaptive.placement.level import DEFAULT_GUESS, DEFAULT_SLIP, first_answer_rows
+from adaptive.placement.level import (
+    DEFAULT_GUESS,
+    DEFAULT_SLIP,
+    catalog_entries,
+    first_answer_rows,
+)
 from adaptive.placement.prior import GradeTable, position_in_grade, profile_list
 
 #: How many first answers' worth of weight the starting table's value keeps in each estimate
@@ -74,12 +80,17 @@ class StartTable:
     table: GradeTable
     answers: Mapping[int, int]
 
+    @property
+    def read(self) -> bool:
+        """Whether any first answer was read (else the table is the one it started from)."""
+        return any(self.answers.values())
+
     def words(self) -> str:
         """The table as `adaptive train` says it: the own grade's line as placement uses it
-        (kept between the neighbouring grades), then the other gaps, each with the first
-        answers it was read from ("own grade 0.36 (its first skills) to 0.35 (its last), from
-        11,655 first answers; 1 grade above 0.16, from 117; 1 grade below 0.88, kept: no first
-        answer")."""
+        (kept between the neighbouring grades), then the grades below, then above, each with
+        the first answers it was read from ("own grade 0.36 (its first skills) to 0.35 (its
+        last), from 11,655 first answers; 1 grade below 0.88, no first answer read; ...; 1
+        grade above 0.16, from 117 first answers")."""
         first, last = self.table.own_grade_line(np.array([0.0, 1.0]))
         parts = [f"own grade {first:.2f} (its first skills) to {last:.2f} (its last)"
                  + _read_from(self.answers.get(0, 0))]  # fmt: skip
@@ -113,7 +124,7 @@ class StartTable:
 
 
 def _read_from(n: int) -> str:
-    return f", from {n:,} first answer{'s' if n != 1 else ''}" if n else ", kept: no first answer"
+    return f", from {n:,} first answer{'s' if n != 1 else ''}" if n else ", no first answer read"
 
 
 def start_sentence(start: StartTable, policy_table: bool = False) -> str:
@@ -137,33 +148,38 @@ def fit_start_table(
     profiles: Mapping[str, LearnerProfile] | Sequence[LearnerProfile],
     answers: AnswerModel | None = None,
     start: GradeTable | None = None,
+    roster_warnings: bool = True,
 ) -> StartTable:
     """Where the students of `log` start (see the module): `start`'s values (None: the default
     table) moved toward what their first answers say, gap by gap and along the own grade.
     `answers`: each skill's guess and slip (None: the level model's defaults, `answer_model`).
-    A log without first answers of profiled students with a grade reads nothing: `start`
-    unchanged. A roster that leaves many of the log's students out, or whose grades do not
-    match the skills its students answered first, is warned of (`PlacementWarning`)."""
+    A log without first answers of profiled students with a grade reads nothing (`read`
+    False: `start` unchanged). A roster that leaves many of the log's students out, or whose
+    grades do not match the skills its students answered first, is warned of
+    (`PlacementWarning`), unless `roster_warnings` is False (a caller whose roster names only
+    the students it serves)."""
     start = start if start is not None else GradeTable()
     answers = answers if answers is not None else answer_model(catalog)
     grade_of = {p.student_id: p.grade for p in profile_list(profiles) if p.grade is not None}
     row, student, skill, right = first_answer_rows(log, catalog)
     ids = np.asarray(log.students, dtype=object)
     by_student = np.array([grade_of.get(s, np.nan) for s in ids], np.float64)
-    _warn_unprofiled(int(np.isnan(by_student).sum()), len(ids))
+    if roster_warnings:
+        _warn_unprofiled(int(np.isnan(by_student).sum()), len(ids))
     gap = catalog.skill_grades[skill] - by_student[student]
     read = ~np.isnan(gap)
     if not read.any():
         return StartTable(start, {})
     gap, skill, right, row = gap[read].astype(np.int64), skill[read], right[read], row[read]
-    _warn_other_grades(gap)
-    shift = answered_difficulty(log, catalog)
-    shift = shift[row] - _mean_by_skill(log, catalog, shift)[skill]
+    if roster_warnings:
+        _warn_other_grades(gap)
+    shift = relative_difficulty(log, catalog, row, skill)
     guess = _shifted(answers.guess[skill], shift)
     spread = _shifted(1.0 - answers.slip[skill], shift) - guess  # what knowing adds to P(right)
     excess = right - guess
     weight_of_prior = PRIOR_ANSWERS * float(np.mean(spread**2))
-    gaps = np.array(sorted(set(start.by_gap) | set(np.unique(gap).tolist())), np.int64)
+    # gap 0 always: the own grade's line is read there, with or without answers
+    gaps = np.array(sorted(set(start.by_gap) | set(np.unique(gap).tolist()) | {0}), np.int64)
     value, weight = _gap_estimates(gaps, gap, spread, excess, start, weight_of_prior)
     value = _non_increasing(value, weight)
     by_gap = {int(g): round(float(v), 4) for g, v in zip(gaps, value, strict=True)}
@@ -213,29 +229,29 @@ def answer_model(catalog: Catalog, model: object = None) -> AnswerModel:
     return AnswerModel.from_params(catalog, params, DEFAULT_GUESS, DEFAULT_SLIP, warn=False)
 
 
-def answered_difficulty(log: ResponseLog, catalog: Catalog) -> np.ndarray:
-    """(rows,) the difficulty of the activity each row of `log` answered (its item id is the
-    activity's id); 0 where the item is no activity of the catalog."""
-    difficulty = np.append(catalog.activity_difficulty, 0.0)
-    code = catalog.activity_index.get_indexer(pd.Index(log.items))
-    return difficulty[np.where(code >= 0, code, -1)][log.item]
-
-
-def _mean_by_skill(log: ResponseLog, catalog: Catalog, per_row: np.ndarray) -> np.ndarray:
-    """(S,) each catalog skill's mean of `per_row` over its answers in `log` (0 without any)."""
-    entries, skill_codes = log.exploded()
-    code = catalog.skill_index.get_indexer(pd.Index(log.skills))[skill_codes]
-    known = code >= 0
+def relative_difficulty(
+    log: ResponseLog, catalog: Catalog, row: np.ndarray, skill: np.ndarray
+) -> np.ndarray:
+    """How much harder the activity of each `row` of `log` is (its item id is the activity's
+    id; the catalog's `Activity.difficulty`, a logit shift) than the typical answer on its
+    `skill` in the log (the mean over the skill's answers on catalog activities): what the
+    skill's guess and slip, fitted on those answers, read as typical. A row whose item is no
+    activity of the catalog is read as typical (0)."""
+    code = catalog.activity_index.get_indexer(pd.Index(log.items))[log.item]
+    on_catalog = code >= 0
+    difficulty = np.where(on_catalog, catalog.activity_difficulty[code], 0.0)
+    entries, entry_skill = catalog_entries(log, catalog)
+    counted = on_catalog[entries]
     n = len(catalog.skills)
-    total = np.bincount(code[known], per_row[entries[known]], n)
-    count = np.bincount(code[known], minlength=n)
-    return np.where(count > 0, total / np.maximum(count, 1), 0.0)
+    total = np.bincount(entry_skill[counted], difficulty[entries[counted]], n)
+    answered = np.bincount(entry_skill[counted], minlength=n)
+    mean = np.where(answered > 0, total / np.maximum(answered, 1), 0.0)
+    return np.where(on_catalog[row], difficulty[row] - mean[skill], 0.0)
 
 
 def _shifted(p: np.ndarray, difficulty: np.ndarray) -> np.ndarray:
-    """P(right) `p` on an activity `difficulty` logits harder (`terms.activity_p_correct`)."""
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return 1.0 / (1.0 + np.exp(-(np.log(p) - np.log1p(-p) - difficulty)))
+    """P(right) `p` on an activity `difficulty` logits harder (as `terms.activity_p_correct`)."""
+    return expit(logit(np.clip(p, 1e-6, 1 - 1e-6)) - difficulty)
 
 
 def _gap_estimates(

@@ -76,15 +76,15 @@ import pandas as pd
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ArtifactError, ConfigError
-
-if TYPE_CHECKING:
-    from adaptive.placement.calibrate import StartTable
 from adaptive.placement.prior import (
     CELLS_PER_GRADE,
     GradeTable,
     curriculum_positions,
     profile_list,
 )
+
+if TYPE_CHECKING:
+    from adaptive.placement.calibrate import StartTable
 
 #: Cells a grade of the grid of the student's point t.
 STEP = 1.0 / CELLS_PER_GRADE
@@ -123,10 +123,6 @@ CHECK_STUDENTS = 2000
 #: A district check holds where the gain exceeds this many standard errors (`LevelFit.holds`).
 HOLDS_AT_SE = 2.0
 _TINY = 1e-12
-
-
-#: The keys of every `LevelFit.to_json`.
-_KEYS = ("gain", "se", "answers")
 
 
 @dataclass(frozen=True)
@@ -198,7 +194,9 @@ class LevelFit:
             return cls()
         ok = (
             isinstance(value, dict)
-            and {"gain", "se", "answers"} <= set(value) <= {*_KEYS, "grade_table", "start"}
+            and {"gain", "se", "answers"}
+            <= set(value)
+            <= {"gain", "se", "answers", "grade_table", "start"}
             and all(value[k] is None or isinstance(value[k], int | float) for k in ("gain", "se"))
             and isinstance(value["answers"], int)
             and not isinstance(value["answers"], bool)
@@ -525,15 +523,21 @@ def first_answer_rows(
     log: ResponseLog, catalog: Catalog
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """`first_answers`, each with its row of the log first (which item was answered)."""
-    entries, skill_codes = log.exploded()
-    catalog_code = catalog.skill_index.get_indexer(pd.Index(log.skills))[skill_codes]
+    entries, catalog_code = catalog_entries(log, catalog)
     student = log.student[entries].astype(np.int64)
-    known = catalog_code >= 0
-    entries, student, catalog_code = entries[known], student[known], catalog_code[known]
     _, first = np.unique(student * len(catalog.skills) + catalog_code, return_index=True)
     first.sort()  # back to the log's order
     rows = entries[first]
     return rows, student[first], catalog_code[first], log.correct[rows].astype(np.int8)
+
+
+def catalog_entries(log: ResponseLog, catalog: Catalog) -> tuple[np.ndarray, np.ndarray]:
+    """(row of the log, catalog skill code) of each (response, skill) entry of `log` on a
+    skill of the catalog (a multi-skill response is one entry per skill), in the log's order."""
+    entries, skill_codes = log.exploded()
+    catalog_code = catalog.skill_index.get_indexer(pd.Index(log.skills))[skill_codes]
+    known = catalog_code >= 0
+    return entries[known], catalog_code[known]
 
 
 def _log_p(p_right: np.ndarray, correct: np.ndarray) -> np.ndarray:

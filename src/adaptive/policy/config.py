@@ -244,9 +244,10 @@ class PolicyConfig(KeywordChecked):
             from the model's training log where it was checked with the students' profiles
             (`KnowledgeTracer.check_curriculum_level`, `adaptive train --profiles`:
             `adaptive.placement.calibrate`), else the default table. Every path that places a
-            student from their grade under this config reads it: `batch_from_model`, `adaptive recommend`, the nightly job (a night given
-            another table than its last snapshot's rebuilds the tracer state, as a recompute
-            would place the students) and `policy-eval`'s cohorts.
+            student from their grade under this config reads it: `batch_from_model`,
+            `adaptive recommend`, the nightly job (a night given another table than its last
+            snapshot's rebuilds the tracer state, as a recompute would place the students)
+            and `policy-eval`'s cohorts.
     """
 
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))

@@ -192,7 +192,9 @@ def default_model(
     if catalog is not None:
         model.extend_skills(catalog)
         if profiles:
-            model.check_curriculum_level(log, catalog, profiles, grade_table)
+            # the roster given to a request may name only the students it serves: where the
+            # district's students start is read from those it has (none: the default table)
+            model.check_curriculum_level(log, catalog, profiles, grade_table, roster_warnings=False)
     return model
 
 

@@ -111,9 +111,11 @@ from adaptive.tracing.learning_curve import LearningCurve, learning_curve
 #: The formats of model.json: 2, it carries a checksum of its own content; 3, its
 #: `fitted.curriculum_level` carries the grade table its check read (`LevelFit.grade_table`),
 #: which code of format 2 refused as an unknown key; 4, it also carries where the district's
-#: students start (`LevelFit.start`), which code of format 3 refuses. A model is written in the oldest format
-#: that holds it (`KnowledgeTracer.format_version`: a model without that table stays readable by
-#: a serving fleet not upgraded yet); a version reads every format from
+#: students start (`LevelFit.start`, read wherever a model is trained with the students'
+#: grades), which code of format 3 refuses: upgrade the serving fleet before training with
+#: this version. A model is written in the oldest format that holds it
+#: (`KnowledgeTracer.format_version`: a model without them stays readable by a serving fleet
+#: not upgraded yet); a version reads every format from
 #: `OLDEST_READABLE_FORMAT` to its own `FORMAT_VERSION` (a format-2 model's level reads with
 #: the serving policy's table, as it did) and names a newer one as newer: upgrade to read it.
 FORMAT_VERSION = 4
@@ -693,6 +695,8 @@ class KnowledgeTracer(KeywordChecked, ABC):
         catalog: Catalog,
         profiles: Mapping[str, LearnerProfile] | Sequence[LearnerProfile],
         grade_table: GradeTable | None = None,
+        *,
+        roster_warnings: bool = True,
     ) -> LevelFit:
         """Read, on a training log and its students' profiles (their grades), where the
         district's students start and whether their knowledge follows the curriculum order
@@ -701,13 +705,21 @@ class KnowledgeTracer(KeywordChecked, ABC):
         answers (`LevelFit.start`: `adaptive.placement.calibrate`, each skill's guess and slip
         from the model where it has them), with which a policy without a table of its own
         places students without history (`placement_table`); the check reads the grade with
-        `grade_table` where one is given (a policy file's), else with that one. A step of its
-        own: `fit` reads answers only, and this needs the catalog's grades and the students'."""
+        `grade_table` where one is given (a policy file's), else with that one (read on the same
+        first answers, so the grade alone is read at its best: the level must beat that). No
+        first answer of a student with a grade: nothing read (`start` None, the default table).
+        A roster that leaves many of the log's students out, or whose grades do not match what
+        they answered first, is warned of unless `roster_warnings` is False (a caller whose
+        roster names only the students it serves). A step of its own: `fit` reads answers
+        only, and this needs the catalog's grades and the students'."""
         expect_type(log, ResponseLog, "log", "ResponseLog.from_frame(frame)")
         expect_type(catalog, Catalog, "catalog", "Catalog.from_json(path)")
-        start = fit_start_table(catalog, log, profiles, answer_model(catalog, self))
-        checked = check_level(catalog, log, profiles, grade_table or start.table)
-        self.curriculum_level_ = dataclasses.replace(checked, start=start)
+        start = fit_start_table(
+            catalog, log, profiles, answer_model(catalog, self), roster_warnings=roster_warnings
+        )
+        read = start if start.read else None
+        checked = check_level(catalog, log, profiles, grade_table or (read and read.table))
+        self.curriculum_level_ = dataclasses.replace(checked, start=read)
         return self.curriculum_level_
 
     # -- learning and batch prediction -----------------------------------------------------------
