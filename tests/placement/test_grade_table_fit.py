@@ -124,32 +124,7 @@ def test_guess_and_slip_are_each_skill_s_own():
     assert fit_start_table(CATALOG, log, profiles, wrong).table.by_gap[0] > 0.45
 
 
-def test_a_first_attempt_on_the_easiest_version_is_read_for_its_difficulty():
-    """A trial's district first answered every skill on its easiest version (difficulty -1),
-    then on harder ones: the fit read its own grade as 0.50 known where 0.33 was. A first
-    answer is read against the skill's typical answer in the log, shifted by how much easier
-    its activity is (the catalog's difficulty, a logit shift, as the policy reads it)."""
-    rng = np.random.default_rng(5)
-    grades = rng.integers(2, 5, 600)
-    rows = []
-    for i, g in enumerate(grades):
-        for t, k in enumerate(np.flatnonzero(CATALOG.skill_grades == g)):
-            known = rng.random() < 0.35
-            skill = CATALOG.skills[k].id
-            for step, (version, d) in enumerate((("@-1", -1.0), ("@+1", 1.0))):
-                p = 1 / (1 + np.exp(-(np.log((1 - SLIP if known else GUESS)
-                                              / (SLIP if known else 1 - GUESS)) - d)))  # fmt: skip
-                rows.append(
-                    (f"s{i:04d}", skill + version, skill, int(rng.random() < p), 2 * t + step)
-                )
-    frame = pd.DataFrame(rows, columns=["student_id", "item_id", "skill_ids", "correct", "order"])
-    frame["timestamp"] = pd.Timestamp("2026-09-01") + pd.to_timedelta(frame["order"], unit="min")
-    log = ResponseLog.from_frame(frame.drop(columns="order"))
-    profiles = [LearnerProfile(f"s{i:04d}", grade=int(g)) for i, g in enumerate(grades)]
-    assert fit_start_table(CATALOG, log, profiles).table.by_gap[0] == pytest.approx(0.35, abs=0.05)
-
-
-def answered_twice(first_version: str, then: tuple[str, ...], seed: int = 6):
+def answered_in_versions(first_version: str, then: tuple[str, ...], seed: int = 6):
     """A log of 600 students answering each skill of their grade on `first_version` (an item
     id suffix: "@-1" the catalog's easiest, any other none of its activities), then on each
     of `then`; answers follow the library's reading of difficulty (a logit shift), known
@@ -174,11 +149,20 @@ def answered_twice(first_version: str, then: tuple[str, ...], seed: int = 6):
     return ResponseLog.from_frame(frame.drop(columns="order")), profiles
 
 
+def test_a_first_attempt_on_the_easiest_version_is_read_for_its_difficulty():
+    """A trial's district first answered every skill on its easiest version (difficulty -1),
+    then on harder ones: the fit read its own grade as 0.50 known where 0.33 was. A first
+    answer is read against the skill's typical answer in the log, shifted by how much easier
+    its activity is (the catalog's difficulty, a logit shift, as the policy reads it)."""
+    log, profiles = answered_in_versions("@-1", ("@+1",), seed=5)
+    assert fit_start_table(CATALOG, log, profiles).table.by_gap[0] == pytest.approx(0.35, abs=0.05)
+
+
 def test_guess_and_slip_are_read_for_the_skill_s_typical_answer_in_the_log():
     """The answer model describes a skill's typical answer in the log: a log whose typical
     answer is harder than the catalog's 0 (two answers on the hardest version for one on the
     easiest) reads its first answers against that, not against 0."""
-    log, profiles = answered_twice("@-1", ("@+1", "@+1"))
+    log, profiles = answered_in_versions("@-1", ("@+1", "@+1"))
     n = len(CATALOG.skills)
     # guess and slip as they read the typical answer here (difficulty +1/3)
     typical = AnswerModel(
@@ -196,9 +180,9 @@ def test_an_item_that_is_no_activity_is_read_as_typical():
     difficulty to read: it is read as the skill's typical answer, and the catalog answers
     beside it do not move it (a review: it was read as 0 against their mean, -1, a logit
     harder than typical, and the fit read 0.48 for 0.35)."""
-    log, profiles = answered_twice("@quiz", ("@+0",))
+    log, profiles = answered_in_versions("@quiz", ("@+0",))
     assert fit_start_table(CATALOG, log, profiles).table.by_gap[0] == pytest.approx(0.35, abs=0.05)
-    log, profiles = answered_twice("@quiz", ("@-1", "@-1", "@-1"))
+    log, profiles = answered_in_versions("@quiz", ("@-1", "@-1", "@-1"))
     assert fit_start_table(CATALOG, log, profiles).table.by_gap[0] == pytest.approx(0.35, abs=0.05)
 
 
