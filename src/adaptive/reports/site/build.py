@@ -24,7 +24,7 @@ from adaptive.batch.overrides import (
     set_aside_form,
 )
 from adaptive.batch.partition import every_skill_known
-from adaptive.batch.writer import PART_FILE, date_dir, partition_path
+from adaptive.batch.writer import partition_path
 from adaptive.curriculum import Catalog
 from adaptive.data.codes import id_text
 from adaptive.errors import NightWarning, closest_name, counted
@@ -55,6 +55,12 @@ from adaptive.reports.site.data import (
     read_mastery,
     read_roster,
     read_school,
+)
+from adaptive.reports.site.first_served import (
+    FirstServed,
+    night_identity,
+    night_partitions,
+    served_ids,
 )
 from adaptive.reports.site.html import e, file_name, href, num, page, pct, table
 from adaptive.reports.site.model_card import model_card
@@ -384,8 +390,10 @@ def _context(run, catalog, profiles, roster, norm, class_id, whole, schools) -> 
     given = read_roster(roster) if roster is not None else None
     rank = run.served_rank()
     baseline = choose_baseline(norm, run.date, [*earlier, run.date], rank)
-    late = [d for d in earlier if baseline is not None and baseline < d]  # ISO text
-    late.sort(key=lambda d: (rank.get(d, -1), d))  # in serving order, as choose_baseline
+    # every night after it (ISO text), also one of another catalog (it reads no one, but the
+    # index of first nights served holds every night), in serving order, as choose_baseline
+    late = [d for d in layouts if baseline is not None and baseline < d and d != run.date]
+    late.sort(key=lambda d: (rank.get(d, -1), d))
     usable = {d: layout for d, layout in layouts.items() if layout is not None}
     return Context(
         run=run,
@@ -585,39 +593,22 @@ def growth_starts(
     the school that served them then: a transfer is no late start); else, for a student not
     read then (transferred in, a school onboarded mid-year, or their school's output then
     held no mastery reading: `Starts.unread`), their own first reading: the first of
-    `late_nights` (after the baseline and before the report's, in serving order) whose output
-    reads them, in any school. Each night is read by its student ids alone (`_served_ids`), and
-    the mastery only of the schools where a sought student is found; the walk stops once
-    everyone is found. A student with no answer tonight is not sought after the baseline night:
-    their mastery is a placement, left out of growth whatever their start (a student first
-    served tonight is one: searching for them read every night since the baseline). None
-    without a baseline night."""
+    `late_nights` (after the baseline and before the report's, in serving order; one without
+    a layout in `layouts`, of another catalog, reads no one) whose output reads them, in any
+    school (`_late_starts`). The baseline night is read by its student ids alone
+    (`served_ids`), and the mastery only of the schools where a sought student is found. A
+    student with no answer tonight is not sought after the baseline night: their mastery is a
+    placement, left out of growth whatever their start (a student first served tonight is one:
+    searching for them read every night since the baseline). None without a baseline night."""
     if baseline is None:
         return None
     tonight, answered = _tonight_ids(run, schools)
     found: list[tuple[np.ndarray, np.ndarray, str]] = []
     unread: list[np.ndarray] = []
-    pending = pd.Index(tonight)
-    for night in [baseline, *late_nights]:
-        if night != baseline:
-            pending = pending[pending.isin(answered)]
-        if pending.empty:
-            break
-        for school, path in _night_partitions(run.out, night):
-            hit = pending[pending.isin(_served_ids(path))]
-            if hit.empty:
-                continue
-            layout = layouts.get(night)
-            m = None if layout is None else read_mastery(run.out, night, school, hit, layout)
-            if m is None:  # no mastery reading in its output: served, not read
-                if night == baseline:
-                    unread.append(hit.to_numpy())
-                continue
-            read = ~np.isnan(m).all(axis=1)
-            found.append((hit.to_numpy()[read], m[read], night))
-            pending = pending.difference(hit[read], sort=False)
-            if pending.empty:
-                break
+    pending = _read_night(run.out, baseline, pd.Index(tonight), layouts, found, unread)
+    pending = pending[pending.isin(answered)]
+    if not pending.empty:
+        _late_starts(run, baseline, late_nights, pending, layouts, found)
     ids = np.concatenate([f[0] for f in found]) if found else np.empty(0, object)
     width = len(next(iter(layouts.values())).columns) if layouts else 0
     return Starts(
@@ -629,6 +620,100 @@ def growth_starts(
         else np.empty(0, object),
         pd.Index(np.concatenate(unread) if unread else np.empty(0, object), dtype=object),
     )
+
+
+def _late_starts(
+    run: BatchRun,
+    baseline: str,
+    nights: list[str],
+    pending: pd.Index,
+    layouts: dict[str, SkillLayout],
+    found: list[tuple[np.ndarray, np.ndarray, str]],
+) -> None:
+    """The first of `nights` (in order) that reads each of `pending`, added to `found`: the same
+    night and school as reading every school of every night in turn until all are found, but
+    through the index of each student's first night served after the baseline (`FirstServed`,
+    kept beside the batch output): a build reads the student ids only of the nights no build
+    indexed before it, and the mastery of each student's first night and school. A student
+    not read there (no mastery reading in that output, a night of another catalog) is sought
+    in every school of that night and the later ones, as is everyone in a night that is not
+    complete (never indexed)."""
+    identities = {night: night_identity(run.out, night) for night in nights}  # before any read
+    index = FirstServed.open(
+        run.out, baseline, [(n, i) for n, i in identities.items() if i is not None]
+    )
+    for night in nights:
+        if pending.empty:
+            break
+        layout = layouts.get(night)
+        if identities[night] is None:  # not complete: every school read, as it stands
+            if layout is not None:
+                pending = _read_night(run.out, night, pending, layouts, found)
+            continue
+        place = index.place(night)
+        served = None
+        if place == len(index.nights):
+            served = index.add(run.out, night, identities[night])
+        if layout is None:  # of another catalog: read by no one
+            continue
+        first, school = index.first(pending)
+        for where in np.unique(school[first == place]):
+            hit = pending[(first == place) & (school == where)]
+            read = _read_at(run.out, night, where, hit, layouts, found)
+            pending = pending.difference(read, sort=False)
+        first, _ = index.first(pending)
+        loose = pending[(first >= 0) & (first <= place)]  # served by now, not read yet
+        if not loose.empty:
+            left = _read_night(run.out, night, loose, layouts, found, served=served)
+            pending = pending.difference(loose.difference(left, sort=False), sort=False)
+    index.save(run.date)
+
+
+def _read_night(
+    out: Path,
+    night: str,
+    pending: pd.Index,
+    layouts: dict[str, SkillLayout],
+    found: list[tuple[np.ndarray, np.ndarray, str]],
+    unread: list[np.ndarray] | None = None,
+    served: list[tuple[str, np.ndarray]] | None = None,
+) -> pd.Index:
+    """Those of `pending` that `night` does not read: each school's student ids (`served`, in
+    school order; read here when None, until all are found) and the mastery of the schools that
+    serve one of them (`_read_at`)."""
+    every = served or ((school, served_ids(path)) for school, path in night_partitions(out, night))
+    for school, ids in every:
+        hit = pending[pending.isin(ids)]
+        if hit.empty:
+            continue
+        pending = pending.difference(
+            _read_at(out, night, school, hit, layouts, found, unread), sort=False
+        )
+        if pending.empty:
+            break
+    return pending
+
+
+def _read_at(
+    out: Path,
+    night: str,
+    school: str,
+    hit: pd.Index,
+    layouts: dict[str, SkillLayout],
+    found: list[tuple[np.ndarray, np.ndarray, str]],
+    unread: list[np.ndarray] | None = None,
+) -> pd.Index:
+    """Those of `hit` (served by `school` on `night`) whose mastery it reads, added to `found`;
+    all of them to `unread` (when given) where its output holds no mastery reading."""
+    layout = layouts.get(night)
+    m = None if layout is None else read_mastery(out, night, school, hit, layout)
+    if m is None:  # no mastery reading in its output: served, not read
+        if unread is not None:
+            unread.append(hit.to_numpy())
+        return hit[:0]
+    read = ~np.isnan(m).all(axis=1)
+    found.append((hit.to_numpy()[read], m[read], night))
+    return hit[read]
 
 
 def _tonight_ids(run: BatchRun, schools: list[str]) -> tuple[np.ndarray, pd.Index]:
@@ -648,22 +733,6 @@ def _tonight_ids(run: BatchRun, schools: list[str]) -> tuple[np.ndarray, pd.Inde
         ids.append(some)
         answered.append(some[~placed])
     return np.concatenate(ids), pd.Index(np.concatenate(answered), dtype=object)
-
-
-def _night_partitions(out: Path, night: str) -> list[tuple[str, Path]]:
-    """Every school's students file of `night`, (school, path) in school order."""
-    from urllib.parse import unquote
-
-    paths = sorted(date_dir(out, "students", night).glob(f"school=*/{PART_FILE}"))
-    return [(unquote(p.parent.name.removeprefix("school=")), p) for p in paths]
-
-
-def _served_ids(path: Path) -> np.ndarray:
-    """The student ids of one students file (its `student_id` column alone)."""
-    import pyarrow.parquet as pq
-
-    column = pq.read_table(path, columns=["student_id"]).column("student_id")
-    return column.to_numpy(zero_copy_only=False)
 
 
 def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> pages.ClassData:
