@@ -243,6 +243,22 @@ def test_an_index_that_cannot_be_read_is_built_again(tmp_path):
     assert pq.read_table(tmp_path / INDEX_DIR / f"baseline={days[0]}.parquet").num_rows == 16
 
 
+def test_an_index_edited_by_hand_is_built_again_not_trusted(tmp_path):
+    """A file that still reads as the index but whose rows were changed (a late starter moved
+    to a later night that served them too) no longer matches the sha256 kept in it: it is read
+    again from the nights, and the starts are the walk's."""
+    days = nights(6)
+    district(tmp_path, days, {"late-1": days[2], "late-2": days[3]})
+    same_as_the_walk(*starts_of(tmp_path, days[-2]))
+    path = tmp_path / INDEX_DIR / f"baseline={days[0]}.parquet"
+    table = pq.read_table(path)
+    late = np.asarray(table.column("student_id").to_pylist()) == "late-1"
+    moved = np.where(late, table.column("night").to_numpy() + 1, table.column("night"))
+    edited = table.set_column(1, "night", pa.array(moved, pa.int32()))
+    pq.write_table(edited.replace_schema_metadata(table.schema.metadata), path)
+    same_as_the_walk(*starts_of(tmp_path, days[-1]))
+
+
 def test_an_index_that_cannot_be_written_is_warned_of_and_the_starts_are_right(tmp_path):
     from adaptive.errors import NightWarning
 

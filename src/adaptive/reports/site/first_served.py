@@ -18,11 +18,13 @@ night on, and the build reads those nights again. A night with no `_SUCCESS.json
 mid-night, or a night being served) is never indexed: the walk reads it whole, as before. An
 index missing, unreadable or written by another version is built again from the nights. The file
 is replaced atomically and two builds at once each write a complete index (the later one stays),
-so no lock is needed. It holds student ids as the outputs beside it do; no message names one.
+so no lock is needed; the sha256 of its rows, in its metadata, has a damaged or edited file
+built again rather than trusted. It holds student ids as the outputs beside it do; no message names one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
 from dataclasses import dataclass, field
@@ -153,7 +155,11 @@ class FirstServed:
                 "school": pa.array(self.school, pa.string()),
             }
         )
-        meta = {"format": FORMAT, "nights": [list(n) for n in self.nights]}
+        meta = {
+            "format": FORMAT,
+            "nights": [list(n) for n in self.nights],
+            "sha256": _digest(self.ids.to_numpy(), self.night, self.school),
+        }
         table = table.replace_schema_metadata({_META: json.dumps(meta).encode()})
         try:
             atomic_write_bytes(self.path, parquet_bytes(table))
@@ -185,6 +191,16 @@ def _read(path: Path) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray, np
         return empty
     if len(night) and (night.min() < 0 or night.max() >= len(nights)):
         return empty
-    if pd.Index(ids).has_duplicates:
-        return empty
+    if pd.Index(ids).has_duplicates or meta.get("sha256") != _digest(ids, night, school):
+        return empty  # damaged or edited: built again from the nights
     return nights, ids, night, school
+
+
+def _digest(ids: np.ndarray, night: np.ndarray, school: np.ndarray) -> str:
+    """The sha256 of the index's rows, kept in its metadata: a file whose rows no longer match
+    it (damaged, or edited by hand) is built again rather than trusted."""
+    h = hashlib.sha256()
+    h.update("\0".join(map(str, ids)).encode())
+    h.update(np.asarray(night, np.int64).tobytes())
+    h.update("\0".join(map(str, school)).encode())
+    return h.hexdigest()
