@@ -23,7 +23,7 @@ from adaptive.placement.calibrate import (
     start_sentence,
 )
 from adaptive.placement.diagnostic import AnswerModel
-from adaptive.placement.level import CurriculumLevel, LevelFit
+from adaptive.placement.level import LevelFit
 from adaptive.placement.prior import DEFAULT_TABLE, placement_table, position_in_grade
 from adaptive.policy import AdaptivePolicy, PolicyConfig
 from adaptive.policy.adapter import batch_from_model
@@ -339,23 +339,3 @@ def test_the_nightly_job_s_placement_step_reads_the_model_s_table(trained):
         expected = grade_placement(CATALOG, list(newcomer.values()), table)
         want = pd.Series(expected.mastery[0], index=expected.skills)[placed.index]
         np.testing.assert_allclose(placed.to_numpy(), want.to_numpy(), atol=1e-6)
-
-
-def test_a_diagnostic_given_the_model_starts_from_its_table(trained):
-    """`PlacementDiagnostic(catalog, prior=profiles, params=model)` starts students placed from
-    their grade where the model's own table says (a policy without a table places them so), the
-    level model's prior included; a table given still wins."""
-    from adaptive.placement import PlacementDiagnostic
-
-    model, log, profiles = trained
-    model.check_curriculum_level(log, CATALOG, profiles)
-    fitted = model.curriculum_level_.start.table
-    newcomer = [LearnerProfile("new", grade=3)]
-    own = GradeTable({0: 0.5, 1: 0.2}, "flat")
-    for given, table in ((None, fitted), (own, own)):
-        diag = PlacementDiagnostic(CATALOG, prior=newcomer, params=model, grade_table=given)
-        assert diag.grade_table == table
-        level = CurriculumLevel.of(CATALOG, table)  # the point's prior read with that table
-        np.testing.assert_allclose(diag.level.start(np.array([3.0])), level.start(np.array([3.0])))
-        placed = diag.run(["new"], lambda rows, skills: np.ones(len(rows), dtype=int))
-        assert placed.sources[0].startswith("placed by diagnostic")

@@ -454,7 +454,7 @@ MASTERY_SOURCES = ("tracer", "truth")
 
 
 #: `PlacementDiagnostic` arguments that `start_placement` sets itself (not settings)
-_DIAGNOSTIC_OWN = ("self", "catalog", "prior", "max_questions", "grade_table")
+_DIAGNOSTIC_OWN = ("self", "catalog", "prior", "max_questions")
 
 
 def check_diagnostic_settings(settings: Mapping[str, Any]) -> None:
@@ -512,9 +512,7 @@ def start_placement(
         raise ConfigError(f"placement {kind!r}: expected one of {PLACEMENTS}")
     settings = dict(diagnostic_settings or {})
     check_diagnostic_settings(settings)
-    diagnostic = PlacementDiagnostic(
-        cat, prior, max_questions=diagnostic_questions, grade_table=table, **settings
-    )
+    diagnostic = PlacementDiagnostic(cat, prior, max_questions=diagnostic_questions, **settings)
     activity_code = {a.id: i for i, a in enumerate(cat.activities)}
     asked = np.array([activity_code[a] for a in diagnostic.question_activities])
 

@@ -103,7 +103,7 @@ from adaptive.errors import (
     verb,
 )
 from adaptive.placement.level import DEFAULT_NOISE, CurriculumLevel
-from adaptive.placement.prior import GradeTable, Placement, grade_placement, placement_table
+from adaptive.placement.prior import GradeTable, Placement, grade_placement
 
 if TYPE_CHECKING:
     from adaptive.placement.answers import AnswerSheet
@@ -406,9 +406,7 @@ class PlacementDiagnostic:
     model : "auto" (the level model for students placed from their grade, the graph model for
         the others), "level" (every student must have a grade) or "graph".
     level_noise : the level model's P(known) on the wrong side of the student's point.
-    grade_table : the grade prior for profiles, and the level model's prior of the point (None:
-        the table read from the training log of the model given as `params`, where it keeps
-        one, `placement_table`; else the default).
+    grade_table : the grade prior for profiles, and the level model's prior of the point.
     seed : seeds the fixed order that breaks exact ties between equally informative skills.
     """
 
@@ -460,8 +458,6 @@ class PlacementDiagnostic:
         if model == "level" and not graded:
             raise ConfigError("diagnostic model 'level': no skill of the catalog has a grade")
         self.model: Model = model
-        # a fitted model's own table where none is given, as every placement from a grade
-        grade_table = placement_table(grade_table, params)
         #: the level model (None with model "graph" or a catalog without grades)
         self.level = (
             CurriculumLevel.of(catalog, grade_table, level_noise)
