@@ -406,7 +406,8 @@ class PlacementDiagnostic:
     model : "auto" (the level model for students placed from their grade, the graph model for
         the others), "level" (every student must have a grade) or "graph".
     level_noise : the level model's P(known) on the wrong side of the student's point.
-    grade_table : the grade prior for profiles, and the level model's prior of the point.
+    grade_table : the grade prior for profiles, and the level model's prior of the point (None:
+        the default table, not a model's own `curriculum_level_.start`: see the README).
     seed : seeds the fixed order that breaks exact ties between equally informative skills.
     """
 
