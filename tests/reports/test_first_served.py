@@ -6,6 +6,10 @@ and the next night's build read them all again."""
 
 from __future__ import annotations
 
+import random
+import shutil
+import zlib
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -14,6 +18,7 @@ import pytest
 
 from adaptive.batch import writer
 from adaptive.batch.partition import OUTPUT_TABLES
+from adaptive.files import atomic_write_bytes, sealed_json
 from adaptive.reports.site.build import growth_starts
 from adaptive.reports.site.data import BatchRun, SkillLayout, read_mastery
 from adaptive.reports.site.first_served import INDEX_DIR, night_partitions, served_ids
@@ -42,7 +47,7 @@ def serve(
     `complete`)."""
     listing = {}
     for school, ids in schools.items():
-        seed = abs(hash((night, school, salt))) % 2**32
+        seed = zlib.crc32(f"{night}/{school}/{salt}".encode())  # the same in every process
         m = np.random.default_rng(seed).random((len(ids), WIDTH)).astype(np.float32)
         m[[(school, s) in nan for s in ids]] = np.nan
         columns = {
@@ -153,6 +158,89 @@ def test_the_next_nights_build_reads_only_the_night_no_build_indexed(
     assert len(count_id_reads) == 6  # 3 schools each, whatever `n_nights`
     same_as_the_walk(starts, args)
     assert dict(zip(starts.ids, starts.dates, strict=True))["late-2"] == yesterday
+
+
+def test_two_late_starters_first_served_at_two_schools_the_same_night(tmp_path):
+    """A review: two students transferred in to two schools on the same night crashed the build
+    (IndexError: the second school's mask was of the students sought before the first school
+    read one), at every later build of the year."""
+    days = nights(6)
+    for night in days:
+        schools = {f"s{k}": [f"s{k}-{i}" for i in range(3)] for k in range(3)}
+        if night >= days[3]:
+            schools["s0"].append("late-a")
+            schools["s2"].append("late-b")
+        serve(tmp_path, night, schools)
+    starts, args = starts_of(tmp_path, days[-1])
+    same_as_the_walk(starts, args)
+    assert {"late-a", "late-b"} <= set(starts.ids)
+
+
+def drop_night(out, night: str) -> None:
+    """`adaptive batch drop` of a night: its outputs and its place in the serving order."""
+    for table in OUTPUT_TABLES:
+        shutil.rmtree(writer.date_dir(out, table, night), ignore_errors=True)
+    order = [n for n in writer.served_order(out) or [] if n != night]
+    atomic_write_bytes(out / writer.SERVED_ORDER, sealed_json({"nights": order}))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_random_histories_read_the_starts_the_walk_reads(tmp_path, seed):
+    """Seeded histories of four schools and 24 students who come and go: nights served out of
+    order, served again, dropped, left incomplete, of another catalog, all-NaN readings,
+    outputs without mastery, the index deleted; a report of a random complete night after
+    each event reads the same starts as the walk over every night (a review's differential
+    test; it found the two-schools crash above)."""
+    rng = random.Random(seed)
+    pool, schools = [f"st{i}" for i in range(24)], ["a", "b", "c", "d"]
+    other: set[str] = set()
+    served: list[str] = []
+
+    def serve_night(night: str, salt: int = 0) -> None:
+        for table in OUTPUT_TABLES:
+            shutil.rmtree(writer.date_dir(tmp_path, table, night), ignore_errors=True)
+        sch = {
+            s: sorted(rng.sample(pool, rng.randint(0, 7))) for s in schools if rng.random() < 0.85
+        }
+        nan = frozenset((s, x) for s, ids in sch.items() for x in ids if rng.random() < 0.2)
+        bare = frozenset(s for s in sch if rng.random() < 0.1)
+        serve(
+            tmp_path, night, sch, nan=nan, no_mastery=bare, complete=rng.random() > 0.1, salt=salt
+        )
+
+    def event() -> None:
+        r = rng.random()
+        if r < 0.15 and len(served) > 2:
+            serve_night(rng.choice(served[1:]), salt=rng.randint(1, 99))
+        elif r < 0.22 and len(served) > 3:
+            night = rng.choice(served[2:])
+            drop_night(tmp_path, night)
+            served.remove(night)
+        elif r < 0.27:
+            shutil.rmtree(tmp_path / INDEX_DIR, ignore_errors=True)
+        order = writer.served_order(tmp_path) or []
+        done = [
+            d for d in served
+            if (writer.date_dir(tmp_path, OUTPUT_TABLES[0], d) / "_SUCCESS.json").exists()
+            and d not in other and order and d != order[0]
+        ]  # fmt: skip
+        if done:
+            starts, args = starts_of(tmp_path, rng.choice(done), other_catalog=frozenset(other))
+            if starts is not None:
+                same_as_the_walk(starts, args)
+
+    order = nights(9)
+    if rng.random() < 0.5:  # a night served late (a back-fill)
+        i = rng.randint(2, 6)
+        order.insert(rng.randint(i + 1, 8), order.pop(i))
+    for k, night in enumerate(order):
+        serve_night(night)
+        served.append(night)
+        if k > 1 and rng.random() < 0.1:
+            other.add(night)
+        event()
+    for _ in range(4):
+        event()
 
 
 def test_growth_starts_are_the_same_with_and_without_the_index(tmp_path):

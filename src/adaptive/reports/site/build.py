@@ -656,9 +656,10 @@ def _late_starts(
             served = index.add(run.out, night, identities[night])
         if layout is None:  # of another catalog: read by no one
             continue
-        first, school = index.first(pending)
+        sought = pending  # the masks below are of this index; `pending` shrinks as they read
+        first, school = index.first(sought)
         for where in np.unique(school[first == place]):
-            hit = pending[(first == place) & (school == where)]
+            hit = sought[(first == place) & (school == where)]
             read = _read_at(run.out, night, where, hit, layouts, found)
             pending = pending.difference(read, sort=False)
         first, _ = index.first(pending)

@@ -15,7 +15,9 @@ metadata lists the nights indexed, each with the sha256 of its `_SUCCESS.json` (
 job records of a complete night: every partition's sha256). A night re-served since (another
 `_SUCCESS.json`), dropped, or now in another place of the order invalidates the index from that
 night on, and the build reads those nights again. A night with no `_SUCCESS.json` (a run killed
-mid-night, or a night being served) is never indexed: the walk reads it whole, as before. An
+mid-night, or a night being served) is never indexed: the walk reads it whole, as before; so are
+the later nights, at every build, for a student served on their first night but not read there
+(an output without a mastery reading, a night of another catalog). An
 index missing, unreadable or written by another version is built again from the nights. The file
 is replaced atomically and two builds at once each write a complete index (the later one stays),
 so no lock is needed; the sha256 of its rows, in its metadata, has a damaged or edited file
@@ -36,8 +38,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from adaptive.batch.partition import OUTPUT_TABLES
-from adaptive.batch.writer import PART_FILE, date_dir, parquet_bytes
+from adaptive.batch.writer import MARKED_TABLE, PART_FILE, date_dir, parquet_bytes
 from adaptive.errors import AdaptiveError, NightWarning
 from adaptive.files import atomic_write_bytes, file_sha256
 
@@ -61,7 +62,7 @@ def served_ids(path: Path) -> np.ndarray:
 def night_identity(out: Path, night: str) -> str | None:
     """The sha256 of `night`'s `_SUCCESS.json` (it lists every partition's sha256, so a night
     served again with other outputs has another); None when the night is not complete."""
-    marker = date_dir(out, OUTPUT_TABLES[0], night) / "_SUCCESS.json"
+    marker = date_dir(out, MARKED_TABLE, night) / "_SUCCESS.json"
     try:
         return file_sha256(marker)
     except OSError:
@@ -94,8 +95,8 @@ class FirstServed:
         the order) on, what it says is dropped, to be read again."""
         path = index_path(out, baseline)
         stored, ids, night, school = _read(path)
-        keep = 0
-        while keep < min(len(stored), len(nights)) and stored[keep] == nights[keep]:
+        keep, common = 0, min(len(stored), len(nights))
+        while keep < common and stored[keep] == nights[keep]:
             keep += 1
         rows = night < keep
         return cls(
@@ -105,7 +106,9 @@ class FirstServed:
             night[rows],
             school[rows],
             stored=[n for n, _ in stored],
-            changed=keep < len(stored),
+            # a night that differs (re-served, dropped, moved) changes the file; a build whose
+            # nights end before the file's (a report of an earlier night) leaves it as it is
+            changed=keep < common,
         )
 
     def place(self, night: str) -> int:
@@ -158,7 +161,7 @@ class FirstServed:
         meta = {
             "format": FORMAT,
             "nights": [list(n) for n in self.nights],
-            "sha256": _digest(self.ids.to_numpy(), self.night, self.school),
+            "sha256": _digest(self.nights, self.ids.to_numpy(), self.night, self.school),
         }
         table = table.replace_schema_metadata({_META: json.dumps(meta).encode()})
         try:
@@ -191,15 +194,18 @@ def _read(path: Path) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray, np
         return empty
     if len(night) and (night.min() < 0 or night.max() >= len(nights)):
         return empty
-    if pd.Index(ids).has_duplicates or meta.get("sha256") != _digest(ids, night, school):
+    if pd.Index(ids).has_duplicates or meta.get("sha256") != _digest(nights, ids, night, school):
         return empty  # damaged or edited: built again from the nights
     return nights, ids, night, school
 
 
-def _digest(ids: np.ndarray, night: np.ndarray, school: np.ndarray) -> str:
-    """The sha256 of the index's rows, kept in its metadata: a file whose rows no longer match
-    it (damaged, or edited by hand) is built again rather than trusted."""
+def _digest(
+    nights: list[tuple[str, str]], ids: np.ndarray, night: np.ndarray, school: np.ndarray
+) -> str:
+    """The sha256 of the index's nights and rows, kept in its metadata: a file whose content
+    no longer matches it (damaged, or edited by hand) is built again rather than trusted."""
     h = hashlib.sha256()
+    h.update(json.dumps([list(n) for n in nights]).encode())
     h.update("\0".join(map(str, ids)).encode())
     h.update(np.asarray(night, np.int64).tobytes())
     h.update("\0".join(map(str, school)).encode())
