@@ -181,7 +181,11 @@ def fit_start_table(
     # gap 0 always: the own grade's line is read there, with or without answers
     gaps = np.array(sorted(set(start.by_gap) | set(np.unique(gap).tolist()) | {0}), np.int64)
     value, weight = _gap_estimates(gaps, gap, spread, excess, start, weight_of_prior)
-    value = _non_increasing(value, weight)
+    # a gap out of order is pooled with its neighbour (weighted isotonic least squares;
+    # imported here: scikit-learn costs every `import adaptive` 0.4 s, and only training fits)
+    from sklearn.isotonic import isotonic_regression
+
+    value = isotonic_regression(value, sample_weight=weight, increasing=False)
     by_gap = {int(g): round(float(v), 4) for g, v in zip(gaps, value, strict=True)}
     own = gap == 0
     line = _own_line(
@@ -270,19 +274,6 @@ def _gap_estimates(
     prior = start.lookup(gaps)
     value = (num + weight_of_prior * prior) / (den + weight_of_prior)
     return np.clip(value, *P_BOUNDS), den + weight_of_prior
-
-
-def _non_increasing(value: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """The weighted least-squares non-increasing sequence nearest `value` (pool adjacent
-    violators): a gap out of order is pooled with its neighbour."""
-    blocks: list[list[float]] = []  # [mean, weight, count]
-    for v, w in zip(value, weight, strict=True):
-        blocks.append([float(v), float(w), 1])
-        while len(blocks) > 1 and blocks[-2][0] < blocks[-1][0]:
-            m2, w2, n2 = blocks.pop()
-            m1, w1, n1 = blocks.pop()
-            blocks.append([(m1 * w1 + m2 * w2) / (w1 + w2), w1 + w2, n1 + n2])
-    return np.concatenate([np.full(int(n), m) for m, _, n in blocks])
 
 
 def _own_line(
