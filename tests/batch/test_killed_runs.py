@@ -461,3 +461,20 @@ def stopped_by(script: str, sig: signal.Signals, district, out: Path) -> str:
     assert "Traceback" not in stopped.stderr
     (said,) = [line for line in stopped.stderr.splitlines() if line.startswith("stopped")]
     return said
+
+
+def test_the_last_night_before_is_the_last_complete_one(tmp_path):
+    """A night killed mid-run (some schools' outputs, no `_SUCCESS.json`) served no one: the
+    checks that compare tonight with the last night served (an experiment ended or replaced,
+    arms changed) read the complete night before it, not the partial one."""
+    from adaptive.batch.night_checks import last_night_before
+
+    for night, complete in (("2026-09-29", True), ("2026-09-30", False)):
+        for table in OUTPUT_TABLES:
+            school = tmp_path / table / f"date={night}" / "school=s1"
+            school.mkdir(parents=True)
+            (school / "part-0.parquet").write_bytes(b"")
+        if complete:
+            (tmp_path / "recommendations" / f"date={night}" / "_SUCCESS.json").write_text("{}")
+    assert last_night_before(tmp_path, "2026-10-01") == "2026-09-29"
+    assert last_night_before(tmp_path, "2026-09-29") is None

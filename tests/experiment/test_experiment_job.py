@@ -222,8 +222,8 @@ def test_analyze_before_any_outcome_is_one_named_error(served, tmp_path, capsys)
     last = pd.read_parquet(root / "files" / "responses.parquet", columns=["timestamp"]).max()
     days = [(last.iloc[0] + pd.Timedelta(days=d)).strftime("%Y-%m-%d") for d in (2, 9)]
     for night, day in zip(nights, days, strict=True):
-        shutil.copytree(root / "out" / "students" / f"date={night}",
-                        late / "students" / f"date={day}")  # fmt: skip
+        for table in ("students", "recommendations"):  # the latter holds the night's marker
+            shutil.copytree(root / "out" / table / f"date={night}", late / table / f"date={day}")
     with pytest.raises(ConfigError, match=f"no responses between {days[0]} and {days[1]} yet"):
         _analyze(root, late, *days)
     args = ["experiment", "analyze", "--assignment", str(root / "exp.json"), "--log", str(late),
@@ -420,6 +420,22 @@ def test_analyze_of_a_night_not_served_lists_the_served_nights(served, capsys) -
 
 
 # -- an assignment drawn from another roster than the one the nights served ------------------------
+def test_analyze_refuses_a_night_that_did_not_finish(served, tmp_path) -> None:
+    """A night killed mid-run leaves some schools' outputs and no `_SUCCESS.json`: given as
+    `--end`, its partial students table was read as the whole district's (an estimate over the
+    schools written before the kill, without a word). It is refused, with what to do."""
+    root, nights, _ = served
+    out = tmp_path / "out"
+    shutil.copytree(root / "out", out)
+    marker = out / "recommendations" / f"date={nights[1]}" / "_SUCCESS.json"
+    marker.unlink()
+    with pytest.raises(AssignmentError) as err:
+        _analyze(root, out, nights[0], nights[1])
+    message = str(err.value)
+    assert message.startswith(f"--end {nights[1]}: the night did not finish in {out}"), message
+    assert "serve it again" in message and f"its complete nights: {nights[0]}" in message
+
+
 def _drawn_without(root, tmp_path, n_classes: int) -> tuple:
     """An assignment drawn from the fixture's profiles less the students of its first
     `n_classes` classes (another roster's: its classes only partly the district's), saved; and

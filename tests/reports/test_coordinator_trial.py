@@ -29,7 +29,7 @@ import pytest
 
 from adaptive.batch import run_daily_job
 from adaptive.batch.overrides import OverrideSet, StudentOverride, record_overrides
-from adaptive.batch.writer import partition_path
+from adaptive.batch.writer import MARKED_TABLE, partition_path
 from adaptive.cli import run
 from adaptive.curriculum import Activity, Catalog, Skill
 from adaptive.reports.growth import Norm, choose_baseline, student_growth
@@ -76,9 +76,10 @@ def shifted(day: str, days: int) -> str:
     return (pd.Timestamp(day) + pd.Timedelta(days=days)).strftime("%Y-%m-%d")
 
 
-def fake_night(batch: Path, day: str, new_day: str, scale: float) -> None:
+def fake_night(batch: Path, day: str, new_day: str, scale: float, complete: bool = True) -> None:
     """A night `new_day` whose students output is `day`'s with every mastery times `scale`
-    (what the report reads of an earlier night: its `students` table)."""
+    (what the report reads of an earlier night: its `students` table), complete (`day`'s
+    `_SUCCESS.json` copied beside it) or, with `complete=False`, as a killed run leaves it."""
     for src in sorted((batch / "students" / f"date={day}").glob("school=*/part-0.parquet")):
         table = pq.read_table(src)
         column = table.column("mastery").combine_chunks()
@@ -89,6 +90,10 @@ def fake_night(batch: Path, day: str, new_day: str, scale: float) -> None:
         dest = batch / "students" / f"date={new_day}" / src.parent.name / src.name
         dest.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(table, dest)
+    if complete:
+        marker = batch / MARKED_TABLE / f"date={day}" / "_SUCCESS.json"
+        (batch / MARKED_TABLE / f"date={new_day}").mkdir(parents=True, exist_ok=True)
+        shutil.copy(marker, batch / MARKED_TABLE / f"date={new_day}" / "_SUCCESS.json")
 
 
 def build(d, batch: Path, out: Path, **kw):
@@ -189,6 +194,25 @@ def test_a_night_of_the_years_first_weeks_is_the_baseline(report_district, tmp_p
     fake_night(batch, d.day, shifted(d.day, -1), 0.9)
     build(d, batch, tmp_path / "again", norm=norm)
     assert unit_pages(tmp_path / "again") == pages
+
+
+def test_a_killed_night_is_never_the_baseline(report_district, tmp_path):
+    """A night killed mid-run (a back-fill of the year's first weeks: partitions written, no
+    `_SUCCESS.json`) was read as the year's baseline: growth measured from a partial night.
+    A report reads complete nights only, and says which it left out."""
+    d = report_district
+    batch = tmp_path / "batch"
+    shutil.copytree(d.batch, batch)
+    fake_night(batch, d.day, "2026-09-08", 0.5, complete=False)
+    with pytest.warns(UserWarning, match=r"\(2026-09-08\) in .* did not finish .*left out"):
+        build(d, batch, tmp_path / "site", norm=Norm(min_weeks=4))
+    district = text_of((tmp_path / "site" / "index.html").read_text())
+    assert "2026-09-08" not in district
+    assert f"0.0 weeks since the baseline, {d.day}" in district
+    fake_night(batch, d.day, "2026-09-08", 0.5)  # served again: complete
+    build(d, batch, tmp_path / "again", norm=Norm(min_weeks=4))
+    district = text_of((tmp_path / "again" / "index.html").read_text())
+    assert "Baseline: 2026-09-08 (the school year's first night served);" in district
 
 
 def test_a_school_of_one_student_shows_no_growth_figure_of_its_own(report_district, tmp_path):

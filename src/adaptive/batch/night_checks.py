@@ -642,13 +642,9 @@ def warn_arm_changes(
 
 
 def last_night_before(out: Path, day: str) -> str | None:
-    """The last night served in `out` before `day` (the newest date of its students table
-    before it), or None."""
-    root = Path(out) / "students"
-    earlier = sorted(
-        p.name.removeprefix("date=") for p in root.glob("date=*")
-        if ISO_DAY.fullmatch(p.name.removeprefix("date=")) and p.name.removeprefix("date=") < day
-    )  # fmt: skip
+    """The last night served in `out` before `day` (the newest complete night before it: a
+    night killed mid-run served no one), or None."""
+    earlier = [d for d in writer.complete_dates(out) if d < day]
     return earlier[-1] if earlier else None
 
 

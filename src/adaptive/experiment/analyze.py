@@ -864,16 +864,23 @@ def _students_table(
     """student_id, class_id, school_id and per-skill mastery lists of one night's `students`
     output. A night the folder lacks (`flag`: the option that gave it) is an AssignmentError
     listing the folder's complete nights, in `adaptive report`'s words (a date typed a day off
-    is then plain to see)."""
-    from adaptive.batch.writer import complete_nights_hint
+    is then plain to see); so is a night killed mid-run (no `_SUCCESS.json`), whose partial
+    outputs hold only the schools written before the kill."""
+    from adaptive.batch.writer import complete_dates, complete_nights_hint
     from adaptive.experiment.assign import AssignmentError
 
     folder = log_dir / "students" / f"date={night}"
     paths = sorted(folder.glob("school=*/part-0.parquet"))
+    hint = complete_nights_hint(log_dir, night, f" --experiment {assignment}")
     if not paths:
         raise AssignmentError(
-            f"{flag} {night}: {log_dir} holds no students output for that night ({folder}); "
-            + complete_nights_hint(log_dir, night, f" --experiment {assignment}")
+            f"{flag} {night}: {log_dir} holds no students output for that night ({folder}); " + hint
+        )
+    if night not in complete_dates(log_dir):
+        raise AssignmentError(
+            f"{flag} {night}: the night did not finish in {log_dir} (partial outputs, no "
+            "_SUCCESS.json: a killed run?): serve it again with the same options, it resumes; "
+            + hint
         )
     columns = ["student_id", "class_id", "school_id", "mastery"]
     return pd.concat([pd.read_parquet(p, columns=columns) for p in paths],

@@ -373,7 +373,26 @@ def scope_ids(school: str | None, class_id: str | None) -> tuple[str | None, str
     return out[0], out[1]
 
 
+def _warn_unfinished(run: BatchRun) -> None:
+    """Say which earlier nights did not finish (partial outputs, no `_SUCCESS.json`): their
+    mastery is left out of the history and the growth baseline until they are served again."""
+    unfinished = run.unfinished_dates()
+    if not unfinished:
+        return
+    named = ", ".join(unfinished[:3]) + (" ..." if len(unfinished) > 3 else "")
+    warnings.warn(
+        f"{counted(len(unfinished), 'earlier night')} ({named}) in {run.out} did not finish "
+        "(partial outputs, no _SUCCESS.json: a killed run?): left out of the history and the "
+        f"growth baseline. Serve {'it' if len(unfinished) == 1 else 'each'} again with the "
+        f"same options (`adaptive batch --date {unfinished[0]} --backfill ...`: it resumes), "
+        "then build the report again",
+        NightWarning,
+        stacklevel=4,
+    )
+
+
 def _context(run, catalog, profiles, roster, norm, class_id, whole, schools) -> Context:
+    _warn_unfinished(run)
     layouts = {d: night_layout(run.out, d, catalog) for d in [*run.earlier_dates(), run.date]}
     # the report's own night is checked apart (`check_served_catalog`, `read_school`'s width)
     unknown = [d for d, layout in layouts.items() if layout is None and d != run.date]

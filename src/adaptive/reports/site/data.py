@@ -22,9 +22,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from adaptive.batch.night_checks import recorded_config, written_otherwise
+from adaptive.batch.night_checks import recorded_config, unfinished_nights, written_otherwise
 from adaptive.batch.partition import OUTPUT_TABLES
 from adaptive.batch.writer import (
+    complete_dates,
     complete_nights_hint,
     date_dir,
     date_listing,
@@ -112,12 +113,17 @@ class BatchRun:
         )  # fmt: skip
 
     def earlier_dates(self) -> list[str]:
-        """Dates before this one with a students output that were served before it (for
-        mastery over time and the baseline), oldest first: a night back-filled after this one
-        was served changes none of its reports."""
-        root = self.out / "students"
-        found = [p.name.removeprefix("date=") for p in root.glob("date=*") if p.is_dir()]
-        return sorted(served_before(self.out, self.date, [d for d in found if d < self.date]))
+        """Complete nights before this one that were served before it (for mastery over time
+        and the baseline), oldest first: a night back-filled after this one was served changes
+        none of its reports, and a night killed mid-run (`unfinished_dates`), whose outputs
+        are partial, is none of them."""
+        found = [d for d in complete_dates(self.out) if d < self.date]
+        return sorted(served_before(self.out, self.date, found))
+
+    def unfinished_dates(self) -> list[str]:
+        """Nights before this one whose outputs were started but never completed (no
+        `_SUCCESS.json`: a killed run), which the report leaves out."""
+        return [d for d in unfinished_nights(self.out) if d < self.date]
 
     def served_rank(self) -> dict[str, int]:
         """Each night's place in the order the folder's nights were first served (empty for
