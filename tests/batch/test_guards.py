@@ -531,6 +531,33 @@ def test_a_log_whose_ids_are_not_the_rosters_is_refused(district, tmp_path):
         run_daily_job(district.last_day, out, **district.job_args(data=tmp_path / "other.parquet"))
 
 
+def test_a_log_that_writes_a_student_two_ways_is_refused_however_few(district, tmp_path):
+    """A district operator's trial: one day's export re-saved by a spreadsheet ('1004' for
+    '001004') split 75 of 1,500 students in two, exit 0 with a warning under the refusal's
+    share: the day's answers served as students without a profile in school 'unassigned', the
+    roster students' history without them. A student the log writes both ways is one student
+    written two ways, however few: refused, with where their rows are and no ids."""
+    frame = district.log.frame.copy()
+    frame["student_id"] = frame["student_id"].astype(str)
+    last = frame["timestamp"].dt.normalize() == frame["timestamp"].max().normalize()
+    two = sorted(frame.loc[last, "student_id"].unique())[:2]
+    day_rows = last & frame["student_id"].isin(two)
+    frame.loc[day_rows, "student_id"] = frame.loc[day_rows, "student_id"].str.upper()
+    assert (frame["student_id"].isin(two)).any()  # their other days keep the roster's id
+    frame.to_parquet(tmp_path / "log.parquet")
+    out = tmp_path / "out"
+    with pytest.raises(ConfigError) as refused:
+        run_daily_job(district.last_day, out, **district.job_args(data=tmp_path / "log.parquet"))
+    said = str(refused.value)
+    day = frame["timestamp"].max().date()
+    assert said.startswith(
+        f"--data: 2 students of the log are written two ways in it (their "
+        f"{int(day_rows.sum())} responses, dated {day}): as the roster writes the id"
+    ), said
+    assert not any(s in said for s in [*two, *(t.upper() for t in two)])
+    assert not out.exists()
+
+
 def test_the_share_of_ids_written_otherwise_decides_refusal_or_warning():
     """The threshold of `check_log_ids_match`: at least a tenth of the log's students without a
     profile, nine in ten of those a profile's id written otherwise, is refused; fewer warn."""
@@ -547,6 +574,11 @@ def test_the_share_of_ids_written_otherwise_decides_refusal_or_warning():
     with pytest.warns(NightWarning, match="8 students of the log have no profile"):
         check_log_ids_match(new, profiles)  # 8 of 10 written otherwise: students new too
     check_log_ids_match(written, {})  # no profiles given: every student in 'unassigned'
+    both = [*written[:90], "95"]  # '000095' written otherwise, never as the roster writes it
+    with pytest.warns(NightWarning, match="1 student of the log has no profile"):
+        check_log_ids_match(both, profiles)
+    with pytest.raises(ConfigError, match="1 student of the log is written two ways in it:"):
+        check_log_ids_match([*both, "000095"], profiles)  # and as the roster writes it too
 
 
 def district_model_skills(skills: list[str]) -> object:

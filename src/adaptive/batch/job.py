@@ -89,6 +89,7 @@ from adaptive.batch.night_checks import (
     policy_record,
     rebuild_reason,
     rebuilt_words,
+    responses_words,
     served_inputs,
     warn_arm_changes,
     warn_few_students_answered,
@@ -837,7 +838,7 @@ def _serve_date(
     # the log's students (those of earlier nights in the snapshot: the log is read whole where
     # there is none) against the roster, before any work: a log of ids written otherwise
     answered = set(log.students.tolist()) | set(snap.history.students if snap else ())
-    check_log_ids_match(answered, profiles)
+    check_log_ids_match(answered, profiles, rows_of=functools.partial(responses_words, log))
     del answered
     warn_off_catalog(log, catalog)  # skills (and activities) the catalog lacks: a warning
     if not log.has_timestamps:

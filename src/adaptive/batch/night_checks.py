@@ -11,7 +11,7 @@ import json
 import shlex
 import warnings
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -897,19 +897,26 @@ IDS_ELSEWHERE_SHARE = 0.1
 IDS_WRITTEN_OTHERWISE_SHARE = 0.9
 
 
-def check_log_ids_match(students: Collection[str], profiles: Mapping[str, object]) -> None:
+def check_log_ids_match(
+    students: Collection[str],
+    profiles: Mapping[str, object],
+    rows_of: Callable[[list[str]], str] | None = None,
+) -> None:
     """Refuse a night whose log's ids are not the roster's (`ConfigError`): none of the log's
     `students` has a profile, or at least `IDS_ELSEWHERE_SHARE` of them have none and
     `IDS_WRITTEN_OTHERWISE_SHARE` of those are a profile's id written otherwise (a vendor's
     export that dropped leading zeros: '63' for '000063'). A trial's night so served 20,000
     students without a profile in school 'unassigned' and the roster's 20,000 from their grade
-    alone, exit 0. Fewer (students new since the roster, a few ids typed otherwise) are a
-    warning, the count of those written otherwise. Both engines call it before anything is
-    written (the Spark driver with the log's distinct ids: `spark_job._check_log_ids`). No
-    profiles given: nothing to compare. Counts only, no ids."""
+    alone, exit 0. A log that writes a student both ways (`check_one_spelling_each`) is refused
+    too, however few. Fewer (students new since the roster, a few ids typed otherwise, never
+    answered as the roster writes them) are a warning, the count of those written otherwise.
+    Both engines call it before anything is written (the Spark driver with the log's distinct
+    ids: `spark_job._check_log_ids`). No profiles given: nothing to compare. Counts only, no
+    ids; `rows_of` (ids -> words) says where their rows are (their count and dates)."""
     missing = [s for s in students if s not in profiles]
     if not missing or not profiles:
         return
+    check_one_spelling_each(missing, students, profiles, rows_of)
     alike = written_otherwise(missing, profiles)
     n, of = len(missing), len(students)
     refused = n == of or (
@@ -935,6 +942,53 @@ def check_log_ids_match(students: Collection[str], profiles: Mapping[str, object
     )
 
 
+def check_one_spelling_each(
+    missing: Sequence[str],
+    students: Collection[str],
+    profiles: Mapping[str, object],
+    rows_of: Callable[[list[str]], str] | None = None,
+) -> None:
+    """Refuse (`ConfigError`) a log that writes a student two ways: ids without a profile
+    (`missing`) that are, once leading zeros or case are restored (`one_spelling`), the id of a
+    profile that the log's `students` also answer as. One day's export re-saved by a
+    spreadsheet ('1004' for '001004') so split a trial's 75 students in two, exit 0: the day's
+    answers traced as students without a profile in school 'unassigned', served from nothing,
+    and missing from the roster students' own history. However few, they are one student
+    written two ways, never new students: the night is refused, saying how many and, with
+    `rows_of`, where their rows are (no ids)."""
+    answering = {one_spelling(str(s)) for s in students if s in profiles}
+    split = [s for s in missing if one_spelling(str(s)) in answering]
+    if not split:
+        return
+    where = f" ({rows_of(split)})" if rows_of is not None else ""
+    raise ConfigError(
+        f"--data: {counted(len(split), 'student')} of the log {verb(len(split), 'is')} written "
+        f"two ways in it{where}: as the roster writes the id and otherwise, leading zeros "
+        "dropped or in another case ('1004' for '001004'?). The answers written otherwise "
+        "would be traced as another student, without a profile, in school "
+        f"'{UNASSIGNED_SCHOOL}', and be missing from the roster student's history: the night "
+        "is refused. Keep the ids as text in the export (a spreadsheet that re-saved the file "
+        "read them as numbers?) and export those rows again as the roster writes the ids"
+    )
+
+
+def responses_words(log: ResponseLog, ids: Sequence[str]) -> str:
+    """Where the log's responses of the students `ids` are, as a message says it without their
+    ids: 'their 220 responses, dated 2027-01-04' ('... dated 2027-01-04 to 2027-01-06'), or
+    that tonight's log holds none (they are earlier nights' history)."""
+    codes = log.students.get_indexer(pd.Index(list(ids)))
+    rows = np.isin(log.student, codes[codes >= 0])
+    n = int(rows.sum())
+    if not n:
+        return "their answers are earlier nights' history"
+    if not log.has_timestamps:
+        return f"their {counted(n, 'response')}"
+    times = log.time[rows]
+    first, last = (pd.Timestamp(int(t), tz="UTC").date() for t in (times.min(), times.max()))
+    dated = f"{first}" if first == last else f"{first} to {last}"
+    return f"their {counted(n, 'response')}, dated {dated}"
+
+
 def written_otherwise(missing: Sequence[str], profiles: Collection[object]) -> int:
     """How many of `missing` (ids without a profile) are a profile's id once leading zeros or
     case are restored (`one_spelling`, as the warnings that count them say: never a
@@ -953,8 +1007,9 @@ def _say_written_otherwise(n: int, stacklevel: int) -> None:
             f"{counted(n, 'student')} of the log {verb(n, 'has')} no profile, but a "
             "profile's id once leading zeros "
             "or case are restored (a spreadsheet that dropped them, '4501' for '004501'?): each "
-            "is served without a profile while the roster's student has no answers. Keep ids "
-            "as text in the export",
+            f"is served without a profile, in school '{UNASSIGNED_SCHOOL}', and the roster's "
+            "student, who has no answers written as the roster writes the id, from their "
+            "placement alone. Keep ids as text in the export",
             NightWarning,
             stacklevel=stacklevel,
         )
