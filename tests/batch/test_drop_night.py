@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from adaptive.batch import drop_night, run_daily_job
-from adaptive.batch.writer import served_order
+from adaptive.batch.writer import first_served_path, served_order
 from adaptive.cli import run
 from adaptive.errors import ConfigError, NightWarning
 
@@ -45,6 +45,9 @@ def test_a_mistyped_night_is_dropped_and_the_next_nights_are_served_as_if_it_nev
     with pytest.raises(ConfigError, match=f"before {TYPO}, the last night served") as refused:
         serve(NIGHTS[1], out, args)
     assert f"`adaptive batch --date {TYPO} --out {out} --drop`" in str(refused.value)
+    index = first_served_path(out, TYPO)  # as a report measuring growth from it leaves
+    index.parent.mkdir()
+    index.write_bytes(b"the report's index of the nights after it")
     assert run(["batch", "--date", TYPO, "--out", str(out), "--drop"]) == 0
     said = capsys.readouterr().out
     assert f"dropped the night {TYPO}" in said and f"state/date={TYPO}" in said

@@ -5,8 +5,8 @@ so every real night after it is refused as "before the last night served" until 
 run with the wrong log or roster is better removed than left beside the right one. Dropping a
 night removes everything the job wrote for that date: each output table's date folder (its
 partitions and `_SUCCESS.json`), its state snapshot, its record of teacher overrides, its
-place in the folder's serving order and its lock file, so the folder reads as if the night
-never ran. The night's MLflow run stays (a record that it ran), and so does a report site
+place in the folder's serving order, the report's index of the nights after it (where a report
+measured growth from it) and its lock file, so the folder reads as if the night never ran. The night's MLflow run stays (a record that it ran), and so does a report site
 written with `--report` (a folder of its own).
 
 A night whose state later nights were built from (a later date served after it) is refused:
@@ -90,11 +90,13 @@ def _state_date_lock(
 
 
 def _night_folders(out: Path, state: Path, day: str) -> list[Path]:
-    """Every folder the job writes for one date (each named date=DAY)."""
+    """Every folder the job writes for one date (each named date=DAY), and the report's index
+    of the nights after it where a report measured growth from it (a file)."""
     folders = [writer.date_dir(out, table, day) for table in OUTPUT_TABLES]
     snapshot = snapshot_dir(state, day)
     partial = snapshot.with_name(snapshot.name + PARTIAL)  # a Spark night's, unfinished
-    return [*folders, snapshot, partial, overrides_path(out, day).parent]
+    index = writer.first_served_path(out, day)
+    return [*folders, snapshot, partial, overrides_path(out, day).parent, index]
 
 
 def _set_aside(out: Path, state: Path, day: str) -> list[Path]:
@@ -121,5 +123,5 @@ def _remove(out: Path, state: Path, day: str) -> DroppedNight:
         remaining = [n for n in order if n != day]
         atomic_write_bytes(out / writer.SERVED_ORDER, sealed_json({"nights": remaining}))
     for target in _set_aside(out, state, day):
-        shutil.rmtree(target)
+        shutil.rmtree(target) if target.is_dir() else target.unlink()
     return dropped

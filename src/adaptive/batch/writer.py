@@ -32,10 +32,18 @@ PART_FILE = "part-0.parquet"
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: The table whose `_SUCCESS.json` marks a complete night (written last).
 MARKED_TABLE = "recommendations"
+#: The report's index of the nights each student was first served after a baseline night,
+#: one file per baseline (`adaptive.reports.site.first_served`), kept in the output folder.
+FIRST_SERVED_DIR = "_first_served"
 
 
 def date_dir(out: Path, table: str, date: str) -> Path:
     return Path(out) / table / f"date={date}"
+
+
+def first_served_path(out: Path, baseline: str) -> Path:
+    """The report's index file of the nights after the baseline night `baseline`."""
+    return Path(out) / FIRST_SERVED_DIR / f"baseline={baseline}.parquet"
 
 
 def complete_dates(out: Path) -> list[str]:

@@ -38,11 +38,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from adaptive.batch.writer import MARKED_TABLE, PART_FILE, date_dir, parquet_bytes
+from adaptive.batch.writer import (
+    FIRST_SERVED_DIR,
+    MARKED_TABLE,
+    PART_FILE,
+    date_dir,
+    first_served_path,
+    parquet_bytes,
+)
 from adaptive.errors import AdaptiveError, NightWarning
 from adaptive.files import atomic_write_bytes, file_sha256
 
-INDEX_DIR = "_first_served"
+INDEX_DIR = FIRST_SERVED_DIR
 FORMAT = 1
 _META = b"adaptive.first_served"
 
@@ -71,7 +78,7 @@ def night_identity(out: Path, night: str) -> str | None:
 
 def index_path(out: Path, baseline: str) -> Path:
     """Where the index of the nights after `baseline` is kept."""
-    return Path(out) / INDEX_DIR / f"baseline={baseline}.parquet"
+    return first_served_path(out, baseline)
 
 
 @dataclass
