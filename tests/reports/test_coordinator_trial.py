@@ -215,6 +215,23 @@ def test_a_killed_night_is_never_the_baseline(report_district, tmp_path):
     assert "Baseline: 2026-09-08 (the school year's first night served);" in district
 
 
+def test_a_students_mastery_over_time_says_the_nights_it_leaves_out(report_district, tmp_path):
+    """A district operator's trial: a student page's "Mastery over time" showed the last nine
+    nights ("Since 2026-11-12: ...") and nothing said the history was cut."""
+    from adaptive.reports.site.build import HISTORY_DATES
+
+    d = report_district
+    batch = tmp_path / "batch"
+    shutil.copytree(d.batch, batch)
+    for back in range(1, HISTORY_DATES + 3):  # two more earlier nights than are shown
+        fake_night(batch, d.day, shifted(d.day, -back), 0.9)
+    build(d, batch, tmp_path / "site")
+    pages = [p.read_text() for p in (tmp_path / "site" / "schools").rglob("students.html")]
+    first = shifted(d.day, -HISTORY_DATES)
+    said = f"Since {first} (the last {HISTORY_DATES + 1} nights; 2 earlier nights not shown):"
+    assert any(said in text_of(page) for page in pages)
+
+
 def test_a_school_of_one_student_shows_no_growth_figure_of_its_own(report_district, tmp_path):
     """An evaluation lead's trial: a school of one student showed that student's growth as its
     median on the district page (12.1 months), which holds only counts. A row of fewer than 5

@@ -105,6 +105,8 @@ class Context:
     set_aside: list[SetAsideFile]  # overrides files the night set aside (not applied)
     applied_dates: dict[str, str]  # class -> the newest date of its files the night applied
     history_dates: list[str]
+    #: earlier nights before `history_dates` (`HISTORY_DATES` are shown), said on the pages
+    unshown_nights: int
     baseline_date: str | None
     #: where each student's growth starts, looked up by student id across all schools once
     #: per build (`growth_starts`); None without a baseline night
@@ -426,6 +428,7 @@ def _context(run, catalog, profiles, roster, norm, class_id, whole, schools) -> 
         set_aside=set_aside_files(run.out, run.date),
         applied_dates=applied_dates(run.out, run.date),
         history_dates=earlier[-HISTORY_DATES:],
+        unshown_nights=max(0, len(earlier) - HISTORY_DATES),
         baseline_date=baseline,
         starts=growth_starts(run, baseline, late, usable, schools),
         class_id=class_id,
@@ -991,6 +994,7 @@ def _student_section(ctx, c: pages.ClassData, i: int, history, codes, dates, rec
         history=history,
         codes=codes,
         dates=[*dates, ctx.run.date],
+        unshown=ctx.unshown_nights,
         growth=pages.StudentGrowth.of(c.growth, i),
         profile=profile,
         override=override,

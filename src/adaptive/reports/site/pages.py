@@ -1235,10 +1235,12 @@ def student_section(
     reason: str = "",
     still: np.ndarray | None = None,
     set_aside: str = "",
+    unshown: int = 0,
 ) -> str:
     """A student's page, one section of the class's students document (shown alone when its
     link is followed): recommendations with reasons, growth, mastery over time, interests, goals
-    and the teacher's overrides. `history` is (dates, S) mastery, the last row today's.
+    and the teacher's overrides. `history` is (dates, S) mastery, the last row today's;
+    `unshown`: the earlier nights before `dates[0]` that it leaves out (said so).
     `placement` is where the nightly job placed the student ("placed from grade 7"); a student
     with no answer yet (`group` NO_ANSWERS) is said to be so, not put in a group. `reason`:
     why the student is in `group` (`group_reason`), HTML-safe. `still`: (S,) what each skill
@@ -1263,7 +1265,7 @@ def student_section(
         f'<p class="mode">{mode_effect}</p>' if mode_effect else "",
         recs_html,
         "<h3>Mastery over time</h3>",
-        _timeline(catalog, order, progression, history, codes, dates, still),
+        _timeline(catalog, order, progression, history, codes, dates, still, unshown),
         "<h3>Interests and goals</h3>",
         _interests(profile, catalog, history[-1], placed=group == NO_ANSWERS),
         "<h3>What the teacher overrode</h3>",
@@ -1364,12 +1366,14 @@ def _timeline(
     all_codes: np.ndarray,
     dates: Sequence[str],
     still: np.ndarray | None = None,
+    unshown: int = 0,
 ) -> str:
     """Per practised skill (curriculum order): its mastery over the report dates as a small line
     (the chart), the values as text (its table fallback) and a summary sentence. On the first
     report there is no line yet: one value per skill. A skill at the mastery bar but not
     mastered says what it still needs (`still`, (S,): `ClassData.still_needed`): "99%, in
-    progress" read as mastered to a teacher."""
+    progress" read as mastered to a teacher. `unshown` earlier nights before `dates[0]` are
+    said to be left out (a trial's operator read the last nine nights as the whole history)."""
     started = order[progression[order] != 0]
     if len(started) == 0:
         return "<p>No skill practised yet.</p>"
@@ -1385,7 +1389,12 @@ def _timeline(
     if len(dates) > 1:
         rose = int(np.sum(values[-1] > values[0] + 1e-6))
         fell = int(np.sum(values[-1] < values[0] - 1e-6))
-        text = f"Since {e(dates[0])}: mastery rose on {rose} and fell on {fell}."
+        cut = (
+            f" (the last {len(dates)} nights; {counted(unshown, 'earlier night')} not shown)"
+            if unshown
+            else ""
+        )
+        text = f"Since {e(dates[0])}{cut}: mastery rose on {rose} and fell on {fell}."
         cells = [
             f"<td>{sparkline(values[:, j], 'mastery over time')}</td><td>"
             + " → ".join(PERCENT[codes[:, j]])
