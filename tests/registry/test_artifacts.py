@@ -145,6 +145,31 @@ def test_a_model_is_written_in_the_oldest_format_that_holds_it(small_log, tmp_pa
         assert KnowledgeTracer.load(folder).curriculum_level_ == model.curriculum_level_
 
 
+def test_the_table_that_places_and_checks_is_kept_once(small_log, tmp_path):
+    """Where the check read the grade with the table students start from (no policy table
+    given: the usual training), model.json kept the same table twice; it is kept once, and the
+    model reads back the same. A model.json that names it without a start is refused."""
+    from adaptive.placement.calibrate import StartTable
+    from adaptive.placement.level import LevelFit
+    from adaptive.placement.prior import GradeTable
+
+    model = BestLR(max_iter=200, history=200).fit(small_log)
+    start = StartTable(GradeTable({0: 0.35, 1: 0.1}, "flat"), {0: 1200, 1: 0})
+    model.curriculum_level_ = LevelFit(0.03, 500, 0.004, start.table, start)
+    folder = model.save(tmp_path / "m")
+    level = json.loads((folder / "model.json").read_text())["fitted"]["curriculum_level"]
+    assert level["grade_table"] == "start"
+    loaded = KnowledgeTracer.load(folder).curriculum_level_
+    assert loaded == model.curriculum_level_ and loaded.grade_table == start.table
+
+    def without_start(meta: dict) -> None:
+        meta["fitted"]["curriculum_level"].pop("start")
+
+    reseal(folder, without_start)
+    with pytest.raises(ArtifactError, match='grade_table = "start" without a "start"'):
+        KnowledgeTracer.load(folder)
+
+
 def test_a_model_of_format_2_still_loads(saved, tmp_path):
     """A model written in format 2 by an earlier version loads as before."""
     copy = copied(saved, tmp_path)

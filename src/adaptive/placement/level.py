@@ -125,6 +125,10 @@ HOLDS_AT_SE = 2.0
 _TINY = 1e-12
 
 
+#: A model.json's `grade_table` where the check read the grade with the table of `start`.
+START_TABLE = "start"
+
+
 @dataclass(frozen=True)
 class LevelFit:
     """Whether a district's knowledge follows the curriculum order (see the module): the mean
@@ -174,14 +178,17 @@ class LevelFit:
 
     def to_json(self) -> dict[str, Any]:
         """The values as a model.json holds them (NaN as null); the grade table only where one
-        was kept (a model.json without it is of format 2, which older code reads)."""
+        was kept (a model.json without it is of format 2, which older code reads), and as
+        "start" where it is where students start (`start.table`: the check read the grade with
+        the table fitted on the same first answers), which is then kept once."""
         values: dict[str, Any] = {
             "gain": None if math.isnan(self.gain) else self.gain,
             "se": None if math.isnan(self.se) else self.se,
             "answers": self.answers,
         }
         if self.grade_table is not None:
-            values["grade_table"] = self.grade_table.to_dict()
+            same = self.start is not None and self.grade_table == self.start.table
+            values["grade_table"] = START_TABLE if same else self.grade_table.to_dict()
         if self.start is not None:
             values["start"] = self.start.to_json()
         return values
@@ -209,15 +216,22 @@ class LevelFit:
                 '"grade_table": a grade table or null, "start": where students start}'
             )
         gain, se = (math.nan if value[k] is None else float(value[k]) for k in ("gain", "se"))  # type: ignore[index]
-        table = value.get("grade_table")  # type: ignore[union-attr]
-        try:
-            grade_table = None if table is None else GradeTable.from_dict(table)
-        except ConfigError as exc:
-            raise ArtifactError(f"model.json: fitted.curriculum_level.grade_table: {exc}") from None
         from adaptive.placement.calibrate import StartTable  # it reads first answers as here
 
         start = value.get("start")  # type: ignore[union-attr]
         read = None if start is None else StartTable.from_json(start)
+        table = value.get("grade_table")  # type: ignore[union-attr]
+        if table == START_TABLE:
+            if read is None:
+                raise ArtifactError(
+                    f'model.json: fitted.curriculum_level.grade_table = "{START_TABLE}" without '
+                    'a "start": expected where students start beside it, or a grade table'
+                )
+            return cls(gain, int(value["answers"]), se, read.table, read)  # type: ignore[index]
+        try:
+            grade_table = None if table is None else GradeTable.from_dict(table)
+        except ConfigError as exc:
+            raise ArtifactError(f"model.json: fitted.curriculum_level.grade_table: {exc}") from None
         return cls(gain, int(value["answers"]), se, grade_table, read)  # type: ignore[index]
 
 
