@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -20,9 +21,12 @@ import pytest
 from mlflow import MlflowClient
 
 from adaptive.batch import run_daily_job
+from adaptive.batch.drop import drop_night
 from adaptive.batch.job import SummaryNotLoggedError
-from adaptive.batch.lock import BatchLockedError, lock_path
+from adaptive.batch.lock import BatchLockedError, lock_path, serving_lock_path
 from adaptive.batch.snapshot import snapshot_dir
+from adaptive.batch.writer import served_order
+from adaptive.cli import run
 from adaptive.curriculum import Activity, Catalog, Skill, read_profiles
 from adaptive.errors import ArtifactError, ConfigError, CoverageWarning, NightWarning
 from adaptive.files import read_sealed_json
@@ -34,9 +38,10 @@ HOLD_LOCK = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from adaptive.batch.lock import date_lock
+    from adaptive.batch import lock
 
-    with date_lock(Path(sys.argv[1]), sys.argv[2], {"k": 1}):
+    take = getattr(lock, sys.argv[3])  # date_lock, or serving_lock (the folder's)
+    with take(Path(sys.argv[1]), sys.argv[2], {"k": 1}):
         print("locked", flush=True)
         sys.stdin.read()  # until the test closes stdin (or kills us)
     """
@@ -59,10 +64,11 @@ SECOND_JOB = textwrap.dedent(
 )
 
 
-def hold_lock(out: Path, day: str) -> subprocess.Popen:
-    """Another process holding the date's lock (until its stdin closes or it is killed)."""
+def hold_lock(out: Path, day: str, lock: str = "date_lock") -> subprocess.Popen:
+    """Another process holding the date's lock (or the folder's, serving `day`: `lock`
+    "serving_lock") until its stdin closes or it is killed."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(out), day],
+        [sys.executable, "-c", HOLD_LOCK, str(out), day, lock],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -142,6 +148,98 @@ def test_two_real_jobs_into_one_out_never_mix(district, tmp_path):
     run_daily_job(district.last_day, alone, **district.job_args(k=5, data=district.responses))
     for table in ("recommendations", "students"):
         assert parquet_files(out / table) == parquet_files(alone / table)  # nothing from k=1
+
+
+def test_two_nights_of_different_dates_into_one_out_are_served_one_at_a_time(district, tmp_path):
+    """A district operator's trial: two runs of different dates started together into one
+    `--out` both passed the date-order check, the later date was served from the same snapshot,
+    and the earlier one after it, without --backfill. While this process serves DAY_2, a run
+    of DAY_1 in another process fails at once, naming the night served; DAY_2 is served
+    alone."""
+    out = tmp_path / "out"
+    second: list[subprocess.CompletedProcess] = []
+    once = threading.Lock()
+
+    def start_second_job(school: str) -> None:
+        if not once.acquire(blocking=False):  # the first partition only
+            return
+        args = [district.uri, str(district.responses), str(district.catalog)]
+        cmd = [sys.executable, "-c", SECOND_JOB, str(out), DAY_1, *args, str(district.profiles)]
+        second.append(subprocess.run(cmd, capture_output=True, text=True, timeout=120))
+
+    args = district.job_args(k=1, data=district.responses, on_partition=start_second_job)
+    summary = run_daily_job(DAY_2, out, **args)
+    (refused,) = second
+    assert refused.returncode == 2, refused.stderr
+    said = refused.stderr
+    assert f"the night {DAY_2} is being served into it by another batch run" in said
+    assert f"(pid {os.getpid()} on " in said and "started " in said
+    assert "add --backfill" in said and "run this night" in said
+    assert summary.partitions_written == summary.schools
+    assert served_order(out) == [DAY_2]
+    assert not lock_path(out, DAY_1).exists()  # the refused night left no lock file
+    assert serving_lock_path(out).read_text() == ""  # released, no killed-run record
+
+
+@pytest.mark.parametrize("engine", ["local", pytest.param("spark", marks=pytest.mark.spark)])
+def test_a_night_refused_while_another_is_served_says_what_to_do(
+    district, tmp_path, capsys, engine
+):
+    """`adaptive batch` of another date while a night is being served: exit 2, one message
+    naming the night, its holder and what to do, and nothing written (either engine: the
+    Spark night takes the same locks, before its session starts)."""
+    if engine == "spark":
+        pytest.importorskip("pyspark", reason="pyspark is not installed")
+        if shutil.which("java") is None:
+            pytest.skip("Java is not installed: the Spark engine needs a JVM (Java 17)")
+    out = tmp_path / "out"
+    holder = hold_lock(out, DAY_1, "serving_lock")
+    try:
+        started = time.monotonic()
+        spark = ["--engine", "spark", "--master", "local[1]"] if engine == "spark" else []
+        options = [*batch_options(district), *spark]
+        code = run(["batch", "--date", DAY_2, "--out", str(out), *options])
+        assert time.monotonic() - started < 10  # at once: no model fetched, no log read
+    finally:
+        holder.kill()
+        holder.wait()
+    said = capsys.readouterr().err
+    assert code == 2, said
+    assert f"{out}: the night {DAY_1} is being served into it by another batch run" in said
+    assert f"pid {holder.pid} on " in said and "Traceback" not in said
+    assert f"`ps -o pid,etime,args -p {holder.pid}`" in said and "run this night" in said
+    assert "--backfill" not in said  # DAY_2 is after the night served: no back-fill
+    assert not (out / "recommendations").exists() and not lock_path(out, DAY_2).exists()
+
+
+def test_a_drop_is_refused_while_a_night_is_served(district, tmp_path):
+    """Dropping a night while another is being served (its snapshot may be the one served
+    from) fails at once naming that night; the dropped night stays."""
+    out = tmp_path / "out"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NightWarning)
+        run_daily_job(DAY_1, out, **district.job_args(k=1))
+    holder = hold_lock(out, DAY_2, "serving_lock")
+    try:
+        with pytest.raises(BatchLockedError) as caught:
+            drop_night(out, DAY_1)
+    finally:
+        holder.kill()
+        holder.wait()
+    said = str(caught.value)
+    assert f"the night {DAY_2} is being served into it" in said and "drop it again" in said
+    assert f"pid {holder.pid} on " in said
+    assert served_order(out) == [DAY_1]
+    assert lock_path(out, DAY_1).exists() and snapshot_dir(out / "state", DAY_1).exists()
+
+
+def batch_options(district) -> list[str]:
+    """`adaptive batch` options serving the district's log with its champion."""
+    return [
+        *("--data", str(district.responses), "--catalog", str(district.catalog)),
+        *("--profiles", str(district.profiles), "--name", district.model),
+        *("--tracking-uri", district.uri),
+    ]
 
 
 def test_a_users_data_needs_its_own_catalog(district, tmp_path):

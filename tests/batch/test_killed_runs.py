@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from adaptive.batch.lock import BatchLockedError, date_lock, lock_path
+from adaptive.batch import run_daily_job
+from adaptive.batch.lock import BatchLockedError, date_lock, lock_path, serving_lock_path
 from adaptive.batch.partition import OUTPUT_TABLES
 from adaptive.errors import NightWarning, counted
 
@@ -103,14 +104,16 @@ BATCH_STOPPED_BEFORE_MARKER = signalled_on_entering(
     "adaptive.batch.writer", "finish_date_listing", "SIGINT"
 )
 
-# holds a date's lock with a forked child that is not told to die with it (as any fork would)
+# holds a date's lock (or the folder's: sys.argv[3]) with a forked child that is not told to
+# die with it (as any fork would)
 HOLD_LOCK_WITH_A_CHILD = textwrap.dedent(
     """
     import multiprocessing, sys, time
     from pathlib import Path
-    from adaptive.batch.lock import date_lock
+    from adaptive.batch import lock
 
-    with date_lock(Path(sys.argv[1]), sys.argv[2], {"k": 1}):
+    take = getattr(lock, sys.argv[3])  # date_lock, or serving_lock
+    with take(Path(sys.argv[1]), sys.argv[2], {"k": 1}):
         child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(600,))
         child.start()
         print(child.pid, flush=True)
@@ -221,15 +224,20 @@ def counts(stdout: str) -> tuple[int, int]:
 
 
 # -- the lock ---------------------------------------------------------------------------------
-def hold_lock_with_a_child(folder: Path) -> tuple[subprocess.Popen, int]:
-    """A process holding the date's lock of `folder`, and the pid of a child it forked."""
+def hold_lock_with_a_child(
+    folder: Path, serving: bool = False, day: str = "2026-10-15"
+) -> tuple[subprocess.Popen, int]:
+    """A process holding the lock of `day` in `folder` (or the folder's, `serving` that day),
+    and the pid of a child it forked."""
+    which = "serving_lock" if serving else "date_lock"
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK_WITH_A_CHILD, str(folder), "2026-10-15"],
+        [sys.executable, "-c", HOLD_LOCK_WITH_A_CHILD, str(folder), day, which],
         stdout=subprocess.PIPE,
         text=True,
     )
     child = int(holder.stdout.readline())
-    _wait_until_child_closed(child, lock_path(folder, "2026-10-15"))
+    path = serving_lock_path(folder) if serving else lock_path(folder, day)
+    _wait_until_child_closed(child, path)
     return holder, child
 
 
@@ -298,6 +306,27 @@ def test_a_forked_child_does_not_keep_the_lock_of_a_killed_run(tmp_path):
         kill_all([child])
     (taken,) = [str(w.message) for w in caught if "taking over" in str(w.message)]
     assert f"pid {holder.pid}" in taken and "that process no longer exists" in taken
+
+
+def test_the_folders_lock_of_a_killed_night_is_taken_over_by_the_next_one(district, tmp_path):
+    """A night killed while it served 2026-09-01 (a forked child outliving it) leaves its record
+    in the folder's lock: the next night, of another date, takes it over with one warning naming
+    the killed run, is served, and leaves the lock released."""
+    out = tmp_path / "out"
+    holder, child = hold_lock_with_a_child(out, serving=True, day="2026-09-01")
+    try:
+        holder.kill()
+        holder.wait()
+        assert running(child)
+        with pytest.warns(NightWarning, match="taking over") as caught:
+            summary = run_daily_job(district.last_day, out, **district.job_args(k=1))
+    finally:
+        kill_all([child])
+    (taken,) = [str(w.message) for w in caught if "taking over" in str(w.message)]
+    assert taken.startswith(f"taking over the serving lock of {out} from a run that was killed")
+    assert f"pid {holder.pid}" in taken and "that process no longer exists" in taken
+    assert summary.students_served > 0
+    assert serving_lock_path(out).read_text() == ""  # released: no holder record
 
 
 # -- worker processes -------------------------------------------------------------------------

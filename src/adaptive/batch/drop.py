@@ -11,20 +11,21 @@ written with `--report` (a folder of its own).
 
 A night whose state later nights were built from (a later date served after it) is refused:
 those nights started from its snapshot, so drop them first, the latest first. The drop holds
-the date's lock, as a night does, and renames each folder aside before deleting it, so an
+the date's lock and the folder's serving lock, as a night does (a drop while a night is being
+served fails at once; its checks run under the locks, so they see a night served meanwhile),
+and renames each folder aside before deleting it, so an
 interrupted drop leaves no half-removed night under its date: run it again to finish.
 """
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from adaptive.batch import writer
-from adaptive.batch.lock import date_lock
+from adaptive.batch.lock import night_locks
 from adaptive.batch.night_checks import served_nights, unfinished_nights
 from adaptive.batch.overrides import overrides_path
 from adaptive.batch.partition import OUTPUT_TABLES
@@ -44,10 +45,22 @@ class DroppedNight:
 
 def drop_night(out: str | Path, day: str, state_dir: str | Path | None = None) -> DroppedNight:
     """Remove the night of `day` from `out` and its snapshot from `state_dir` (default
-    `out/state`), under the date's lock. A date `out` never served, or a night later nights
-    were built from, is one `ConfigError` saying what to do."""
+    `out/state`), under the night's locks (`lock.night_locks`: the date's, the folder's). A
+    date `out` never served, or a night later nights were built from, is one `ConfigError`
+    saying what to do (checked before the locks, which a refused drop then never creates, and
+    under them, where a night served meanwhile is seen)."""
     out = Path(out)
     state = Path(state_dir) if state_dir is not None else out / "state"
+    _check_droppable(out, state, day)
+    # a drop refused under the locks keeps no lock file it created
+    with night_locks(out, state, day, {"drop": day}, discard=lambda: True, dropping=True):
+        _check_droppable(out, state, day)
+        return _remove(out, state, day)
+
+
+def _check_droppable(out: Path, state: Path, day: str) -> None:
+    """A `ConfigError` saying what to do when `out` holds no night of `day` (nor an
+    interrupted drop of it), or when later nights were built from it."""
     nights = sorted({*served_nights(out, state), *unfinished_nights(out)})
     interrupted = bool(_set_aside(out, state, day)) or day in (writer.served_order(out) or [])
     if day not in nights and not interrupted:
@@ -64,13 +77,6 @@ def drop_night(out: str | Path, day: str, state_dir: str | Path | None = None) -
             "--drop` with the same --out and --state-dir), or serve this date again to "
             "replace it"
         )
-    inside = state.resolve().is_relative_to(out.resolve())
-    facts = {"drop": day}
-    with (
-        date_lock(out, day, facts, remove_after=True),
-        _state_date_lock(state, day, facts, inside),
-    ):
-        return _remove(out, state, day)
 
 
 def _built_on(out: Path, day: str, nights: list[str]) -> list[str]:
@@ -80,13 +86,6 @@ def _built_on(out: Path, day: str, nights: list[str]) -> list[str]:
     rank = {night: i for i, night in enumerate(order)}
     mine = rank.get(day)
     return [n for n in nights if n > day and (mine is None or rank.get(n, len(order)) > mine)]
-
-
-def _state_date_lock(
-    state: Path, day: str, facts: dict, inside: bool
-) -> contextlib.AbstractContextManager:
-    """The date's lock of a state folder outside `out` too (as the night takes it)."""
-    return contextlib.nullcontext() if inside else date_lock(state, day, facts, remove_after=True)
 
 
 def _night_folders(out: Path, state: Path, day: str) -> list[Path]:

@@ -18,17 +18,19 @@ For date D (recommendations for day D, from every response before D 00:00 UTC):
 Bad input follows the data layer's rule: stop with the problems, or with `quarantine=FILE` load
 the good rows and write the rejected ones there (the summary reports both counts).
 
-Steps 1-4 hold the date's lock in `out` (`lock.py`): a second run for the same date and output
-fails at once naming the holder. A date before the last night served in `out` or `state_dir`
-is refused unless it is a back-fill (`backfill=True`, `--backfill`); a run that fails before
-writing anything (an input error) leaves no folder or lock file behind. Each night's
-`_SUCCESS.json` records the policy that served it (sha256 of its settings, its source and
-exploration mode): a re-run with another policy, like one with another model version, says
-what it replaces (`night_checks`). The catalog and profiles default to the demo district's only
-for the demo data; a user's log needs its own catalog, and the model's skills must overlap it
-(`check_skill_coverage`: none is an error, some a warning with the numbers). When the outputs are
-complete but the MLflow summary cannot be logged, `SummaryNotLoggedError` says so (the outputs
-stand; the summary object rides on the error).
+Steps 1-5 hold the date's lock in `out` (`lock.py`): a second run for the same date and output
+fails at once naming the holder; and the folder's serving lock: a run of another date while a
+night is served fails at once too, naming that night. A date before the last night served in
+`out` or `state_dir` is refused (checked under those locks) unless it is a back-fill
+(`backfill=True`, `--backfill`); a run that fails before writing anything (an input error)
+leaves no folder or lock file behind. Each night's `_SUCCESS.json` records the policy that
+served it (sha256 of its settings, its source and exploration mode): a re-run with another
+policy, like one with another model version, says what it replaces (`night_checks`). The
+catalog and profiles default to the demo district's only for the demo data; a user's log needs
+its own catalog, and the model's skills must overlap it (`check_skill_coverage`: none is an
+error, some a warning with the numbers). When the outputs are complete but the MLflow summary
+cannot be logged, `SummaryNotLoggedError` says so (the outputs stand; the summary object rides
+on the error).
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ from threadpoolctl import threadpool_limits
 
 from adaptive.batch import writer
 from adaptive.batch.history import StudentHistory
-from adaptive.batch.lock import date_lock
+from adaptive.batch.lock import night_locks
 from adaptive.batch.log_digest import (
     changed_before_cutoff,
     check_not_shrunk,
@@ -359,8 +361,10 @@ def run_daily_job(
     `placement_names`: how the placement table's messages name these options (this function's
     keywords; `adaptive batch` passes its flags: `COMMAND_NAMES`).
     A date before the last night served in `out` / `state_dir` is refused unless `backfill`
-    (`night_checks.check_not_before_last_night`). A night that fails before writing any output
-    leaves nothing behind: the folders and the lock file it created are removed.
+    (`night_checks.check_not_before_last_night`, under the folder's lock: `lock.night_locks`,
+    a run of another date while a night is served fails at once). A night that fails before
+    writing any output leaves nothing behind: the folders and the lock files it created are
+    removed.
     `timezone`: the district's IANA time zone; the night of `date` takes the responses before
     that day's midnight there (`adaptive.dates.night_start`; default UTC). Times are compared
     as instants: a log whose times carry an offset or "Z" is read right; naive times are read
@@ -402,34 +406,40 @@ def run_daily_job(
         _check_engine(engine, master, quarantine, placement, reading)
         reading.check_needs_file(placement)
         state_path = Path(state_dir) if state_dir is not None else out / "state"
-        check_not_before_last_night(out, state_path, day, backfill)
         made = [m for m in (_first_missing(out), _first_missing(state_path)) if m is not None]
         try:
-            return _run_locked(
-                day,
-                out,
-                started=started,
-                model_name=model_name,
-                data=data,
-                catalog=catalog,
-                profiles=profiles,
-                state_dir=state_path,
-                k=k,
-                policy_config=policy_config,
-                mapping=mapping,
-                quarantine=quarantine,
-                tracking_uri=tracking_uri,
-                show_progress=show_progress,
-                workers=workers,
-                on_partition=on_partition,
-                overrides=overrides,
-                experiment=experiment,
-                engine=engine,
-                master=master,
-                placement=placement,
-                placement_reading=reading,
-                timezone=timezone,
-            )
+            _check_writable(out, "--out")  # the lock is the first file written there
+            _check_writable(state_path, "--state-dir")
+            lock_facts = {"model": model_name, "k": k, "tracking_uri": _shown(tracking_uri)}
+            nothing_written = functools.partial(_nothing_written, out, day)
+            with night_locks(out, state_path, day, lock_facts, discard=nothing_written):
+                # under the folder's lock: a night served meanwhile is seen
+                check_not_before_last_night(out, state_path, day, backfill)
+                return _run_locked(
+                    day,
+                    out,
+                    started=started,
+                    model_name=model_name,
+                    data=data,
+                    catalog=catalog,
+                    profiles=profiles,
+                    state_dir=state_path,
+                    k=k,
+                    policy_config=policy_config,
+                    mapping=mapping,
+                    quarantine=quarantine,
+                    tracking_uri=tracking_uri,
+                    show_progress=show_progress,
+                    workers=workers,
+                    on_partition=on_partition,
+                    overrides=overrides,
+                    experiment=experiment,
+                    engine=engine,
+                    master=master,
+                    placement=placement,
+                    placement_reading=reading,
+                    timezone=timezone,
+                )
         except BaseException:
             _remove_empty_folders(made)
             raise
@@ -448,8 +458,8 @@ def _run_locked(
     master: str | None,
     **inputs,
 ) -> JobSummary:
-    """The night under its date's lock, the champion fetched by the registry's process
-    meanwhile, and its MLflow summary run (see `run_daily_job`)."""
+    """The night (under its locks, `lock.night_locks`), the champion fetched by the registry's
+    process meanwhile, and its MLflow summary run (see `run_daily_job`)."""
     # the folder outlives the registry's process: on an error the process is stopped first
     with (
         tempfile.TemporaryDirectory() as champion_dir,
@@ -464,35 +474,27 @@ def _run_locked(
             tracking_uri=tracking_uri,
             into=champion_dir,
         )
-        lock_facts = {"model": model_name, "k": k, "tracking_uri": _shown(tracking_uri)}
-        _check_writable(out, "--out")  # the lock is the first file written there
-        _check_writable(state_dir, "--state-dir")
-        nothing_written = functools.partial(_nothing_written, out, day)
-        with (
-            date_lock(out, day, lock_facts, discard=nothing_written),
-            _state_lock(state_dir, out, day, lock_facts, nothing_written),
-        ):
-            # the night's summary run is opened once its inputs are checked (an input error
-            # leaves no run), while the schools are served, so that the end of the night only
-            # logs its figures (one batch) and closes it
-            run = SummaryRun(registry, day, tracking_uri)
-            serve = _serve_date if engine == "local" else _serve_date_on_spark(master)
-            try:
-                summary = serve(
-                    day,
-                    out,
-                    model_name=model_name,
-                    state_dir=state_dir,
-                    k=k,
-                    tracking_uri=tracking_uri,
-                    champion=champion,
-                    inputs_checked=run.open,
-                    **inputs,
-                )
-            except BaseException as exc:
-                run.discard(exc)
-                writer.discard_unstarted_date(out, TABLES, day)
-                raise
+        # the night's summary run is opened once its inputs are checked (an input error
+        # leaves no run), while the schools are served, so that the end of the night only
+        # logs its figures (one batch) and closes it
+        run = SummaryRun(registry, day, tracking_uri)
+        serve = _serve_date if engine == "local" else _serve_date_on_spark(master)
+        try:
+            summary = serve(
+                day,
+                out,
+                model_name=model_name,
+                state_dir=state_dir,
+                k=k,
+                tracking_uri=tracking_uri,
+                champion=champion,
+                inputs_checked=run.open,
+                **inputs,
+            )
+        except BaseException as exc:
+            run.discard(exc)
+            writer.discard_unstarted_date(out, TABLES, day)
+            raise
         summary.seconds = time.perf_counter() - started
         try:
             run_id = registry_answer(run.open())
@@ -1660,16 +1662,6 @@ def _profiles_sha(profiles: str | Path | dict[str, LearnerProfile]) -> str:
     for sid in sorted(profiles):
         digest.update(json.dumps(profiles[sid].to_dict(), sort_keys=True).encode())
     return digest.hexdigest()
-
-
-def _state_lock(
-    state_dir: Path, out: Path, day: str, facts: dict, discard: Callable[[], bool]
-) -> contextlib.AbstractContextManager:
-    """The date's lock of a `--state-dir` outside `--out` too: two runs of one night into two
-    output folders sharing a state folder wrote the same snapshot at once (an operator's
-    trial); the second now fails at once, as in one output folder."""
-    inside = Path(state_dir).resolve().is_relative_to(Path(out).resolve())
-    return contextlib.nullcontext() if inside else date_lock(state_dir, day, facts, discard=discard)
 
 
 def _open_summary_run(day: str, tracking_uri: str | None, owner: dict[str, str]) -> str:

@@ -1,9 +1,15 @@
-"""One batch run per output date: an exclusive lock, `OUT/_locks/date=YYYY-MM-DD.lock`.
+"""One batch run per output date, and one night served at a time into a folder: exclusive locks,
+`OUT/_locks/date=YYYY-MM-DD.lock` and `OUT/_locks/serving.lock`.
 
 Two runs writing the same date into the same `--out` would mix their partitions (and race on the
 snapshot and the `_SUCCESS.json` marker). `date_lock` takes an exclusive `flock` on the date's
 lock file for the whole run and writes the holder into it (pid, host, start time, command and the
 run's main inputs). A second run fails at once with `BatchLockedError` naming the holder.
+Two runs of different dates started together would both pass the date-order check (each saw
+the same last night) and serve from the same snapshot, the later date first (a district
+operator's trial): `serving_lock` is the folder's, taken after the date's, held by the night
+(and by a drop) of any date, its holder record naming the date served; the date-order check
+runs under it, so a second run fails at once, or sees the first one's night.
 
 The lock file, its holder record and its protection from forked children (a child that outlived
 a `kill -9` of its run would keep the lock) are `adaptive.locking`'s. The holder record stays in
@@ -18,6 +24,7 @@ and so does a drop of the night (`remove_after`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import warnings
 from collections.abc import Callable, Iterator
@@ -37,6 +44,11 @@ def lock_path(out: Path, date: str) -> Path:
     return Path(out) / LOCK_DIR / f"date={date}.lock"
 
 
+def serving_lock_path(out: Path) -> Path:
+    """The lock file of the night being served into `out` (any date)."""
+    return Path(out) / LOCK_DIR / "serving.lock"
+
+
 @contextmanager
 def date_lock(
     out: Path,
@@ -52,16 +64,88 @@ def date_lock(
     that leaves it empty: a failed run leaves nothing behind. `remove_after`: the block done,
     remove the lock file (and an emptied `_locks`) too: a dropped night leaves no lock file."""
     path = lock_path(out, date)
-    lock, created = _open_locked(out, date, path)
+    locked = f"{Path(out)}: date {date} is being written by another batch run"
+    refusal = functools.partial(_locked_message, locked, path)
+    what = f"the lock of date {date} in {out}"
+    with _held(path, what, inputs, refusal, discard=discard, remove_after=remove_after) as taken:
+        yield taken
+
+
+@contextmanager
+def serving_lock(
+    out: Path,
+    date: str,
+    inputs: dict[str, Any],
+    discard: Callable[[], bool] | None = None,
+    dropping: bool = False,
+) -> Iterator[LockHolder | None]:
+    """Hold the exclusive lock of the night being served into `out` (any date) for a block, as
+    `date_lock` holds a date's (same holder record, takeover and `discard`; the file stays:
+    it is the folder's). The record's inputs name the night's `date`. A live holder is one
+    `BatchLockedError` naming its night, pid and start, and what to do: wait, then run this
+    night (a back-fill when dated before it), or drop it again (`dropping`: a drop's lock).
+    A killed holder of the same date is taken over quietly (its date's lock says so)."""
+    with _held(
+        serving_lock_path(out),
+        f"the serving lock of {out}",
+        {"date": date, **inputs},
+        functools.partial(_serving_message, out, date, dropping),
+        discard=discard,
+        warn=lambda previous: previous.inputs.get("date") != date,
+    ) as taken:
+        yield taken
+
+
+@contextmanager
+def night_locks(
+    out: Path,
+    state_dir: Path,
+    date: str,
+    inputs: dict[str, Any],
+    discard: Callable[[], bool],
+    dropping: bool = False,
+) -> Iterator[None]:
+    """Every lock of a night of `date` (and of its drop, `dropping`), in one order, each failing
+    at once when held: the date's, then the folder's (`serving_lock`), in `out`, then in a
+    state folder outside it (two runs of one night into two output folders sharing a state
+    folder wrote the same snapshot at once: an operator's trial). `discard` as `date_lock`'s;
+    a drop removes its date's lock files once done (`remove_after`)."""
+    inside = Path(state_dir).resolve().is_relative_to(Path(out).resolve())
+    with contextlib.ExitStack() as locks:
+        for folder in [out] if inside else [out, state_dir]:
+            locks.enter_context(
+                date_lock(folder, date, inputs, discard=discard, remove_after=dropping)
+            )
+            locks.enter_context(
+                serving_lock(folder, date, inputs, discard=discard, dropping=dropping)
+            )
+        yield
+
+
+@contextmanager
+def _held(
+    path: Path,
+    what: str,
+    inputs: dict[str, Any],
+    refusal: Callable[[LockHolder | None], str],
+    *,
+    discard: Callable[[], bool] | None = None,
+    remove_after: bool = False,
+    warn: Callable[[LockHolder], bool] = lambda previous: True,
+) -> Iterator[LockHolder | None]:
+    """The lock file `path` held for a block (`date_lock`'s and `serving_lock`'s): a live
+    holder is a `BatchLockedError` (`refusal(holder)`: its message), a killed one's record is
+    taken over, with a warning naming `what` when `warn(previous)`."""
+    lock, created = _open_locked(path, refusal)
     try:
         previous = lock.holder()
-        if previous is not None:
+        if previous is not None and warn(previous):
             state = {False: "that process no longer exists", None: "it ran on another host"}
             warnings.warn(  # a `warning:` line on the command line, as the README says
-                f"taking over the lock of date {date} in {out} from a run that was killed "
+                f"taking over {what} from a run that was killed "
                 f"({previous}; {state.get(previous.alive(), 'its pid now belongs to another process')})",
                 NightWarning,
-                stacklevel=3,
+                stacklevel=5,
             )
         lock.write(LockHolder.me(inputs))
         try:
@@ -78,8 +162,9 @@ def date_lock(
         lock.close()  # releases the flock
 
 
-def _open_locked(out: Path, date: str, path: Path) -> tuple[LockFile, bool]:
-    """The lock file, locked, and whether this run created it. A file removed or replaced
+def _open_locked(path: Path, refusal: Callable[[LockHolder | None], str]) -> tuple[LockFile, bool]:
+    """The lock file, locked, and whether this run created it; held by another run, one
+    `BatchLockedError` (`refusal(holder)`). A file removed or replaced
     between its opening and its locking (a failed run removes the lock file it created) is
     opened again, so that two runs never hold locks on two different files."""
     while True:
@@ -101,7 +186,7 @@ def _open_locked(out: Path, date: str, path: Path) -> tuple[LockFile, bool]:
         if not locked:
             holder = lock.holder()
             lock.close()
-            raise BatchLockedError(_locked_message(out, date, path, holder))
+            raise BatchLockedError(refusal(holder))
         if _same_file(lock.fd, path):
             return lock, created
         lock.close()
@@ -123,9 +208,23 @@ def _remove_lock_file(path: Path) -> None:
         path.parent.rmdir()
 
 
-def _locked_message(out: Path, date: str, path: Path, holder: LockHolder | None) -> str:
-    """The error of a date locked by another run: who holds it, and how to check on it."""
-    locked = f"{Path(out)}: date {date} is being written by another batch run"
+def _serving_message(out: Path, date: str, dropping: bool, holder: LockHolder | None) -> str:
+    """The error of a folder where another run serves a night: which night, who serves it
+    (`_locked_message`), and what to do once it is served: run this night (a back-fill when
+    dated before it), or this drop (`dropping`) again."""
+    serving = holder.inputs.get("date") if holder is not None else None
+    night = f"the night {serving}" if serving else "a night"
+    locked = f"{Path(out)}: {night} is being served into it by another batch run"
+    then, backfill = ("drop it again", "") if dropping else ("run this night", "")
+    if serving and date < serving and not dropping:
+        backfill = f"; dated before {serving}, {date} is then a back-fill: add --backfill"
+    said = _locked_message(locked, serving_lock_path(out), holder)
+    return f"{said}, then {then} (a folder is served one night at a time{backfill})"
+
+
+def _locked_message(locked: str, path: Path, holder: LockHolder | None) -> str:
+    """The error of a lock file held by another run (`locked`: what it does, in words): who
+    holds it, and how to check on it."""
     holders = f"`fuser -v {path}` (or `lsof {path}`)"
     if holder is None:
         return (
