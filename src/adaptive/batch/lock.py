@@ -214,7 +214,8 @@ def _serving_message(out: Path, date: str, dropping: bool, holder: LockHolder | 
     dated before it), or this drop (`dropping`) again."""
     serving = holder.inputs.get("date") if holder is not None else None
     night = f"the night {serving}" if serving else "a night"
-    locked = f"{Path(out)}: {night} is being served into it by another batch run"
+    doing = "dropped from" if holder is not None and "drop" in holder.inputs else "served into"
+    locked = f"{Path(out)}: {night} is being {doing} it by another batch run"
     then, backfill = ("drop it again", "") if dropping else ("run this night", "")
     if serving and date < serving and not dropping:
         backfill = f"; dated before {serving}, {date} is then a back-fill: add --backfill"
