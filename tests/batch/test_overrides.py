@@ -227,7 +227,7 @@ def test_a_bad_file_is_set_aside_by_the_night_and_refused_by_validate(district, 
     assert "applied overrides for 1 student from 1 file; 2 files with problems set aside" in said
     aside = set_aside_files(out, district.last_day)
     assert [(Path(f.path).name, f.classes, len(f.problems)) for f in aside] == [
-        ("bad.json", (bad_class,), 3), ("notes.csv", (), 1)
+        ("bad.json", ((profiles[bad[0]].school_id, bad_class),), 3), ("notes.csv", (), 1)
     ]  # fmt: skip
     # the strict check before the night: every problem, with the file, exit 2
     code = run(["validate", "--overrides", str(bad_file), "--catalog", str(district.catalog),
@@ -288,7 +288,7 @@ def test_every_problem_of_a_file_is_named_at_once(tmp_path):
     # the night's reading: set aside with a warning listing them, no student id
     with pytest.warns(NightWarning) as caught:
         got = read_overrides(tmp_path, CATALOG, PROFILES, strict=False)
-    assert len(got) == 0 and got.files == () and [f.classes for f in got.set_aside] == [("c1",)]
+    assert len(got) == 0 and got.files == () and [f.classes for f in got.set_aside] == [(("", "c1"),)]
     said = str(caught[0].message)
     assert "o.json (class 'c1'): set aside" in said and "6 problems" in said
     assert "st1" not in said and "st2" not in said
@@ -486,8 +486,8 @@ def test_two_different_files_of_one_class_and_one_date_hold_back_that_class(tmp_
     write(tmp_path, {"st3": {"mode": "accelerate"}}, "overrides-c2.json", class_id="c2")
     with pytest.warns(NightWarning) as caught:
         got = read_overrides(tmp_path, CATALOG, PROFILES)
-    assert list(got.students) == ["st3"] and got.held_back == ("c1",)
-    assert list(got.classes) == ["c2"]
+    assert list(got.students) == ["st3"] and got.held_back == (("", "c1"),)
+    assert list(got.classes) == [("", "c2")]
     assert [str(w.message) for w in caught] == [
         f"class 'c1' has 2 different overrides files, {tmp_path / 'overrides-c1 (1).json'} "
         f"(dated {DATED}) and {tmp_path / 'overrides-c1.json'} (dated {DATED}): which one the "
@@ -1038,8 +1038,8 @@ def test_a_file_that_does_not_read_as_an_export_is_set_aside_for_the_class_it_is
     with pytest.warns(NightWarning):
         got = read_overrides(tmp_path, CATALOG, PROFILES, strict=False)
     assert {Path(f.path).name: f.classes for f in got.set_aside} == {
-        "notes.json": (), "overrides-c1.csv": ("c1",), "overrides-c1.json": ("c1",),
-        "overrides-c2 (1).json": ("c2",), "overrides-c9.json": (),
+        "notes.json": (), "overrides-c1.csv": (("", "c1"),), "overrides-c1.json": (("", "c1"),),
+        "overrides-c2 (1).json": (("", "c2"),), "overrides-c9.json": (),
     }  # fmt: skip
 
 
@@ -1049,12 +1049,16 @@ def test_a_set_aside_file_is_its_classs_by_the_whole_name_first() -> None:
     `c1` where a class is named `c1 (1)`."""
     from adaptive.batch.overrides import _class_of_name
 
-    classes = {"math", "math.7", "c1", "c1 (1)", "c2"}
-    assert _class_of_name("overrides-math.7", classes) == ("math.7",)
-    assert _class_of_name("overrides-math.json", classes) == ("math",)
-    assert _class_of_name("overrides-c1 (1).json", classes) == ("c1 (1)",)
-    assert _class_of_name("overrides-c2 (1).json", classes) == ("c2",)
+    classes = {c: {"s1"} for c in ("math", "math.7", "c1", "c1 (1)", "c2")}
+    assert _class_of_name("overrides-math.7", classes) == (("s1", "math.7"),)
+    assert _class_of_name("overrides-math.json", classes) == (("s1", "math"),)
+    assert _class_of_name("overrides-c1 (1).json", classes) == (("s1", "c1 (1)"),)
+    assert _class_of_name("overrides-c2 (1).json", classes) == (("s1", "c2"),)
     assert _class_of_name("notes.json", classes) == ()
+    # this version's download names the school too; two schools' class of one id: both
+    classes = {"Room 4": {"s1", "s2"}}
+    assert _class_of_name("overrides-s2-Room 4.json", classes) == (("s2", "Room 4"),)
+    assert _class_of_name("overrides-Room 4.json", classes) == (("s1", "Room 4"), ("s2", "Room 4"))
 
 
 def test_a_set_aside_files_students_matched_to_no_classmate_are_counted_on_the_page(tmp_path):
@@ -1270,11 +1274,11 @@ def test_a_set_aside_file_older_than_the_one_applied_does_not_fill_the_form(tmp_
     write(exports, {"st1": {"mode": "remediate"}}, "fixed.json", date="2026-10-05")
     with pytest.warns(NightWarning, match="typo.json .*set aside"):
         got = read_overrides(exports, CATALOG, PROFILES, night=night, strict=False)
-    assert got.students["st1"].mode == "remediate" and got.class_dates == {"c1": "2026-10-05"}
+    assert got.students["st1"].mode == "remediate" and got.class_dates == {("", "c1"): "2026-10-05"}
     record_overrides(out, night, got)
     applied, aside = applied_dates(out, night), set_aside_files(out, night)
-    assert applied == {"c1": "2026-10-05"} and len(aside) == 1
-    form = set_aside_form(aside, {"st1", "st2"}, applied["c1"])
+    assert applied == {("", "c1"): "2026-10-05"} and len(aside) == 1
+    form = set_aside_form(aside, {"st1", "st2"}, applied[("", "c1")])
     assert form.choices == {} and form.chosen is not None and form.chosen.applied
     said = _form_source_words(form)
     assert "The night applied a newer file of the class (dated 2026-10-05)" in said
@@ -1284,7 +1288,7 @@ def test_a_set_aside_file_older_than_the_one_applied_does_not_fill_the_form(tmp_
     # a set-aside file newer than the one applied is the teacher's last: it fills the form
     newer = write(exports, {"st1": {"mode": "Accelerate"}}, "later.json", date="2026-10-06")
     later = [dataclasses.replace(aside[0], path=str(newer))]
-    form = set_aside_form(later, {"st1", "st2"}, applied["c1"])
+    form = set_aside_form(later, {"st1", "st2"}, applied[("", "c1")])
     assert form.chosen is not None and form.chosen.path == str(newer)
     assert form.choices["st1"].bad_mode and form.left_out == () and form.applied is not None
     assert "The night applied an older file of the class (dated 2026-10-05)" in (
@@ -1375,7 +1379,10 @@ def test_the_readmes_overrides_file_reads_as_it_says(tmp_path):
     for block in blocks:
         doc = json.loads(block)
         klass = doc.get("class_id", "sch0004-g4A")
-        profiles = {s: LearnerProfile(s, grade=4, class_id=klass) for s in doc["students"]}
+        school = doc.get("school_id")
+        profiles = {
+            s: LearnerProfile(s, grade=4, class_id=klass, school_id=school) for s in doc["students"]
+        }
         path = tmp_path / "readme.json"
         path.write_text(block)
         got = read_overrides(path, district_catalog(0), profiles)

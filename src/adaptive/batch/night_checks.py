@@ -1087,20 +1087,33 @@ def classes_dropped(out: Path, state_dir: Path, day: str, overrides: object) -> 
     its `class_id` or not (`OverrideSet.classes`: its students' classes), and whether or not it
     is in force: a file dated after the night (`OverrideSet.later`) is said once, with the
     class's choices it drops, and a class whose files disagree (`OverrideSet.held_back`) is
-    said as they are read."""
-    from adaptive.batch.overrides import applied_classes
+    said as they are read. A class is its school and class id (`overrides.ClassKey`): another
+    school's file of a class of the same id is not this class's file."""
+    from adaptive.batch.overrides import applied_classes, classes_words
 
     earlier = [d for d in served_nights(out, state_dir) if d < day]
-    before = applied_classes(out, earlier[-1]) if earlier else {}
+    recorded = applied_classes(out, earlier[-1]) if earlier else {}
     tonight = set(getattr(overrides, "classes", {}))
     later = getattr(overrides, "later", ())
+    shared = getattr(overrides, "shared", frozenset())
+    # a record of an earlier version names classes without their school: its class ids
+    # tonight's classes have are theirs
+    before = {
+        key: ids
+        for (school, klass), ids in recorded.items()
+        for key in (
+            [(school, klass)]
+            if school is not None
+            else sorted(k for k in tonight if k[1] == klass) or [("", klass)]
+        )
+    }
     for file in later:
         dropped = sorted(c for c in file.classes if c in before and c not in tonight)
         if dropped or not file.warned:
             n = sum(len(before[c]) for c in dropped)
             what = (
                 f"the overrides the night {earlier[-1]} applied to {counted(n, 'student')} of "
-                f"{_classes_shown(dropped)}"
+                f"{classes_words(dropped, shared)}"
                 if dropped
                 else ""
             )
@@ -1116,18 +1129,12 @@ def classes_dropped(out: Path, state_dir: Path, day: str, overrides: object) -> 
     n = sum(len(before[c]) for c in missing)
     warnings.warn(
         f"the night {earlier[-1]} applied the overrides of {counted(n, 'student')} "
-        f"of {_classes_shown(missing)}, which tonight's --overrides "
+        f"of {classes_words(missing, shared)}, which tonight's --overrides "
         "folder has no file for: they are served without them, and the class page starts "
         "empty. Put the class's last export back in the folder (a file deleted or moved?)",
         NightWarning,
         stacklevel=4,
     )
-
-
-def _classes_shown(classes: Sequence[str]) -> str:
-    """ "class 'c1'", or "classes 'c1', 'c2' ..." (the first five)."""
-    shown = ", ".join(repr(c) for c in classes[:5]) + (" ..." if len(classes) > 5 else "")
-    return f"class{'' if len(classes) == 1 else 'es'} {shown}"
 
 
 def placement_table_changed(

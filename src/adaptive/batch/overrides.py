@@ -2,9 +2,16 @@
 
 A class page exports one JSON file per class (`adaptive.reports.site`):
 
-    {"format": "adaptive-overrides", "version": 1, "class_id": "sch0001-g4A", "date": "2027-02-20",
-     "students": {"stu0000042": {"assigned": ["g4.NF.2.practice1"], "excluded": [],
-                                 "mode": "remediate"}}}
+    {"format": "adaptive-overrides", "version": 1, "school_id": "sch0001", "class_id": "g4A",
+     "date": "2027-02-20", "students": {"stu0000042": {"assigned": ["g4.NF.2.practice1"],
+                                                       "excluded": [], "mode": "remediate"}}}
+
+A class is its school and its class id (`ClassKey`): rosters name homerooms without the school
+("Room g4A" at two schools), so files are matched, applied, recorded and warned of per (school,
+class). A file without `school_id` (an export of an earlier version) is its class id's school's
+where one school uses that id, and refused (a problem naming the file, the class id, its schools
+and what to do) where several do: applied to either, the other school's class would lose its
+teacher's choices (`_class_key`).
 
 `assigned` activities come first, in the given order (they skip readiness, never the exclusions);
 `excluded` ones are never recommended, nor any activity on a skill of `excluded_skills` (skill
@@ -109,9 +116,9 @@ STUDENT_CHOICES = {
 STUDENT_KEYS = tuple(STUDENT_CHOICES)
 #: every kind of choice a file holds, as a sentence says them
 CHOICES_SAID = " or ".join(", ".join(STUDENT_CHOICES.values()).rsplit(", ", 1))
-#: the keys of an export (`class_id`, `format` and `version` may be left out by a file written
-#: by hand)
-TOP_KEYS = ("format", "version", "class_id", "date", "students")
+#: the keys of an export (`school_id`, `class_id`, `format` and `version` may be left out by a
+#: file written by hand, and `school_id` by an export of an earlier version)
+TOP_KEYS = ("format", "version", "school_id", "class_id", "date", "students")
 #: grade band per mode, relative to the student's grade: (min, max)
 MODE_BANDS = {"accelerate": (0, 1), "remediate": (-2, 0)}
 #: the extension of an overrides file in a folder, in any case (a class's `.JSON` is read too)
@@ -127,6 +134,40 @@ FOLDER_HOLDS = (
     "only the class pages' JSON exports (*.json, any case; hidden files and Thumbs.db or "
     "desktop.ini are skipped)"
 )
+
+
+#: a class as the night knows it: (school id, class id), "" for a profile without a school. Real
+#: rosters name homerooms without their school ("Room g4A" at two schools): a class id alone
+#: would merge two schools' classes, one teacher's file dropping the other's
+ClassKey = tuple[str, str]
+
+
+def class_key(profile: LearnerProfile) -> ClassKey:
+    """The class of a student's profile (`ClassKey`)."""
+    return (profile.school_id or "", profile.class_id or "")
+
+
+def class_schools(profiles: Mapping[str, LearnerProfile]) -> dict[str, frozenset[str]]:
+    """Each class id of `profiles` -> the schools whose students are in a class of that id
+    ("" for a profile without a school)."""
+    schools: dict[str, set[str]] = {}
+    for p in profiles.values():
+        if p.class_id:
+            schools.setdefault(p.class_id, set()).add(p.school_id or "")
+    return {c: frozenset(s) for c, s in schools.items()}
+
+
+def class_words(key: ClassKey, shared: Collection[str] = ()) -> str:
+    """A class as a message names it: `'c1'`, or `'Room g4A' of school 'sch1'` where its id
+    is among `shared` (class ids used by several schools) and it has a school."""
+    school, klass = key
+    return f"{klass!r} of school {school!r}" if school and klass in shared else repr(klass)
+
+
+def classes_words(keys: Sequence[ClassKey], shared: Collection[str] = ()) -> str:
+    """ "class 'c1'", or "classes 'c1', 'c2' ..." (the first five: `class_words`)."""
+    shown = ", ".join(class_words(k, shared) for k in keys[:5]) + (" ..." if len(keys) > 5 else "")
+    return f"class{'' if len(keys) == 1 else 'es'} {shown}"
 
 
 class OverridesError(ConfigError):
@@ -235,23 +276,26 @@ class OverrideSet:
     sources: dict[str, str] = field(default_factory=dict, compare=False)
     #: the files applied, in the order read (a file dated after the night is not among them)
     files: tuple[str, ...] = field(default=(), compare=False)
-    #: each class a file applied tonight is for -> its students there (recorded with the night,
-    #: so the next night can say which class's file went missing): the file's `class_id`, or
-    #: for a file without one the classes of its students in the profiles
-    classes: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    #: each class (`ClassKey`) a file applied tonight is for -> its students there (recorded
+    #: with the night, so the next night can say which class's file went missing): the file's
+    #: `school_id` and `class_id`, or for a file without one the classes of its students in
+    #: the profiles
+    classes: dict[ClassKey, tuple[str, ...]] = field(default_factory=dict, compare=False)
     #: each of those classes -> the newest `date` of the files applied for it (recorded, so
     #: the class page fills its form with the newest of them and a file set aside:
     #: `set_aside_form`)
-    class_dates: dict[str, str] = field(default_factory=dict, compare=False)
+    class_dates: dict[ClassKey, str] = field(default_factory=dict, compare=False)
     #: the files dated after the night (not applied): still the files of their classes, so the
     #: night says that they drop the class's choices, not that the class has no file
     later: tuple[LaterFile, ...] = field(default=(), compare=False)
     #: the classes whose files disagree and were not applied (`_one_file_per_class`): their
     #: own warning says so, so the night does not say that the class has no file
-    held_back: tuple[str, ...] = field(default=(), compare=False)
+    held_back: tuple[ClassKey, ...] = field(default=(), compare=False)
     #: the files with problems, set aside tonight (`read_overrides` with `strict` False):
     #: their students are served without them, every other file applied
     set_aside: tuple[SetAsideFile, ...] = field(default=(), compare=False)
+    #: the class ids that several schools use (`class_schools`): a message names their school
+    shared: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __len__(self) -> int:
         return len(self.students)
@@ -268,9 +312,9 @@ class OverrideSet:
             "students": {s: self.students[s].to_dict() for s in sorted(self.students)},
         }
         if self.classes:
-            doc["classes"] = {c: sorted(ids) for c, ids in sorted(self.classes.items())}
+            doc["classes"] = _by_school({k: sorted(ids) for k, ids in self.classes.items()})
         if self.class_dates:
-            doc["class_dates"] = dict(sorted(self.class_dates.items()))
+            doc["class_dates"] = _by_school(self.class_dates)
         if self.set_aside:
             doc["set_aside"] = [file.to_dict() for file in self.set_aside]
         return (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode()
@@ -345,14 +389,50 @@ class OverrideSet:
         )
 
 
+_V = TypeVar("_V")
+
+
+def _by_school(of_class: Mapping[ClassKey, _V]) -> dict[str, dict[str, _V]]:
+    """A mapping of classes as the night's record writes it: school id -> class id -> value."""
+    out: dict[str, dict[str, _V]] = {}
+    for (school, klass), value in sorted(of_class.items()):
+        out.setdefault(school, {})[klass] = value
+    return out
+
+
+#: the school of a class in a record written before classes were told apart by school (its
+#: `classes` were class id -> students): matched by class id alone (`recorded_for`)
+UNKNOWN_SCHOOL: str | None = None
+
+
+def _from_record(mapping: Mapping) -> dict[tuple[str | None, str], object]:
+    """A record's mapping of classes (`_by_school`) read back: (school, class) -> value; a
+    record of an earlier version (class id -> value) with the school `UNKNOWN_SCHOOL`."""
+    out: dict[tuple[str | None, str], object] = {}
+    for key, value in mapping.items():
+        if isinstance(value, dict):
+            out.update({(str(key), str(klass)): v for klass, v in value.items()})
+        else:
+            out[(UNKNOWN_SCHOOL, str(key))] = value
+    return out
+
+
+def recorded_for(mapping: Mapping[tuple[str | None, str], _V], key: ClassKey) -> _V | None:
+    """The value a record (`applied_classes`, `applied_dates`) holds for the class `key`:
+    its own, or for a record of an earlier version the one of its class id; None if none."""
+    found = mapping.get(key)
+    return mapping.get((UNKNOWN_SCHOOL, key[1])) if found is None else found
+
+
 @dataclass(frozen=True)
 class LaterFile:
     """A file of the folder dated after the night, left out (`read_overrides`): its path, its
-    date (YYYY-MM-DD) and the classes it is for (its `class_id`, or its students' classes)."""
+    date (YYYY-MM-DD) and the classes it is for (its school's and `class_id`, or its students'
+    classes)."""
 
     path: str
     date: str
-    classes: tuple[str, ...]
+    classes: tuple[ClassKey, ...]
     #: whether `read_overrides` warned of it (the night then says it again only to add what
     #: it drops)
     warned: bool = False
@@ -370,19 +450,27 @@ class LaterFile:
 @dataclass(frozen=True)
 class SetAsideFile:
     """A file with problems, set aside by the night (`read_overrides` with `strict` False):
-    its path, the classes it is for (its `class_id`, or its students' classes; none where it
-    cannot be read) and its problems without student ids (`OverridesError.anonymous`)."""
+    its path, the classes it is for (its school's and `class_id`, or its students' classes;
+    none where it cannot be read; a record of an earlier version: `UNKNOWN_SCHOOL`) and its
+    problems without student ids (`OverridesError.anonymous`)."""
 
     path: str
-    classes: tuple[str, ...]
+    classes: tuple[tuple[str | None, str], ...]
     problems: tuple[str, ...]
 
     def to_dict(self) -> dict:
-        return {"file": self.path, "classes": list(self.classes), "problems": list(self.problems)}
+        return {"file": self.path, "classes": [list(k) for k in self.classes],
+                "problems": list(self.problems)}  # fmt: skip
 
-    def warning(self) -> str:
-        """What the night says of it: set aside, for which classes, and every problem."""
-        of = f" (class {', '.join(map(repr, self.classes))})" if self.classes else ""
+    def is_for(self, key: ClassKey) -> bool:
+        """Whether the file is one of the class `key` (`recorded_for`)."""
+        return key in self.classes or (UNKNOWN_SCHOOL, key[1]) in self.classes
+
+    def warning(self, shared: Collection[str] = ()) -> str:
+        """What the night says of it: set aside, for which classes (their school where the
+        class id is among `shared`), and every problem."""
+        named = ", ".join(class_words((s or "", c), shared) for s, c in self.classes)
+        of = f" (class {named})" if self.classes else ""
         listed = "".join(f"\n  {p}" for p in self.problems)
         n = len(self.problems)
         return (
@@ -411,7 +499,7 @@ def read_overrides(
     catalog: Catalog,
     profiles: Mapping[str, LearnerProfile],
     night: str | None = None,
-    classes: Collection[str] | None = None,
+    classes: Mapping[str, Collection[str]] | None = None,
     rosters: Mapping[str, Collection[str]] | None = None,
     warn_later: bool = True,
     strict: bool = True,
@@ -422,9 +510,12 @@ def read_overrides(
     False, none here: the nightly job says it once, with what the file drops,
     `night_checks.classes_dropped`), one `STALE_DAYS` older is applied with one. Teacher
     assignments far from their student's grade are applied with one (`warn_far_assignments`).
-    `classes`: the district's classes, and `rosters`: the students of a file's class, where
-    `profiles` holds only some students (the Spark driver keeps the named ones); default: from
-    `profiles`.
+    `classes`: the district's class ids -> the schools that use each (`class_schools`), and
+    `rosters`: the students of a file's class id, where `profiles` holds only some students
+    (the Spark driver keeps the named ones); default: from `profiles`. A class is its school
+    and class id (`ClassKey`): a file's `school_id` tells two schools' classes of one id
+    apart, and a file without one (an earlier export) is refused where its class id is used
+    by several schools (`_class_key`).
 
     Every problem of a file is found, each with its line, column, field, value and what was
     expected. `strict` (checking files before a night: `adaptive validate --overrides`, `adaptive
@@ -434,11 +525,11 @@ def read_overrides(
     problems (no student ids): its students are served without its overrides, and one
     teacher's file never stops every school's night.
     """
-    if classes is None:
-        classes = (p.class_id for p in profiles.values())
+    schools = class_schools(profiles) if classes is None else classes
     district = _District(
-        set(catalog.activity_index), profiles, frozenset(c for c in classes if c), rosters,
+        set(catalog.activity_index), profiles, frozenset(c for c in schools if c), rosters,
         frozenset(catalog.skill_ids), {a.id: a.skills for a in catalog.activities},
+        {c: frozenset(s) for c, s in schools.items() if c},
     )  # fmt: skip
     files: list[_FileOverrides] = []
     problems: list[tuple[Path, OverridesError]] = []
@@ -458,26 +549,29 @@ def read_overrides(
         for file, exc in problems
     )
     for aside in set_aside:
-        warnings.warn(aside.warning(), NightWarning, stacklevel=2)
+        warnings.warn(aside.warning(district.shared), NightWarning, stacklevel=2)
     later: list[LaterFile] = []
     if night is not None:
         day = iso_day(night, "night")
         later = [_later(f, warn_later) for f in files if f.date > day]
         files = [f for f in files if _in_force(f, day, warn_later)]
-    merged = dataclasses.replace(_merged(files, later), set_aside=set_aside)
+    merged = dataclasses.replace(
+        _merged(files, later, district.shared), set_aside=set_aside, shared=district.shared
+    )
     warn_far_assignments(merged, catalog, profiles)
     return merged
 
 
-def _classes_named(file: Path, district: _District) -> tuple[str, ...]:
-    """The classes a file set aside is for, as far as it reads: its `class_id`, else its
+def _classes_named(file: Path, district: _District) -> tuple[ClassKey, ...]:
+    """The classes a file set aside is for, as far as it reads: its school's and `class_id`
+    (every school's class of that id where it gives no school that uses it), else its
     students' classes in the profiles; else, for a file that does not read as an export (a
     CSV, UTF-16, a JSON syntax error, a stray entry), the class its name is the class page's
     export of (`_class_of_name`): so its notice is on that class's page."""
-    return _classes_read(file, district) or _class_of_name(file.name, district.classes)
+    return _classes_read(file, district) or _class_of_name(file.name, district.schools_of)
 
 
-def _classes_read(file: Path, district: _District) -> tuple[str, ...]:
+def _classes_read(file: Path, district: _District) -> tuple[ClassKey, ...]:
     """The classes a file names as read (`_classes_named`); none for one that is not a JSON
     object."""
     try:
@@ -487,30 +581,51 @@ def _classes_read(file: Path, district: _District) -> tuple[str, ...]:
     if not isinstance(doc, dict):
         return ()
     if isinstance(doc.get("class_id"), str) and doc["class_id"].strip():
-        return (doc["class_id"].strip(),)
+        klass = doc["class_id"].strip()
+        school = doc.get("school_id")
+        school = school.strip() if isinstance(school, str) else None
+        schools = district.schools_of.get(klass, frozenset())
+        if school in schools or not schools:
+            return ((school or "", klass),)
+        return tuple((s, klass) for s in sorted(schools))
     students = doc.get("students")
     if not isinstance(students, dict):
         return ()
     profiles = (district.profiles.get(str(sid).strip()) for sid in students)
-    return tuple(sorted({p.class_id for p in profiles if p is not None and p.class_id}))
+    return tuple(sorted({class_key(p) for p in profiles if p is not None and p.class_id}))
 
 
 #: the name a class page's "Export overrides (JSON)" button gives its download
-#: (`overrides-<class>.json`, assets.py), with a browser's " (1)" for a second download
+#: (`overrides-<school>-<class>.json`, assets.py; `overrides-<class>.json` before classes were
+#: told apart by school), with a browser's " (1)" for a second download
 _EXPORT_NAME = re.compile(r"overrides-(?P<klass>.+?)(?: ?\(\d+\))?", re.IGNORECASE)
 
 
-def _class_of_name(name: str, classes: Collection[str]) -> tuple[str, ...]:
-    """The class of `classes` whose export `name` is named as (`_EXPORT_NAME`, with any
-    extension: a spreadsheet saves it as `.csv`), or none."""
+def _class_of_name(name: str, schools_of: Mapping[str, Collection[str]]) -> tuple[ClassKey, ...]:
+    """The classes (of `schools_of`: class id -> its schools) whose export `name` is named as
+    (`_EXPORT_NAME`, with any extension: a spreadsheet saves it as `.csv`), or none: the one
+    of `<school>-<class>`, or every school's class of a name `<class>`."""
     stem = name.rsplit(".", 1)[0] if "." in name else name
     for candidate in dict.fromkeys((name, stem)):  # the whole name first: a class 'math.7'
-        if candidate.lower().startswith("overrides-") and candidate[10:] in classes:
-            return (candidate[10:],)  # exactly a class's name: 'c1 (1)' where one is so named
+        if candidate.lower().startswith("overrides-"):  # exactly a class's name: 'c1 (1)'
+            found = _export_classes(candidate[10:], schools_of)
+            if found:
+                return found
         match = _EXPORT_NAME.fullmatch(candidate)
-        if match and match["klass"] in classes:
-            return (match["klass"],)
+        found = _export_classes(match["klass"], schools_of) if match else ()
+        if found:
+            return found
     return ()
+
+
+def _export_classes(named: str, schools_of: Mapping[str, Collection[str]]) -> tuple[ClassKey, ...]:
+    """The classes an export's name names after `overrides-`: `<school>-<class>`, else every
+    school's class `<class>`."""
+    for klass, schools in schools_of.items():
+        for school in schools:
+            if school and named == f"{school}-{klass}":
+                return ((school, klass),)
+    return tuple((s, named) for s in sorted(schools_of.get(named, ())))
 
 
 def _folder_entries(path: str | Path) -> list[tuple[Path, OverridesError | None]]:
@@ -583,20 +698,21 @@ def _skipped(entry: Path) -> bool:
 
 @dataclass(frozen=True)
 class _FileOverrides:
-    """One file's checked overrides, with its date (YYYY-MM-DD), its class where it gives one,
-    and the classes it is for -> their students of the file (its `class_id`, or without one its
-    students' classes in the profiles: how the night knows which class's file it is)."""
+    """One file's checked overrides, with its date (YYYY-MM-DD), its class (`ClassKey`) where
+    it gives one, and the classes it is for -> their students of the file (its class, or
+    without one its students' classes in the profiles: how the night knows which class's file
+    it is)."""
 
     path: Path
-    class_id: str | None
+    klass: ClassKey | None
     date: str
     students: dict[str, StudentOverride]
-    classes: dict[str, tuple[str, ...]]
+    classes: dict[ClassKey, tuple[str, ...]]
 
     @property
     def content(self) -> tuple:
         """What the file says, however it is laid out: two files alike here are one export."""
-        return self.class_id, self.date, tuple(sorted(self.students.items()))
+        return self.klass, self.date, tuple(sorted(self.students.items()))
 
 
 @dataclass
@@ -613,6 +729,13 @@ class _District:
     skills: frozenset[str] = frozenset()
     #: each activity's skills (an activity assigned on a skill set aside is a problem)
     activity_skills: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: each class id -> the schools that use it (`class_schools`)
+    schools_of: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def shared(self) -> frozenset[str]:
+        """The class ids used by several schools."""
+        return frozenset(c for c, schools in self.schools_of.items() if len(schools) > 1)
 
     def students_of(self, classes: Collection[str]) -> set[str]:
         """The student ids of `classes`."""
@@ -804,14 +927,14 @@ def _read_file(file: Path, district: _District) -> _FileOverrides:
     _check_keys(source, doc, "", TOP_KEYS, "the export's keys")
     _check_tag(source, doc, "format", FORMAT)
     _check_tag(source, doc, "version", VERSION)
-    klass = _class_id(source, doc, district.classes)
+    klass = _class_key(source, doc, _class_id(source, doc, district.classes), district)
     date = _date(source, doc)
     students = _students(source, doc, klass, district)
     source.check()  # every problem of the file at once
-    classes: dict[str, list[str]] = {klass: []} if klass is not None else {}
+    classes: dict[ClassKey, list[str]] = {klass: []} if klass is not None else {}
     for sid in students:
-        classes.setdefault(klass or district.profiles[sid].class_id or "", []).append(sid)
-    classes.pop("", None)  # students in no class
+        classes.setdefault(klass or class_key(district.profiles[sid]), []).append(sid)
+    classes = {k: ids for k, ids in classes.items() if k[1]}  # students in no class
     return _FileOverrides(
         file, klass, date, students, {c: tuple(sorted(ids)) for c, ids in classes.items()}
     )
@@ -967,6 +1090,47 @@ def _class_id(source: _Source, doc: _JsonObject, classes: frozenset[str]) -> str
     return klass
 
 
+def _class_key(
+    source: _Source, doc: _JsonObject, klass: str | None, district: _District
+) -> ClassKey | None:
+    """The file's class: its `school_id` (trimmed) and `klass` (its `class_id`), or None where
+    it gives no class. A school that has no class of that id is an error on `school_id`,
+    naming the schools that have one. A file without `school_id` (an export of an earlier
+    version) is its class id's one school's; where several schools have a class of that id,
+    which class it is cannot be told, and it is refused: applied to either, the other
+    school's students would lose their teacher's choices."""
+    value, at = doc.get("school_id"), doc.value_at.get("school_id")
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        source.note(source.error("school_id", value, "a school id (text)", at))
+        return None
+    if klass is None:
+        if value is not None:
+            expected = "a school id given with the class_id of the class it is the school of"
+            source.note(source.error("school_id", value, expected, at))
+        return None
+    schools = sorted(district.schools_of.get(klass, ()))
+    named = ", ".join(repr(s) for s in schools[:5]) + (" ..." if len(schools) > 5 else "")
+    if value is not None:
+        school = value.strip()
+        if schools and school not in schools:
+            expected = f"a school with a class {klass!r} in the profiles ({named})"
+            source.note(source.error("school_id", school, expected, at))
+        return school, klass
+    if len(schools) > 1:
+        error = OverridesError(
+            f"{source.path}{source.place(doc.value_at['class_id'])}, field class_id: "
+            f"{klass!r} is a class id of {len(schools)} schools ({named}) and the file gives "
+            "no school_id (an export of an earlier version), so which school's class it is "
+            "cannot be told: not applied. Export it again from the class page of this version "
+            f'(it writes the school), or add "school_id": "..." (one of {named}) beside its '
+            "class_id"
+        )
+        error.at = source.position(doc.value_at["class_id"])
+        source.note(error)
+        return None
+    return (schools[0] if schools else ""), klass
+
+
 #: what a file's `date` must be, said by each error about it
 DATE_EXPECTED = (
     f"a day in ISO 8601 such as {EXAMPLE} (year-month-day; a date such as 02/03/2027 reads as a "
@@ -1011,7 +1175,7 @@ def _day_meant(value: object) -> str | None:
 
 
 def _students(
-    source: _Source, doc: _JsonObject, klass: str | None, district: _District
+    source: _Source, doc: _JsonObject, klass: ClassKey | None, district: _District
 ) -> dict[str, StudentOverride]:
     """Each student's checked overrides (`doc`'s `students`), by trimmed id; a student given
     twice (even once with a space) is an error pointing at both entries, and so is an id in no
@@ -1054,16 +1218,20 @@ def _students(
             continue
         if profile is None:
             left.append(student)
-        elif klass is not None and profile.class_id != klass:
-            moved.setdefault(profile.class_id or "", []).append(source.line(student.key_at))
+        elif klass is not None and class_key(profile) != klass:
+            other = class_key(profile)
+            moved.setdefault(class_words(other, district.shared) if other[1] else "", []).append(
+                source.line(student.key_at)
+            )
         else:
             out[sid] = override
     if left:  # the file's class, or its other students' classes
-        classes = [klass] if klass is not None else {district.profiles[s].class_id for s in out}
+        classes = [klass[1]] if klass is not None else {district.profiles[s].class_id for s in out}
         classes = sorted(c for c in classes if c)
         left = _check_typos(left, district.students_of(classes), classes)
     if not source.problems:  # a file with problems is not applied at all (its own warning)
-        _warn_gone(source, klass, [source.line(s.key_at) for s in left], moved)
+        said = None if klass is None else class_words(klass, district.shared)
+        _warn_gone(source, said, [source.line(s.key_at) for s in left], moved)
     return out
 
 
@@ -1142,19 +1310,20 @@ def _warn_gone(
     """Students of a file in no profile (who left the district since the export), or in
     another class per the profiles (moved since the export, or added to the file by hand), are
     skipped with a `NightWarning` (counts, lines and classes, no student id): one teacher's
-    file must not stop every school's night, and nobody else's student is overridden."""
+    file must not stop every school's night, and nobody else's student is overridden. `klass`
+    and the keys of `moved`: classes as said (`class_words`)."""
     n_moved = sum(len(lines) for lines in moved.values())
     if not left and not n_moved:
         return
     parts = [f"{counted(len(left), 'student')} in no profile (left the district?)"] if left else []
     if n_moved:
         named = [c for c in sorted(moved) if c]
-        shown = ", ".join(repr(c) for c in named[:3]) + (" ..." if len(named) > 3 else "")
+        shown = ", ".join(named[:3]) + (" ..." if len(named) > 3 else "")
         where = (
             f"in class {shown}" if len(moved) == 1 and named
             else f"in other classes ({shown})" if named else "in no class"
         )  # fmt: skip
-        parts.append(f"{counted(n_moved, 'student')} {where} per the profiles, not {klass!r}")
+        parts.append(f"{counted(n_moved, 'student')} {where} per the profiles, not {klass}")
     lines = _lines([*left, *(line for lines in moved.values() for line in lines)])
     warnings.warn(
         f"{source.path}{lines}: {' and '.join(parts)}: their overrides are not applied (the "
@@ -1319,13 +1488,18 @@ def _later(file: _FileOverrides, warned: bool = False) -> LaterFile:
     return LaterFile(str(file.path), file.date, tuple(sorted(file.classes)), warned)
 
 
-def _merged(files: Sequence[_FileOverrides], later: Sequence[LaterFile] = ()) -> OverrideSet:
+def _merged(
+    files: Sequence[_FileOverrides],
+    later: Sequence[LaterFile] = (),
+    shared: Collection[str] = (),
+) -> OverrideSet:
     """Every file's students as one set: each class from one file (`_one_file_per_class`),
-    each student in one file; `later`: the files dated after the night, left out."""
-    files, held_back = _one_file_per_class(_read_once(files))
+    each student in one file; `later`: the files dated after the night, left out; `shared`:
+    the class ids several schools use (a warning names their school)."""
+    files, held_back = _one_file_per_class(_read_once(files), shared)
     students, sources = _one_entry_per_student(files)
-    of_class: dict[str, set[str]] = {}
-    dated: dict[str, str] = {}
+    of_class: dict[ClassKey, set[str]] = {}
+    dated: dict[ClassKey, str] = {}
     for file in files:  # a class's students from its export and a file without class_id alike
         for klass, ids in file.classes.items():
             of_class.setdefault(klass, set()).update(ids)
@@ -1426,21 +1600,23 @@ def _read_once(files: Sequence[_FileOverrides]) -> list[_FileOverrides]:
 
 
 def _one_file_per_class(
-    files: Sequence[_FileOverrides],
-) -> tuple[list[_FileOverrides], tuple[str, ...]]:
-    """The files the night applies, and the classes held back. Of two different files of one
+    files: Sequence[_FileOverrides], shared: Collection[str] = ()
+) -> tuple[list[_FileOverrides], tuple[ClassKey, ...]]:
+    """The files the night applies, and the classes held back. A class is its school and class
+    id (`ClassKey`): two schools' files of one class id are two classes' (`shared`: the class
+    ids several schools use, named with their school). Of two different files of one
     class (both applied, a student the newer export cleared would still be served the older
     choices), the newest by its `date` (the report it was exported from) is applied; where
     the newest date is shared, which one the teacher meant cannot be told, and none of the
     class's files is applied: the class is held back. Each with a `NightWarning` naming the
     files and what the night did: one class's files never stop every school's night, and
     none is picked without a word."""
-    of_class: dict[str, list[_FileOverrides]] = {}
+    of_class: dict[ClassKey, list[_FileOverrides]] = {}
     for file in files:
-        if file.class_id is not None:
-            of_class.setdefault(file.class_id, []).append(file)
+        if file.klass is not None:
+            of_class.setdefault(file.klass, []).append(file)
     left_out: set[Path] = set()
-    held_back: list[str] = []
+    held_back: list[ClassKey] = []
     for klass, theirs in of_class.items():
         if len(theirs) < 2:
             continue
@@ -1459,7 +1635,8 @@ def _one_file_per_class(
                 "applied: the class is served without overrides tonight"
             )
         warnings.warn(
-            f"class {klass!r} has {len(theirs)} different overrides files, {named}: {did}; "
+            f"class {class_words(klass, shared)} has {len(theirs)} different overrides files, "
+            f"{named}: {did}; "
             "keep the class's last export in the folder and remove the other",
             NightWarning,
             stacklevel=5,
@@ -1539,18 +1716,20 @@ def record_overrides(out: str | Path, date: str, overrides: OverrideSet | None) 
     return path
 
 
-def applied_classes(out: str | Path, date: str) -> dict[str, list[str]]:
-    """The classes whose files the job applied on `date` -> their students (empty when none,
-    or for a record written before classes were recorded)."""
-    classes = _recorded(out, date, "classes")
-    return {str(c): list(ids) for c, ids in classes.items()}
+def applied_classes(out: str | Path, date: str) -> dict[tuple[str | None, str], list[str]]:
+    """The classes (school, class id) whose files the job applied on `date` -> their students
+    (empty when none, or for a record written before classes were recorded; a record written
+    before classes were told apart by school: `UNKNOWN_SCHOOL`, see `recorded_for`)."""
+    classes = _from_record(_recorded(out, date, "classes"))
+    return {c: [str(s) for s in ids] for c, ids in classes.items()}  # type: ignore[union-attr]
 
 
-def applied_dates(out: str | Path, date: str) -> dict[str, str]:
-    """The classes whose files the job applied on `date` -> the newest `date` of those files
-    (`OverrideSet.class_dates`; empty when none, or for a record written before the dates were
-    recorded): what a class's set-aside file is compared with (`set_aside_form`)."""
-    return {str(c): str(d) for c, d in _recorded(out, date, "class_dates").items()}
+def applied_dates(out: str | Path, date: str) -> dict[tuple[str | None, str], str]:
+    """The classes (school, class id) whose files the job applied on `date` -> the newest
+    `date` of those files (`OverrideSet.class_dates`; empty when none, or for a record written
+    before the dates were recorded): what a class's set-aside file is compared with
+    (`set_aside_form`), looked up with `recorded_for`."""
+    return {c: str(d) for c, d in _from_record(_recorded(out, date, "class_dates")).items()}
 
 
 def _recorded(out: str | Path, date: str, key: str) -> dict:
@@ -1577,13 +1756,24 @@ def set_aside_files(out: str | Path, date: str) -> list[SetAsideFile]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         return [
-            SetAsideFile(d["file"], tuple(d["classes"]), tuple(d["problems"]))
+            SetAsideFile(
+                d["file"], tuple(map(_recorded_class, d["classes"])), tuple(d["problems"])
+            )  # fmt: skip
             for d in doc.get("set_aside", [])
         ]
-    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as exc:
         raise OverridesError(
             f"{path}: not the overrides record the batch job writes ({exc})"
         ) from exc
+
+
+def _recorded_class(recorded: object) -> tuple[str | None, str]:
+    """A set-aside file's class as the record holds it: [school, class id], or a class id (a
+    record written before classes were told apart by school: `UNKNOWN_SCHOOL`)."""
+    if isinstance(recorded, list):
+        school, klass = recorded
+        return str(school), str(klass)
+    return UNKNOWN_SCHOOL, str(recorded)
 
 
 def applied_overrides(out: str | Path, date: str) -> dict[str, StudentOverride]:

@@ -773,7 +773,7 @@ def _overrides(
 ) -> OverrideSet | None:
     """Teacher overrides for `night`, checked against the profiles of the students they name
     only (the driver streams the profiles file and keeps those: never the district's), and the
-    district's classes (each file's `class_id`). A profile's student id is matched trimmed, as
+    district's classes with their schools (each file's `class_id` and `school_id`). A profile's student id is matched trimmed, as
     `LearnerProfile` reads it (`_json_text`): as written, a padded profile's student was
     skipped as one who left, where the in-process engine applies their override. Where a file
     names a student in no profile, the students of its classes are kept too (`_class_rosters`):
@@ -783,12 +783,12 @@ def _overrides(
         return given
     named = named_students(Path(given))
     profiles: dict[str, LearnerProfile] = {}
-    classes: set[str] = set()
+    classes: dict[str, set[str]] = {}  # class id -> its schools ("": no school)
     if profiles_path is not None and named:
         for _, line in user_text_lines(profiles_path, PROFILES_EXPECTED):
             klass = _json_text(CLASS_ID.search(line))
-            if klass is not None:
-                classes.add(klass)
+            if klass:
+                classes.setdefault(klass, set()).add(_json_text(SCHOOL_ID.search(line)) or "")
             student = _json_text(STUDENT_ID.search(line))
             if student in named:
                 p = profile_from_json(line, f"{profiles_path} (student {student})")
@@ -817,10 +817,11 @@ def _class_rosters(profiles_path: Path, classes: Collection[str]) -> dict[str, l
 
 STUDENT_ID = re.compile(r'"student_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
 CLASS_ID = re.compile(r'"class_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
+SCHOOL_ID = re.compile(r'"school_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
 def _json_text(match: re.Match | None) -> str | None:
-    """The text a `STUDENT_ID` or `CLASS_ID` match holds, unescaped and trimmed (as
+    """The text a `STUDENT_ID`, `CLASS_ID` or `SCHOOL_ID` match holds, unescaped and trimmed (as
     `LearnerProfile` reads a student id: " s1 " is "s1"); None without a match, or for text
     that is no JSON string (the profiles reader's to name)."""
     if match is None:

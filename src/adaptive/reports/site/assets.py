@@ -385,12 +385,15 @@ SITE_JS = r"""'use strict';
           students[r.dataset.student] = entry;
         }
       });
-      var doc = {format: 'adaptive-overrides', version: 1, class_id: form.dataset.class,
-                 date: form.dataset.date, students: students};
+      // a class is its school and class id: two schools may name a homeroom alike
+      var doc = {format: 'adaptive-overrides', version: 1};
+      if (form.dataset.school) { doc.school_id = form.dataset.school; }
+      doc.class_id = form.dataset.class; doc.date = form.dataset.date; doc.students = students;
       var blob = new Blob([JSON.stringify(doc, null, 1) + '\n'], {type: 'application/json'});
       var a = document.createElement('a');
       a.href = URL.createObjectURL(blob);
-      a.download = 'overrides-' + form.dataset.class + '.json';
+      a.download = 'overrides-' + (form.dataset.school ? form.dataset.school + '-' : '') +
+        form.dataset.class + '.json';
       document.body.appendChild(a); a.click(); a.remove();
       var n = Object.keys(students).length;
       byId('export-status').textContent = 'Exported ' + n + (n === 1 ? ' student' : ' students') +

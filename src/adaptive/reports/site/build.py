@@ -20,10 +20,11 @@ from adaptive.batch.overrides import (
     StudentOverride,
     applied_dates,
     applied_overrides,
+    recorded_for,
     set_aside_files,
     set_aside_form,
 )
-from adaptive.batch.partition import every_skill_known
+from adaptive.batch.partition import UNASSIGNED_SCHOOL, every_skill_known
 from adaptive.batch.writer import partition_path
 from adaptive.curriculum import Catalog
 from adaptive.data.codes import id_text
@@ -103,7 +104,8 @@ class Context:
     norm: Norm
     overrides: dict[str, StudentOverride]
     set_aside: list[SetAsideFile]  # overrides files the night set aside (not applied)
-    applied_dates: dict[str, str]  # class -> the newest date of its files the night applied
+    #: class (school, class id) -> the newest date of its files the night applied
+    applied_dates: dict[tuple[str | None, str], str]
     history_dates: list[str]
     #: earlier nights before `history_dates` (`HISTORY_DATES` are shown), said on the pages
     unshown_nights: int
@@ -762,9 +764,11 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
     """The class whose students are rows a..b-1 of the school."""
     t, rows, bounds = s.tables, np.arange(a, b), s.recs["bounds"]
     ids = s.ids[rows]
-    set_aside = tuple(f for f in ctx.set_aside if s.classes[a] in f.classes)
+    key = ("" if school == UNASSIGNED_SCHOOL else school, s.classes[a])  # `ClassData.key`
+    set_aside = tuple(f for f in ctx.set_aside if f.is_for(key))
     overrides = {sid: ctx.overrides[sid] for sid in ids if sid in ctx.overrides}
     arms = _column(t.students, "arm", rows)
+    applied = recorded_for(ctx.applied_dates, key) or ""
     return pages.ClassData(
         school=school,
         class_id=s.classes[a],
@@ -784,9 +788,7 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
         next_groups=s.next_groups.get(s.classes[a], t.next_groups.iloc[:0]),
         overrides=overrides,
         set_aside=set_aside,
-        set_aside_form=set_aside_form(
-            set_aside, set(ids.tolist()), ctx.applied_dates.get(s.classes[a], ""), overrides
-        ),
+        set_aside_form=set_aside_form(set_aside, set(ids.tolist()), applied, overrides),
         no_answer=s.no_answer[rows],
         placement=s.placement[rows],
         grades=s.grades[rows],

@@ -18,6 +18,7 @@ import pandas as pd
 from adaptive.batch.overrides import (
     MODE_BANDS,
     MODES,
+    ClassKey,
     SetAsideChoices,
     SetAsideFile,
     SetAsideForm,
@@ -238,6 +239,13 @@ class ClassData:
     gradual_hold: np.ndarray | None = None
     #: (n,) served by an experiment arm's policy, whose rule the night does not record (None: none)
     in_arm: np.ndarray | None = None
+
+    @property
+    def key(self) -> ClassKey:
+        """The class as the night's overrides know it (`overrides.ClassKey`): its school ("" for
+        the students of no school, `UNASSIGNED_SCHOOL`) and class id; two schools may name a
+        homeroom alike."""
+        return ("" if self.school == UNASSIGNED_SCHOOL else self.school), self.class_id
 
     def still_needed(self, i: int, config: PolicyConfig) -> np.ndarray:
         """(S,) per skill of student `i`, what the progression rule still asks before it counts
@@ -896,7 +904,8 @@ def overrides_form(c: ClassData, date: str, catalog: Catalog) -> str:
             f'value="{e(", ".join(o.excluded_skills))}"></td></tr>'
         )
     return (
-        f'<form id="overrides" data-class="{e(c.class_id)}" data-date="{e(date)}" '
+        f'<form id="overrides" data-school="{e(c.key[0])}" data-class="{e(c.class_id)}" '
+        f'data-date="{e(date)}" '
         + _per_catalog("form-ids", catalog, _form_ids)
         + ">"
         + set_aside_notice(c)
