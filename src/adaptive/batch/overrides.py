@@ -91,7 +91,7 @@ from adaptive.errors import (
     verb,
 )
 from adaptive.files import atomic_write_bytes, read_user_text
-from adaptive.policy.adapter import profiles_of
+from adaptive.policy.adapter import add_class_schools, profiles_of
 from adaptive.policy.base import (
     TeacherOverrides,
     overrides_clashes,
@@ -151,9 +151,7 @@ def class_schools(profiles: Mapping[str, LearnerProfile]) -> dict[str, frozenset
     """Each class id of `profiles` -> the schools whose students are in a class of that id
     ("" for a profile without a school)."""
     schools: dict[str, set[str]] = {}
-    for p in profiles.values():
-        if p.class_id:
-            schools.setdefault(p.class_id, set()).add(p.school_id or "")
+    add_class_schools(schools, profiles.values())
     return {c: frozenset(s) for c, s in schools.items()}
 
 

@@ -95,11 +95,13 @@ def profiles(
     listed in one error (exit code 2); students without a grade, and with a class but no
     school, are counted. With --catalog, what a night says of the profiles is said now, as
     warnings (interest topics and goal skills the catalog lacks, each with the name it likely
-    means; students without a grade or school), and students in grades more than one grade
+    means; students without a grade or school; a class id used by several schools, each
+    school's class its own), and students in grades more than one grade
     outside the catalog's (a grade 12 on a grade 3-8 catalog; a "12" may be a typo for "2")
     are one warning with their grades, counts and lines, and what a night will do with them."""
+    from adaptive.batch.overrides import class_schools
     from adaptive.curriculum import Catalog, read_profiles, write_profiles
-    from adaptive.policy.adapter import check_profiles
+    from adaptive.policy.adapter import check_profiles, shared_class_ids
 
     named = parse_profile_columns(columns)
     read = read_profiles(roster, named)
@@ -112,6 +114,10 @@ def profiles(
         far = grades_far_from_catalog(read, known, roster, named)
         if far:
             warn(far)
+    else:  # said by check_profiles with --catalog, as a night says it
+        shared = shared_class_ids(class_schools(read))
+        if shared:
+            warn(f"profiles: {shared}")
     write_profiles(read, out)
     info(f"{len(read):,} profiles written to {out}{counts}")
 

@@ -18,7 +18,7 @@ import itertools
 import numbers
 import warnings
 from collections import Counter, deque
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -788,6 +788,7 @@ def check_profiles(
     unknown_goals: Counter[str] = Counter()
     grades: Counter[int | None] = Counter()
     students = class_only = 0
+    schools_of: dict[str, set[str]] = {}  # class id -> its schools (`shared_class_ids`)
     # one pass over the district's profiles, a block at a time (400,000 a night: ~0.15 s,
     # no per-profile call), holding one block
     given = iter(profiles.values() if isinstance(profiles, Mapping) else profiles)
@@ -797,6 +798,7 @@ def check_profiles(
         unknown_goals.update(g for p in block for g in set(p.goal_skills) if g not in skills)
         grades.update(p.grade for p in block)
         class_only += sum(1 for p in block if p.class_id and not p.school_id)
+        add_class_schools(schools_of, block)
     # said here (warned, counted) and marked said: each batch's `profile_interests` and
     # `profile_goals` do not warn of them again (a night's workers, forked after this, would
     # each have)
@@ -820,7 +822,40 @@ def check_profiles(
         _warn_profiles(f"{names}; they are ignored (the catalog's topics: {shown})")
     if no_grade or outside or class_only:
         _warn_profiles(str(ProfileCoverage(students, {}, {}, no_grade, outside, class_only)))
+    shared = shared_class_ids(schools_of)
+    if shared:
+        _warn_profiles(shared)
     return coverage
+
+
+def add_class_schools(schools_of: dict[str, set[str]], profiles: Iterable[LearnerProfile]) -> None:
+    """Add each class id of `profiles` -> the schools of its students ("" for a profile without
+    a school) to `schools_of` (a block at a time: `check_profiles`)."""
+    for p in profiles:
+        if p.class_id:
+            schools_of.setdefault(p.class_id, set()).add(p.school_id or "")
+
+
+def shared_class_ids(schools_of: Mapping[str, Collection[str]]) -> str:
+    """What to say of class ids that several schools use (`schools_of`: class id -> its
+    schools), in one line ('' where none): how many, one with its schools, and that classes
+    are told apart by school. Allowed (a roster names homerooms without the school: "Room
+    g4A" at two schools), but an operator who reads "26 classes" for 74 should not be
+    surprised; teacher overrides name the school for them (`batch.overrides.ClassKey`)."""
+    shared = {c: sorted(s) for c, s in schools_of.items() if len(s) > 1}
+    if not shared:
+        return ""
+    klass = min(shared)
+    schools = shared[klass]
+    shown = ", ".join(repr(s) for s in schools[:3]) + (" ..." if len(schools) > 3 else "")
+    n = len(shared)
+    return (
+        f"{counted(n, 'class id')} {verb(n, 'is')} used by several schools (e.g. {klass!r} at "
+        f"{counted(len(schools), 'school')}: {shown}): allowed, each school's class is a class "
+        "of its own, told apart by its school (the class pages, and teacher overrides: the "
+        "class page's export writes school_id; an older export without it is refused for such "
+        "a class id)"
+    )
 
 
 def _warn_profiles(text: str) -> None:
