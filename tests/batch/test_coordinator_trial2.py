@@ -83,6 +83,8 @@ def test_the_class_page_export_carries_a_date():
     from adaptive.reports.site.assets import SITE_JS
 
     assert "date: form.dataset.date" in SITE_JS
+    # and its school: two schools may name a homeroom alike (a class is school and class id)
+    assert "doc.school_id = form.dataset.school" in SITE_JS
 
 
 def test_an_activity_assigned_twice_is_an_error_naming_line_and_field(tmp_path):

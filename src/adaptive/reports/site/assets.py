@@ -388,7 +388,8 @@ SITE_JS = r"""'use strict';
       // a class is its school and class id: two schools may name a homeroom alike
       var doc = {format: 'adaptive-overrides', version: 1};
       if (form.dataset.school) { doc.school_id = form.dataset.school; }
-      doc.class_id = form.dataset.class; doc.date = form.dataset.date; doc.students = students;
+      Object.assign(doc, {class_id: form.dataset.class, date: form.dataset.date,
+                          students: students});
       var blob = new Blob([JSON.stringify(doc, null, 1) + '\n'], {type: 'application/json'});
       var a = document.createElement('a');
       a.href = URL.createObjectURL(blob);
