@@ -1153,20 +1153,20 @@ def test_the_spark_driver_reads_overrides_as_in_process_typos_classes_and_later_
         ):
             with pytest.warns(NightWarning) as caught_warnings:
                 got = read(path)
-            assert len(got) == 0 and [f.classes for f in got.set_aside] == [("g3A",)]
+            assert len(got) == 0 and [f.classes for f in got.set_aside] == [(("", "g3A"),)]
             said.append(str(caught_warnings[0].message))
         assert said[0] == said[1] and "did you mean '<student id>' of " in said[0]
         assert "stu00000" not in said[0]
     no_class = tmp_path / "no_class.json"
     no_class.write_text(json.dumps({**doc, "students": {"stu0000027": {}}}))
-    assert _overrides(no_class, catalog, profiles, DAY_1).classes == {"g3A": ("stu0000027",)}
+    assert _overrides(no_class, catalog, profiles, DAY_1).classes == {("", "g3A"): ("stu0000027",)}
     later = tmp_path / "later.json"
     later.write_text(json.dumps({**doc, "class_id": "g3A", "date": DAY_2,
                                  "students": {"stu0000027": {}}}))  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("error", NightWarning)
         got = _overrides(later, catalog, profiles, DAY_1)
-    assert len(got) == 0 and [(f.classes, f.warned) for f in got.later] == [(("g3A",), False)]
+    assert len(got) == 0 and [(f.classes, f.warned) for f in got.later] == [((("", "g3A"),), False)]
     # a folder with a stray entry beside a good file: both engines apply the good file
     folder = tmp_path / "exports"
     folder.mkdir()
