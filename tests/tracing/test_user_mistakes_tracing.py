@@ -163,6 +163,32 @@ def test_update_still_adds_new_students(fitted) -> None:
     assert state.rows(["new"], missing="raise").tolist() == [0]
 
 
+def test_an_answer_of_a_held_student_in_another_case_is_said_when_it_adds_a_student(
+    fitted,
+) -> None:
+    """A vendor's trial: an app that wrote a known student's GUID in upper case sent their
+    answer to a new, empty student (the state grew by one), and `update` said nothing. The
+    answer still starts a student of its own (ids are case-sensitive), with a `StateWarning`
+    by position, never by id; a held student's answer or a new id that reads as none says
+    nothing, and `reserve` builds the look-up off the request path."""
+    from adaptive.errors import StateWarning
+
+    held = "9f1c2e4a-7b3d-4c5e-8f6a-1b2c3d4e5f60"
+    state = fitted.init_state([held, "0042"])
+    with pytest.warns(StateWarning, match="it differs only in case from a known") as said:
+        fitted.update(state, Response(held.upper(), "i0", ("k0",), 1))
+    assert len(state) == 3 and held.upper() not in str(said[0].message)
+    with pytest.warns(StateWarning, match="2 students the state does not hold are added"):
+        fitted.update(state, [Response("42", "i0", ("k0",), 1), Response("new", "i0", ("k0",), 0)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fitted.update(state, Response(held, "i0", ("k0",), 1))
+        fitted.update(state, Response("another", "i0", ("k0",), 1))
+    fresh = fitted.init_state([held])
+    fresh.reserve(10)
+    assert fresh._known is not None and fresh._known.count == 1
+
+
 @pytest.mark.parametrize(
     ("model", "params", "says"),
     [

@@ -240,6 +240,17 @@ class TracingState:
             rows[unknown] = missing
         return rows
 
+    def new_ids_read_as_held(self, student_ids: Sequence[str]) -> tuple[list[str], dict[int, str]]:
+        """(the ids of `student_ids` the state does not hold, each once; {position among them:
+        the held id it reads as}, `reads_as_known`: another case, dropped zeros, look-alike
+        characters). The look-up of held ids is built at its first use (or by `reserve`) and
+        kept up to date by `add_students`: an answer of a held student costs one dict look-up,
+        and only a new student's the look-up of how their id reads."""
+        new = [s for s in dict.fromkeys(student_ids) if s not in self._rows]
+        if not new or not self.students:
+            return new, {}
+        return new, reads_as_known(self._known_ids(), new, list(range(len(new))))
+
     def _known_ids(self) -> KnownIds:
         """The state's student ids by how they read (`KnownIds`), for `rows`' hint: read once
         per state, at the first refusal, and kept up to date by `add_students` (a refused
@@ -302,11 +313,15 @@ class TracingState:
         new student's answer copies every array: at 400,000 students, one request in ~50,000
         new ones stalls for seconds. A vendor that expects new students calls this at start-up
         or in a quiet hour (e.g. `state.reserve(len(state) + 20_000)`), off the request path.
-        Values and rows are unchanged; a capacity at or below the current size does nothing."""
+        Values and rows are unchanged; a capacity at or below the current size does nothing.
+        The held ids' look-up by how they read (`new_ids_read_as_held`, which `update` asks of
+        a new student's id) is built now too, off the request path (about a second at 400,000
+        students)."""
         with self.lock:
             n = len(self.students)
             if capacity <= n:
                 return
+            self._known_ids()
             for name, current in self.arrays.items():
                 spare = self._spare.get(name)
                 if spare is not None and current.base is spare and len(spare) >= capacity:
@@ -942,6 +957,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
                 self._warn_untraced_answer(responses)
                 self._warn_item_case_slips((responses.item_id,))
             _warn_ahead_of_clock((responses,))
+            _warn_new_students_read_as_held(state, (responses.student_id,))
             with state.lock:
                 return np.array([self._absorb_one(state, responses)])
         if isinstance(responses, list | tuple):
@@ -952,6 +968,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
             if warn_untraced:
                 self._warn_item_case_slips([r.item_id for r in responses])
             _warn_ahead_of_clock(responses)
+            _warn_new_students_read_as_held(state, [r.student_id for r in responses])
             with state.lock:
                 return np.array([self._absorb_one(state, r) for r in responses], dtype=np.float64)
         if not isinstance(responses, ResponseLog):
@@ -1639,6 +1656,30 @@ def answer_key(r: Response) -> int:
 #: How far after this machine's clock an answer given to `update` may be dated before it is
 #: warned of (`FutureAnswerWarning`): a day, so that no time zone or clock drift is said.
 AHEAD_OF_CLOCK_NS = 86_400 * 10**9
+
+
+def _warn_new_students_read_as_held(state: TracingState, student_ids: Sequence[str]) -> None:
+    """A `StateWarning` when an answer's student is not one the state holds, and is added as a
+    new one, while their id reads as a held student's (`TracingState.new_ids_read_as_held`:
+    another case, dropped zeros): a vendor's app that wrote a GUID in upper case on the way
+    sent every answer to a new, empty student without a word. By position, never by id."""
+    new, matches = state.new_ids_read_as_held(student_ids)
+    if not matches:
+        return
+    first = next(iter(matches))
+    who = (
+        "an answer's student the state does not hold is added as a new student"
+        if len(new) == 1
+        else f"{len(new):,} students the state does not hold are added as new students"
+    )
+    warnings.warn(
+        f"update: {who}{match_words(new, {first: matches[first]})}: ids are case-sensitive "
+        "text, so those answers start a student of their own, apart from the one they likely "
+        "belong to. Pass the id as the state holds it (a uuid.UUID is read in its canonical "
+        "form, lower case)",
+        StateWarning,
+        stacklevel=4,
+    )
 
 
 def _warn_ahead_of_clock(responses: Sequence[Response]) -> None:
