@@ -15,6 +15,7 @@ datasets are absent (nothing after it uses that log).
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from pathlib import Path
@@ -184,12 +185,12 @@ def test_readme_bytes_store_absorb_keeps_every_answer_of_concurrent_requests() -
     from adaptive.tracing.bkt import BKT
 
     block = next(b for b in python_blocks() if "def absorb(" in b)
-    code = block[: block.index("p_correct, mine = absorb(")]  # the imports, store and absorb
+    code = block[: block.index("p_correct, mine, recent = absorb(")]  # imports, store, absorb
     frame = pd.DataFrame(
         {"student_id": ["a", "a", "b"], "item_id": ["i1", "i2", "i1"],
          "skill_ids": [["k"], ["k"], ["k"]], "correct": [1, 0, 1], "order": [0, 1, 0]}
     )  # fmt: skip
-    namespace = {"model": BKT(seed=0).fit(ResponseLog.from_frame(frame))}
+    namespace = {"model": BKT(seed=0).fit(ResponseLog.from_frame(frame)), "Response": Response}
     exec(compile(code, "README.md absorb block", "exec"), namespace)
     stamp = pd.Timestamp("2026-10-01T08:00:00Z")
     sent = [
@@ -206,8 +207,48 @@ def test_readme_bytes_store_absorb_keeps_every_answer_of_concurrent_requests() -
             t.start()
         for t in threads:
             t.join()
-    kept = TracingState.from_bytes(namespace["store"]["s1"])
+    blob, recent = namespace["store"]["s1"]
+    kept = TracingState.from_bytes(blob)
     assert int(kept.arrays["n_responses"].sum()) == 120
+    # the recent answers kept beside the state, as JSON, read back as they were sent
+    recent = [Response.from_dict(d) for d in json.loads(recent)]
+    assert len(recent) == 30 and set(recent) <= {r for answers in sent for r in answers}
+
+
+def test_a_request_without_the_students_recent_answers_says_so() -> None:
+    """A vendor's trial restored each student's saved state after a restart but not their
+    recent answers (the README's store kept the state alone and passed no log): 29 of 30
+    students' lists changed without a word, each answered skill read as never answered. The
+    request now warns, counted; with the answers passed as `log`, nothing is said."""
+    from adaptive.curriculum import Activity, Catalog, Skill
+    from adaptive.data import Response
+    from adaptive.data.log import ResponseLog
+    from adaptive.errors import CoverageWarning
+    from adaptive.policy.adapter import batch_from_model
+    from adaptive.tracing.bkt import BKT
+
+    catalog = Catalog(
+        [Skill("k", "K"), Skill("m", "M", prerequisites=("k",))],
+        [Activity("i1", "I1", ("k",)), Activity("i2", "I2", ("m",))],
+    )
+    stamp = pd.Timestamp("2026-10-01T08:00:00Z")
+    answers = [Response("s1", "i1", ("k",), c, stamp + pd.Timedelta(minutes=t))
+               for t, c in enumerate((0, 1, 1, 1))]  # fmt: skip
+    model = BKT(seed=0).fit(ResponseLog.from_frame(pd.DataFrame(
+        {"student_id": ["a", "a", "b", "b"], "item_id": ["i1", "i2", "i1", "i2"],
+         "skill_ids": [["k"], ["m"], ["k"], ["m"]], "correct": [1, 0, 1, 1], "order": [0, 1, 0, 1]}
+    )))  # fmt: skip
+    state = model.init_state()
+    model.update(state, answers)
+    for log, said in ((None, "no log was given"), ([], "the log given holds none of theirs")):
+        with pytest.warns(
+            CoverageWarning, match=f"1 requested student has answers in the state but {said}"
+        ):
+            batch_from_model(model, state, catalog, {}, log=log, student_ids=["s1"])
+    restored = [Response.from_dict(json.loads(json.dumps(r.to_dict()))) for r in answers]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CoverageWarning)
+        batch_from_model(model, state, catalog, {}, log=restored, student_ids=["s1"])
 
 
 def test_readme_says_up_front_that_k_is_a_maximum_the_days_budget_limits() -> None:

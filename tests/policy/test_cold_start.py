@@ -412,8 +412,10 @@ def test_a_requested_student_the_profiles_lack_is_said_and_their_placement_says_
     cat = graded_catalog()
     profiles = [LearnerProfile("known", grade=3)]
     state = model.init_state()
-    for sid in ("known", "unlisted"):
-        model.update(state, Response(sid, "add-0", ("add",), 1, "2026-10-15T14:00:00"))
+    answers = {sid: Response(sid, "add-0", ("add",), 1, "2026-10-15T14:00:00")
+               for sid in ("known", "unlisted")}  # fmt: skip
+    for answer in answers.values():
+        model.update(state, answer)
     with pytest.warns(CoverageWarning, match="2 requested students have no profile") as said:
         batch = batch_from_model(
             model, state, cat, profiles, student_ids=["known", "unlisted", "absent"]
@@ -428,7 +430,8 @@ def test_a_requested_student_the_profiles_lack_is_said_and_their_placement_says_
     assert recs.placement == NO_PROFILE_SOURCE
     with warnings.catch_warnings():  # every student requested has a profile: nothing said
         warnings.simplefilter("error", CoverageWarning)
-        batch_from_model(model, state, cat, profiles, student_ids=["known"])
+        batch_from_model(model, state, cat, profiles, student_ids=["known"],
+                         log=[answers["known"]])  # fmt: skip
 
 
 def test_an_id_that_lost_its_zeros_is_said_to_read_as_a_profiles_id(model) -> None:

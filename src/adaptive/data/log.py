@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -86,6 +86,35 @@ class Response:
     def __post_init__(self) -> None:
         if not _canonical_response(self):
             self._normalise()
+
+    def to_dict(self) -> dict[str, object]:
+        """The response as JSON-safe values (the time as ISO 8601 text, None where undated):
+        what a service keeps beside a student's saved state, the recent answers a request
+        passes as `batch_from_model(..., log=)`; `from_dict` reads it back, checked."""
+        return {
+            "student_id": self.student_id,
+            "item_id": self.item_id,
+            "skill_ids": list(self.skill_ids),
+            "correct": self.correct,
+            "timestamp": None if self.timestamp is None else self.timestamp.isoformat(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, object]) -> Response:
+        """The `Response` that `to_dict` gave (checked as any `Response`; a field missing or
+        unknown is a `DataValidationError` naming it)."""
+        if not isinstance(d, Mapping):
+            raise TypeError(
+                f"Response.from_dict: expected a mapping (to_dict's), got {type(d).__name__}"
+            )
+        fields = ("student_id", "item_id", "skill_ids", "correct", "timestamp")
+        unknown = sorted(set(map(str, d)) - set(fields))
+        missing = [f for f in fields[:4] if f not in d]
+        if unknown or missing:
+            problems = [_bad(f, d[f], "a field of Response.to_dict") for f in unknown]
+            problems += [_bad(f, None, "present (Response.to_dict writes it)") for f in missing]
+            raise DataValidationError(problems)
+        return cls(**{f: d[f] for f in fields if f in d})  # type: ignore[arg-type]
 
     def _normalise(self) -> None:
         """Check every field; set the normalised values or raise with every problem."""

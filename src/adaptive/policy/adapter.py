@@ -975,6 +975,8 @@ def batch_from_model(
     )
     latest_answer = _latest_answers(state, state_rows, have)
     _warn_log_not_absorbed(model, state, log, ids, state_rows, latest_answer)
+    if "n_responses" not in overrides:  # the history given as fields (the nightly job's)
+        _warn_answers_not_in_log(model, state, log, state_rows, hist.n_responses)
     n_responses = overrides.get("n_responses", hist.n_responses)
     catalog_mastery = align_skills(skills, catalog, mastery)
     catalog_p = align_skills(skills, catalog, p_correct)
@@ -1137,6 +1139,40 @@ def _warn_log_not_absorbed(
         "the log but their mastery does not (a sentence may say 'now that you know' a skill "
         "the mastery has not moved on). Give each answer to `model.update(state, response)` "
         "first, then keep it in the list passed as `log`",
+        CoverageWarning,
+        stacklevel=3,
+    )
+
+
+def _warn_answers_not_in_log(
+    model: KnowledgeTracer,
+    state: TracingState,
+    log: ResponseLog | Sequence[Response] | None,
+    state_rows: np.ndarray,
+    n_responses: np.ndarray,
+) -> None:
+    """One `CoverageWarning` where requested students have answers in the state but none in
+    `log` (`n_responses`: the log's answers per requested student and skill): their history
+    features read as none, so a skill they answered reads as never answered. A vendor's
+    service restored a saved state without the recent answers (the README's own per-student
+    store passed no log): 29 of 30 students' lists changed without a word. Counted, never an
+    id; the requested students' rows only."""
+    counts = getattr(model, "responses_seen", None)  # a duck-typed model: cannot tell
+    held = np.flatnonzero(state_rows >= 0)
+    if counts is None or not len(held):
+        return
+    lacking = (counts(state, state_rows[held]) > 0) & (n_responses[held].sum(axis=1) == 0)
+    n = int(lacking.sum())
+    if not n:
+        return
+    given = "no log was given" if log is None else "the log given holds none of theirs"
+    warnings.warn(
+        f"batch_from_model: {counted(n, 'requested student')} {verb(n, 'has')} answers in "
+        f"the state but {given}: their history (answers and right answers in a row per "
+        "skill, when each was last practised, the last session's activities) reads as none, "
+        "so a skill they answered reads as never answered (served again to be shown, checks "
+        "and reviews misjudged). Pass each student's recent answers as `log` (a list of "
+        "`Response`, kept beside their saved state: `Response.to_dict` / `Response.from_dict`)",
         CoverageWarning,
         stacklevel=3,
     )
