@@ -391,7 +391,7 @@ def test_a_skill_at_the_mastery_bar_held_by_the_rule_says_what_it_still_needs(ca
     said = policy.recommend_batch(held, k=20, now=NOW)
     add = said.loc[said["skill_id"] == "add", "sentence"]
     assert len(add) and all(
-        s == f"Addition: you are close: it counts as mastered after "
+        s == f"Addition: your mastery is at the bar, and it counts as mastered after "
         f"{config.gradual_min_responses} answers (2 so far)."
         for s in add
     )

@@ -71,7 +71,7 @@ def test_what_a_skill_at_the_bar_still_needs_is_said_from_the_rules_settings() -
     assert still_needed(0.99, 0, 0, config) == ""  # never answered
     said = sentence_of("Fractions 2", still_needed(0.99, 3, 0, config))
     assert said == (
-        "Fractions 2: you are close: it counts as mastered after 2 right answers in a row "
+        "Fractions 2: your mastery is at the bar, and it counts as mastered after 2 right answers in a row "
         "(0 so far)."
     )
 

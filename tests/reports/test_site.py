@@ -1129,7 +1129,7 @@ STILL_ROW = re.compile(
     r"mastered after ([^<]*)</td></tr>"
 )
 CLOSE = re.compile(
-    r"<td class=\"reason\">([^<:]*): you are close: it counts as mastered after ([^.]*)\."
+    r"<td class=\"reason\">([^<:]*): your mastery is at the bar, and it counts as mastered after ([^.]*)\."
 )
 
 
@@ -1149,7 +1149,7 @@ def test_the_student_page_says_what_a_skill_at_the_bar_still_needs_by_the_nights
     """The student page's skill rows say what a skill at the mastery bar still needs exactly
     where the night's own rule says so, with the night's policy file (a district asking for 4
     answers and 3 right in a row sees those, not the shipped 3 and 2), in the words of the
-    student's own recommendation for that skill ("you are close: ..."); a night written before
+    student's own recommendation for that skill ("your mastery is at the bar, and ..."); a night written before
     the students table carried the rule's inputs builds as before and says nothing more."""
     from adaptive.batch import run_daily_job
     from adaptive.curriculum import Catalog

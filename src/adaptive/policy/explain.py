@@ -269,7 +269,7 @@ def _main_sentence(
                 "to practise it first)."
             )
         if answered > 0 and still_needed:
-            return f"{skill}: you are close: {mastered_after(still_needed)}."
+            return f"{skill}: your mastery is at the bar, and {mastered_after(still_needed)}."
         if answered > 0:
             done = f"{counted(answered, 'answer')} so far"
             return f"{skill}: you have started it ({done}): keep going until it is mastered."
