@@ -601,6 +601,26 @@ def test_class_of_another_school_names_its_school(tmp_path):
     assert _scope_schools(run_, None, "sch0001-g3A", 1) == ["sch0001"]
 
 
+def test_a_class_id_of_two_schools_without_school_asks_for_it(tmp_path):
+    """A roster names homerooms without the school ("Room g4A" at two schools): `report --class
+    'Room g4A'` without --school reported the first school's class as if it were the only one.
+    Now one error naming both schools and asking for --school; with it, that school's."""
+    day = "2027-02-19"
+    for school in ("sch0000", "sch0001"):
+        path = partition_path(tmp_path, "students", day, school)
+        path.parent.mkdir(parents=True)
+        pq.write_table(pa.table({"class_id": ["Room g4A"]}), path)
+    run_ = BatchRun(tmp_path, day, ("sch0000", "sch0001"), "m", "1")
+    with pytest.raises(ReportInputError) as err:
+        _scope_schools(run_, None, "Room g4A", 1)
+    assert str(err.value) == (
+        "--class 'Room g4A': 2 schools of the batch output of 2027-02-19 have a class of that "
+        "id ('sch0000', 'sch0001'), each school's class its own; expected --school too, to say "
+        "which"
+    )
+    assert _scope_schools(run_, "sch0001", "Room g4A", 1) == ["sch0001"]
+
+
 @pytest.mark.browser
 def test_pages_print_every_student_and_fit_a_phone(report_district, page):
     """A teacher's trial: students.html printed only the list of ids (each section shows only

@@ -313,7 +313,8 @@ def _scope_schools(
 ) -> list[str]:
     """The schools to read: all, the one asked for, or the one holding the class (`school` and
     `class_id` already trimmed: `scope_ids`). A class of another school than `school` is an
-    error that names the school it belongs to."""
+    error that names the school it belongs to; a class id of several schools without `school`
+    is one that names them and asks for --school (a class is its school and class id)."""
     if not run.schools:
         raise ReportInputError(f"the batch output of {run.date} in {run.out} serves no school")
     if school is not None and school not in run.schools:
@@ -325,27 +326,36 @@ def _scope_schools(
         )
     if class_id is None:
         return [school] if school is not None else list(run.schools)
-    holder = _school_of_class(run, class_id, school)
-    if holder is None:
+    holders = _schools_of_class(run, class_id)
+    if not holders:
         close = closest_name(class_id, _classes(run))
         hint = f" (did you mean {close!r}?)" if close else ""
         raise ReportInputError(
             f"--class {class_id!r}: no such class in the batch output of {run.date}{hint}"
         )
-    if school is not None and holder != school:
+    if school is not None and school not in holders:
         raise ReportInputError(
-            f"--class {class_id!r}: belongs to school {holder!r}, not to --school {school!r}; "
-            f"expected a class of school {school!r} (or no --school)"
+            f"--class {class_id!r}: belongs to school {_schools_words(holders)}, not to --school "
+            f"{school!r}; expected a class of school {school!r} (or no --school)"
         )
-    return [holder]
+    if school is None and len(holders) > 1:
+        raise ReportInputError(
+            f"--class {class_id!r}: {len(holders)} schools of the batch output of {run.date} "
+            f"have a class of that id ({_schools_words(holders)}), each school's class its own; "
+            "expected --school too, to say which"
+        )
+    return [school if school is not None else holders[0]]
 
 
-def _school_of_class(run: BatchRun, class_id: str, first: str | None) -> str | None:
-    """The school whose output holds the class (`first` is looked at first), or None."""
-    for s in sorted(run.schools, key=lambda s: s != first):
-        if class_id in _class_ids(run, s):
-            return s
-    return None
+def _schools_of_class(run: BatchRun, class_id: str) -> list[str]:
+    """The schools whose output holds a class of that id, in the output's order (a roster
+    names homerooms without the school: "Room g4A" may be several schools' classes)."""
+    return [s for s in run.schools if class_id in _class_ids(run, s)]
+
+
+def _schools_words(schools: list[str]) -> str:
+    """ "'sch1'" or "'sch1', 'sch2' ..." (the first five)."""
+    return ", ".join(repr(s) for s in schools[:5]) + (" ..." if len(schools) > 5 else "")
 
 
 def _classes(run: BatchRun) -> set[str]:
