@@ -366,3 +366,91 @@ def test_format_1_files_with_four_arms_are_not_enumerated() -> None:
     assert can_enumerate(a) and not can_enumerate(dataclasses.replace(a, format=FORMAT_1))
     two = assign(_people(), ARMS, unit="class", seed=1)
     assert can_enumerate(dataclasses.replace(two, format=FORMAT_1))
+
+
+def _rooms(n_schools: int = 2, classes: int = 4, per: int = 5) -> pd.DataFrame:
+    """`_people` with its classes named as a roster names homerooms, without the school ("Room
+    c0" at every school)."""
+    people = _people(n_schools, classes, per)
+    people["class_id"] = "Room " + people["class_id"].str.split("-").str[1]
+    return people
+
+
+def test_a_class_id_of_two_schools_is_two_units_each_in_its_school_stratum() -> None:
+    """A roster names homerooms without the school: two schools' "Room c0" were randomized as
+    one unit (one arm for both, the stratum of the majority school). A class is its school and
+    class id: two units, each in its own school's stratum, each with its own arm."""
+    people = _rooms()
+    a = assign(people, ARMS, unit="class", seed=3)
+    assert len(a.units) == 8 and a.format == "adaptive-experiment-assignment/3"
+    room = a.units[a.units["unit_id"] == "Room c0"]
+    assert list(room["stratum"]) == ["sch0|grade 3", "sch1|grade 3"]
+    arms = a.arm_of(np.array(["Room c0", "Room c0", "Room c9"]), np.array(["sch0", "sch1", "sch0"]))
+    assert list(arms) == [*room["arm"], ""]
+    differ = [s for s in range(20)
+              if len(set(assign(people, ARMS, seed=s).units.query("unit_id == 'Room c0'")["arm"])) == 2]  # fmt: skip
+    assert differ  # the two schools' classes are dealt apart: different arms happen
+    again = Assignment.from_dict(json.loads(a.to_bytes()), "exp.json")
+    assert again.to_bytes() == a.to_bytes()  # unit ids repeat across schools: still one each
+    twice = a.to_dict()
+    twice["units"]["school_id"][1] = twice["units"]["school_id"][0]
+    with pytest.raises(AssignmentError, match="'Room c0' of school 'sch0' appears twice"):
+        Assignment.from_dict(twice, "x.json")
+
+
+def test_an_assignment_of_format_2_is_read_by_class_id_and_warned_of_once() -> None:
+    """A file drawn before classes were told apart by school is read as before (a student's
+    arm from their class id, whatever their school), and where the profiles put one of its
+    class ids at several schools, one warning says so and how to draw it again."""
+    import warnings
+
+    from adaptive.batch.overrides import class_schools
+    from adaptive.curriculum import LearnerProfile
+    from adaptive.errors import ExperimentWarning
+    from adaptive.experiment.assign import warn_drawn_by_class_id
+    from adaptive.experiment.serve import check_covers_students
+    from adaptive.files import sealed_json
+
+    doc = assign(_people(), ARMS, seed=3).to_dict()
+    doc["format"] = "adaptive-experiment-assignment/2"
+    old = Assignment.from_dict(json.loads(sealed_json(doc)), "old.json")
+    assert old.by_class_id and old.to_bytes() == sealed_json(doc)
+    arm = old.units.set_index("unit_id")["arm"]["sch0-c0"]
+    # read as before: the class id alone, a student of it at another school in its arm
+    assert list(old.arm_of(np.array(["sch0-c0"] * 2), np.array(["sch0", "sch5"]))) == [arm] * 2
+    profiles = {f"s{i}": LearnerProfile(f"s{i}", school_id=s, class_id="sch0-c0", grade=3)
+                for i, s in enumerate(["sch0", "sch0", "sch5"])}  # fmt: skip
+    with pytest.warns(ExperimentWarning) as said:
+        check_covers_students(old, profiles)
+    assert len(said) == 1
+    text = str(said[0].message)
+    assert text.startswith("old.json was drawn before classes were told apart by their school")
+    assert "'sch0-c0' at 'sch0' and 'sch5'" in text and "experiment assign --profiles" in text
+    with warnings.catch_warnings():  # a format-3 file, or no shared class id: nothing said
+        warnings.simplefilter("error", ExperimentWarning)
+        new = assign(_people(), ARMS, seed=3)
+        warn_drawn_by_class_id(new, class_schools(profiles))
+        warn_drawn_by_class_id(old, {"sch0-c0": {"sch0"}})
+
+
+def test_analyze_checks_and_clusters_each_school_class_of_one_id_apart() -> None:
+    """`experiment analyze` grouped served arms and clusters by class id: two schools' "Room
+    c0" served their own arms read as one class served both arms (refused), and were one
+    cluster. Now each (school, class) is its unit."""
+    from pathlib import Path
+
+    from adaptive.experiment.analyze import _check_arms_agree, intention_to_treat
+
+    people = _rooms()
+    differ = next(s for s in range(50)
+                  if len(set(assign(people, ARMS, seed=s).units.query("unit_id == 'Room c0'")["arm"])) == 2)  # fmt: skip
+    a = assign(people, ARMS, seed=differ)
+    served = a.units.rename(columns={"unit_id": "class_id"})[["class_id", "school_id", "arm"]]
+    _check_arms_agree(a, served.assign(students=5), Path("students"), "2026-09-29")
+    night = people[["student_id", "class_id", "school_id"]]
+    outcomes = people[["student_id"]].assign(y=1.0)
+    merged = intention_to_treat(outcomes, night, people, a)
+    rows = a.unit_of(merged["class_id"].to_numpy(), merged["school_id"].to_numpy())
+    assert len(set(rows)) == 8 and (rows >= 0).all()
+    room = merged[merged["class_id"] == "Room c0"].groupby("school_id")["arm"].first()
+    assert room["sch0"] != room["sch1"]

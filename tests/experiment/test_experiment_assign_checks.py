@@ -183,14 +183,31 @@ def test_arms_with_a_grade_table_are_compared_not_crashed_on() -> None:
 
 def test_a_class_in_two_schools_is_counted() -> None:
     """An evaluation lead's trial: one student of a class put in another school was served
-    under the other school's arm, without a word. Now a warning with the count."""
+    under the other school's arm, without a word. Now a warning with the count where schools
+    are randomized; randomizing classes, a class is its school and class id (a roster names
+    homerooms without the school), so no "roster slip" is said there."""
+    import warnings
+
     from adaptive.errors import ExperimentWarning
 
     people = _people(4, 2)
     people.loc[0, "school_id"] = "sch1"  # a student of sch0-c0 in sch1
-    with pytest.warns(ExperimentWarning, match="1 class\\(es\\) have students in more than one"):
+    with pytest.warns(ExperimentWarning, match="1 class id has students in more than one"):
         assign(people, ARMS, unit="school")
-    with pytest.warns(ExperimentWarning, match="the stratum of the school most of its students"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ExperimentWarning)
+        units = assign(people, ARMS, unit="class").units
+    assert (units["unit_id"] == "sch0-c0").sum() == 2  # sch0's class, and sch1's of one student
+
+
+def test_a_class_partly_without_a_school_is_counted() -> None:
+    """A class id some of whose students have no school_id is randomized as two classes (a
+    class is its school and class id): a likely slip, said with a count."""
+    from adaptive.errors import ExperimentWarning
+
+    people = _people(4, 2)
+    people.loc[0, "school_id"] = ""  # a student of sch0-c0 without a school
+    with pytest.warns(ExperimentWarning, match="1 class id has students with a school_id and"):
         assign(people, ARMS, unit="class")
 
 

@@ -123,7 +123,7 @@ from adaptive.batch.snapshot import (
     state_digest,
 )
 from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
-from adaptive.curriculum.profile import profile_field
+from adaptive.curriculum.profile import profile_fields
 from adaptive.data.io import NIGHT_FOLDER_WHY, LoadReport, check_quarantines
 from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import OPTIONAL_FIELDS
@@ -1488,7 +1488,7 @@ def _covers_before_log(
     """Refuse an assignment of none of the profiles' classes (schools) before the night reads
     its log, as the Spark driver does (`check_covers_units`): from the profiles when they are
     read already (or being read, `Future`), else from a light pass over the file's class
-    (school) ids that stops at the first one of the assignment (`profile_field`: one row at a
+    (school) ids that stops at the first one of the assignment (`profile_fields`: one row at a
     time, so the night's peak of memory, the log, is not raised). True once checked; False
     where the file does not read: `read_profiles` then names its problems, and the check
     runs after it."""
@@ -1497,9 +1497,8 @@ def _covers_before_log(
     if isinstance(profiles, dict):
         check_covers_students(experiment, profiles)
         return True
-    key = "class_id" if experiment.unit == "class" else "school_id"
     try:
-        check_covers_units(experiment, profile_field(profiles, key))
+        check_covers_units(experiment, profile_fields(profiles, ("school_id", "class_id")))
     except (ConfigError, ValueError, OSError):  # the file's own problems (an AssignmentError,
         # the refusal, is none of these): read_profiles names them
         return False

@@ -137,7 +137,12 @@ from adaptive.batch.spark_placement import (
     with_placement,
 )
 from adaptive.curriculum import Catalog, LearnerProfile, profile_from_json
-from adaptive.curriculum.profile import PROFILES_EXPECTED, iter_profiles, profile_field
+from adaptive.curriculum.profile import (
+    PROFILES_EXPECTED,
+    iter_profiles,
+    profile_field,
+    profile_fields,
+)
 from adaptive.data.log import WHOLE_FLOAT
 from adaptive.data.mapping import ColumnMapping
 from adaptive.data.validate import RIGHT_WORDS, WRONG_WORDS, parquet_problems
@@ -1311,8 +1316,7 @@ def _stage_experiment(
         return None, None
     assignment = experiment if isinstance(experiment, Assignment) else Assignment.load(experiment)
     if profiles_path is not None:
-        key = "class_id" if assignment.unit == "class" else "school_id"
-        check_covers_units(assignment, profile_field(profiles_path, key))
+        check_covers_units(assignment, profile_fields(profiles_path, ("school_id", "class_id")))
     facts = assignment.facts()
     name = f"{facts.sha256[:16]}-experiment.json"
     staging.mkdir(parents=True, exist_ok=True)

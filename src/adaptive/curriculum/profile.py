@@ -9,7 +9,7 @@ import json
 import shlex
 import warnings
 from array import array
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from numbers import Real
 from pathlib import Path
@@ -259,9 +259,18 @@ def profile_field(path: str | Path, field_name: str) -> Iterator[str]:
     as `read_profiles` checks it. A row whose id or field is no profile's raises its
     `ConfigError` (`read_profiles` lists every bad row, in every column); a row blank there
     but not elsewhere is one (no student id), in a Parquet file as in a CSV."""
+    for values in profile_fields(path, (field_name,)):
+        yield values[0]
+
+
+def profile_fields(path: str | Path, field_names: Sequence[str]) -> Iterator[tuple]:
+    """`profile_field` of several fields: each profile's `field_names` ('' where it has none),
+    in file order, one row at a time (the experiment check's pass over each student's school
+    and class id)."""
     path = Path(path)
-    for number, make in _profile_rows(path, None, {"student_id", field_name}):
-        yield getattr(make(f"{path}, line {number}"), field_name) or ""
+    for number, make in _profile_rows(path, None, {"student_id", *field_names}):
+        p = make(f"{path}, line {number}")
+        yield tuple(getattr(p, name) or "" for name in field_names)
 
 
 def profile_lines(path: str | Path, columns: Mapping[str, str] | None = None) -> dict[str, int]:

@@ -415,14 +415,21 @@ def analyze_logs(
     when more than `MAX_SHARE_OUTSIDE` of the start night's students are in no unit of the
     assignment (`check_share_outside`)."""
     from adaptive.batch.job import read_profiles
+    from adaptive.batch.overrides import class_schools
     from adaptive.curriculum import Catalog
-    from adaptive.experiment.assign import Assignment, AssignmentError, profile_units
+    from adaptive.experiment.assign import (
+        Assignment,
+        AssignmentError,
+        profile_units,
+        warn_drawn_by_class_id,
+    )
 
     a = assignment if isinstance(assignment, Assignment) else Assignment.load(assignment)
     warn_alphabetical_reference(a)
     check_profiles_digest(a, profiles)
     cat = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
     by_id = read_profiles(profiles) if not isinstance(profiles, dict) else profiles
+    warn_drawn_by_class_id(a, class_schools(by_id))
     people = profile_units(by_id)
     start, end = _window(start, end)
     check_served_nights(a, Path(log_dir), start, end)
@@ -448,14 +455,14 @@ def analyze_logs(
             f"{a.source}: no student of the logs is in the experiment's "
             f"{_PLURAL[a.unit]}; expected the profiles the assignment was drawn from"
         )
-    key = "class_id" if a.unit == "class" else "school_id"
-    units = a.units.set_index("unit_id")
-    merged["unit_id"] = merged[key]
-    merged["stratum"] = units["stratum"].reindex(merged["unit_id"]).to_numpy()
+    # a unit is its row of the assignment (a class id may be several schools' classes)
+    merged["unit_id"] = a.unit_of(merged["class_id"].to_numpy(), merged["school_id"].to_numpy())
+    merged["stratum"] = a.units["stratum"].to_numpy()[merged["unit_id"].to_numpy()]
+    design = a.units.assign(unit_id=np.arange(len(a.units)))
     rows = []
     for outcome in ("normalized_gain", "correct_rate"):
         for e in estimate_effects(merged, outcome, arms=a.arm_names, permutations=permutations,
-                                  seed=seed, design=a.units, exact=can_enumerate(a)):  # fmt: skip
+                                  seed=seed, design=design, exact=can_enumerate(a)):  # fmt: skip
             rows.append(e.to_dict())
     return pd.DataFrame(rows)
 
@@ -514,9 +521,11 @@ def intention_to_treat(
         on="student_id",
         how="left",
     )
-    merged["arm"] = assignment.arm_of(merged["class_id"].fillna(""), merged["school_id"].fillna(""))
-    now = people.set_index("student_id")["class_id"].reindex(merged["student_id"]).to_numpy()
-    moved = int(((now != merged["class_id"].to_numpy()) & pd.notna(now)).sum())
+    merged[["class_id", "school_id"]] = merged[["class_id", "school_id"]].fillna("")
+    merged["arm"] = assignment.arm_of(merged["class_id"], merged["school_id"])
+    now = people.set_index("student_id")[["school_id", "class_id"]].reindex(merged["student_id"])
+    then = merged[["school_id", "class_id"]].to_numpy()
+    moved = int((now["class_id"].notna().to_numpy() & (now.to_numpy() != then).any(axis=1)).sum())
     if moved:
         warnings.warn(
             f"{counted(moved, 'student')} {verb(moved, 'is')} in another class in the "
@@ -544,16 +553,17 @@ def check_share_outside(merged: pd.DataFrame, assignment: Assignment, profiles, 
     class (school) are in none of the assignment's; an `ExperimentWarning` counting them when
     some are (left out of the effects). `merged`: one row per student, with the start night's
     class_id and school_id and the arm they give ("" outside). Counts, never an id."""
-    key = "class_id" if assignment.unit == "class" else "school_id"
-    placed = merged[merged[key].fillna("").astype(str) != ""]
+    fields = list(assignment.key_fields)
+    placed = merged[merged[fields[-1]].fillna("").astype(str) != ""]
     outside = placed[placed["arm"] == ""]
     if outside.empty:
         return
     plural = _PLURAL[assignment.unit]
     share = len(outside) / len(placed)
+    n_out, n_placed = (len(frame.drop_duplicates(fields)) for frame in (outside, placed))
     said = (
         f"{len(outside):,} of the {len(placed):,} students of the start night {start} "
-        f"({outside[key].nunique():,} of {placed[key].nunique():,} {plural}) "
+        f"({n_out:,} of {n_placed:,} {plural}) "
         f"{verb(len(outside), 'is')} in no "
         f"{assignment.unit} of {assignment.source}"
     )
@@ -815,39 +825,51 @@ def _check_arms_agree(
     wrong = served["arm"].to_numpy(dtype=object) != expected
     if not wrong.any():
         return
-    key = "class_id" if assignment.unit == "class" else "school_id"
-    n_wrong = served.loc[wrong, key].nunique()
-    arms_served = served.groupby(key)["arm"].nunique()
-    mixed = served[wrong & (arms_served.reindex(served[key]).to_numpy() > 1)]
+    fields = list(assignment.key_fields)
+    n_wrong = len(served.loc[wrong].drop_duplicates(fields))
+    arms_served = served.groupby(fields)["arm"].transform("nunique").to_numpy()
+    mixed = served[wrong & (arms_served > 1)]
     if len(mixed):  # a unit served several arms: the nights were randomized otherwise
-        said = _served_several(assignment, served, mixed[key].iloc[0])
+        said = _served_several(assignment, served, mixed.iloc[0])
     else:
         example = served.loc[wrong].iloc[0]
         assigned = expected[np.flatnonzero(wrong)[0]]
         said = (
-            f"{assignment.unit} {example[key]!r}: served {_arm_text(example['arm'])}, assigned "
+            f"{_unit_words(assignment, example)}: served {_arm_text(example['arm'])}, assigned "
             f"{_arm_text(assigned)}"
         )
     raise AssignmentError(
         f"{folder}: the arms served on the night {night} disagree with {assignment.source} for "
-        f"{n_wrong} of {served[key].nunique()} {_PLURAL[assignment.unit]} (e.g. {said}); "
+        f"{n_wrong} of {len(served.drop_duplicates(fields))} {_PLURAL[assignment.unit]} (e.g. "
+        f"{said}); "
         "expected the assignment these nights were served with "
         "(`adaptive batch --experiment FILE`)"
     )
 
 
-def _served_several(assignment: Assignment, served: pd.DataFrame, unit: str) -> str:
-    """What a message says of a `unit` of the assignment that the night served more than one
-    arm: the arms with their students, and, for a school whose classes were each served one
-    arm, that the nights were randomized by class (counts only: never a student id)."""
-    key = "class_id" if assignment.unit == "class" else "school_id"
-    rows = served[served[key] == unit]
+def _unit_words(assignment: Assignment, row: pd.Series) -> str:
+    """A served row's unit as a message names it: "school 'sch1'", "class 'c1'", or "class
+    'Room g4A' of school 'sch1'" where the assignment has that class id at several schools (a
+    class unit is its school and class id; `batch.overrides.class_words`)."""
+    fields = assignment.key_fields
+    shared = len(fields) == 2 and (assignment.units["unit_id"] == row["class_id"]).sum() > 1
+    of = f" of school {row['school_id']!r}" if shared else ""
+    return f"{assignment.unit} {row[fields[-1]]!r}{of}"
+
+
+def _served_several(assignment: Assignment, served: pd.DataFrame, example: pd.Series) -> str:
+    """What a message says of the unit of the assignment of the served row `example` that the
+    night served more than one arm: the arms with their students, and, for a school whose
+    classes were each served one arm, that the nights were randomized by class (counts only:
+    never a student id)."""
+    fields = list(assignment.key_fields)
+    rows = served[(served[fields] == example[fields]).all(axis=1)]
     counts = rows.groupby("arm", sort=False)["students"].sum()
     arms = ", ".join(
         f"{_arm_text(arm)} to {counted(int(n), 'student')}" for arm, n in counts.items()
     )
     several = "both arms" if len(counts) == 2 else f"{len(counts)} arms"
-    said = f"{assignment.unit} {unit!r} was served {several} ({arms})"
+    said = f"{_unit_words(assignment, example)} was served {several} ({arms})"
     if assignment.unit == "school" and (rows.groupby("class_id")["arm"].nunique() == 1).all():
         return f"{said}: the nights were randomized by class, {assignment.source} by school"
     return said

@@ -4,7 +4,9 @@
     a.save("experiment.json")          # sealed JSON: every unit's arm, its stratum, the inputs
     Assignment.load("experiment.json").arm_of(class_ids, school_ids)
 
-Randomization unit: a class (`class_id`) or a school (`school_id`) of the learner profiles;
+Randomization unit: a class (its `school_id` and `class_id`: rosters name homerooms without the
+school, so "Room g4A" at two schools is two classes) or a school (`school_id`) of the learner
+profiles;
 students are never randomized one by one (they share a teacher, a room, a timetable). Strata:
 for classes, (school, grade); schools form one stratum (each teaches every grade). With few
 schools, prefer `analyze --permutations` (randomization inference) to the cluster-robust test. Within a stratum the
@@ -24,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,17 +44,25 @@ from adaptive.errors import (
     line_words,
     one_spelling,
     spelt_apart,
+    verb,
 )
 from adaptive.files import atomic_write_bytes, read_sealed_json, sealed_json
 from adaptive.policy import PolicyConfig
 from adaptive.policy.base import batch_settings
 
 UNITS = ("class", "school")
-#: Format 2 keeps the arms in the order given (`arm_order`: the first is the reference). Format
+#: Format 3 keys a class unit by its school and class id (`school_id`, `unit_id`: one class id
+#: may be several schools' classes). Format 2 keeps the arms in the order given (`arm_order`:
+#: the first is the reference); its class units are class ids alone, and still read so (a
+#: student's arm from their class id, whatever their school: `warn_drawn_by_class_id`). Format
 #: 1 files (no `arm_order`) still load: their arms in alphabetical order, as the sealed JSON
 #: stores them, so the reference is the first alphabetically (what analyses of them used).
-FORMAT = "adaptive-experiment-assignment/2"
+FORMAT = "adaptive-experiment-assignment/3"
+FORMAT_2 = "adaptive-experiment-assignment/2"
 FORMAT_1 = "adaptive-experiment-assignment/1"
+#: the formats whose class units are class ids alone (drawn before classes were told apart by
+#: their school)
+BY_CLASS_ID = (FORMAT_1, FORMAT_2)
 
 
 class AssignmentError(AdaptiveError):
@@ -106,11 +116,47 @@ class Assignment:
             self.unit, self.source, self.profiles_sha256, self.sha256, tuple(self.arm_names)
         )
 
+    @property
+    def by_class_id(self) -> bool:
+        """True for class units drawn by class id alone (a format-1 or 2 file: one unit for
+        every school's class of that id); False for a class unit that is its school and class
+        id, and for school units."""
+        return self.unit == "class" and self.format in BY_CLASS_ID
+
+    @property
+    def key_fields(self) -> tuple[str, ...]:
+        """The profile fields that name a student's unit: ("school_id", "class_id") for a class,
+        ("class_id",) for a class of a file drawn by class id alone, ("school_id",) for a
+        school. `unit_keys` takes them in this order."""
+        if self.unit == "school":
+            return ("school_id",)
+        return ("class_id",) if self.by_class_id else ("school_id", "class_id")
+
+    def unit_keys(self) -> pd.MultiIndex:
+        """Each row of `units` as the `key_fields` of its students name it (school and class
+        id, or one id)."""
+        ids = self.units["unit_id"].astype(str).to_numpy(dtype=object)
+        arrays = [ids]
+        if len(self.key_fields) == 2:
+            arrays.insert(0, self.units["school_id"].astype(str).to_numpy(dtype=object))
+        return pd.MultiIndex.from_arrays(arrays, names=list(self.key_fields))
+
+    def unit_of(self, class_ids: np.ndarray, school_ids: np.ndarray) -> np.ndarray:
+        """(n,) row in `units` of each student's unit, from their class and school ids (-1:
+        not in the experiment): the one lookup of a student's unit (its arm, its stratum, its
+        cluster in `experiment analyze`)."""
+        given = {"class_id": class_ids, "school_id": school_ids}
+        arrays = [np.asarray(given[f], dtype=object).astype(str) for f in self.key_fields]
+        if not len(arrays[0]):
+            return np.empty(0, dtype=int)
+        students = pd.MultiIndex.from_arrays(arrays, names=list(self.key_fields))
+        return self.unit_keys().get_indexer(students)
+
     def arm_of(self, class_ids: np.ndarray, school_ids: np.ndarray) -> np.ndarray:
-        """(n,) arm of each student from their class or school ("" = not in the experiment)."""
-        keys = np.asarray(class_ids if self.unit == "class" else school_ids, dtype=object)
-        table = pd.Series(self.units["arm"].to_numpy(), index=self.units["unit_id"].to_numpy())
-        return table.reindex(pd.Index(keys.astype(str))).fillna("").to_numpy(dtype=object)
+        """(n,) arm of each student from their class and school ("" = not in the experiment)."""
+        rows = self.unit_of(class_ids, school_ids)
+        arms = np.append(self.units["arm"].to_numpy(dtype=object), "")
+        return arms[rows]  # row -1: the "" appended
 
     def to_dict(self) -> dict:
         """The file's content. The sealed JSON sorts an object's keys, so the arms' order is
@@ -163,10 +209,10 @@ class Assignment:
     @classmethod
     def from_dict(cls, doc: dict, source: str = "<memory>") -> Assignment:
         where = f"experiment assignment {source}"
-        if doc.get("format") not in (FORMAT, FORMAT_1):
+        if doc.get("format") not in (FORMAT, *BY_CLASS_ID):
             raise AssignmentError(
                 f"{where}, field 'format': got {doc.get('format')!r}; expected {FORMAT!r} "
-                f"(or {FORMAT_1!r})"
+                f"(or an older {FORMAT_2!r} or {FORMAT_1!r})"
             )
         if doc.get("unit") not in UNITS:
             raise AssignmentError(
@@ -190,11 +236,22 @@ class Assignment:
             raise AssignmentError(
                 f"{where}, field 'units.arm': got {bad[0]!r}; expected one of {list(arms)}"
             )
-        if units["unit_id"].duplicated().any():
-            dup = units.loc[units["unit_id"].duplicated(), "unit_id"].iloc[0]
-            raise AssignmentError(f"{where}, field 'units.unit_id': {dup!r} appears twice")
-        return cls(doc["unit"], int(doc["seed"]), arms, units, doc["profiles_sha256"], source,
-                   doc["format"])  # fmt: skip
+        out = cls(doc["unit"], int(doc["seed"]), arms, units, doc["profiles_sha256"], source,
+                  doc["format"])  # fmt: skip
+        _check_units_once(out, where)
+        return out
+
+
+def _check_units_once(assignment: Assignment, where: str) -> None:
+    """AssignmentError when a unit is listed twice (a class id twice in one school, or twice
+    at all in a file drawn by class id alone): its students would have two arms."""
+    keys = assignment.unit_keys()
+    twice = keys[keys.duplicated()]
+    if twice.empty:
+        return
+    key = twice[0]
+    unit, of = key[-1], f" of school {key[0]!r}" if len(key) == 2 else ""
+    raise AssignmentError(f"{where}, field 'units.unit_id': {unit!r}{of} appears twice")
 
 
 def _ordered_arms(doc: dict, arms: dict, where: str) -> dict:
@@ -210,6 +267,34 @@ def _ordered_arms(doc: dict, arms: dict, where: str) -> dict:
             "once, the reference first"
         )
     return {name: arms[name] for name in order}
+
+
+def warn_drawn_by_class_id(
+    assignment: Assignment, schools_of: Mapping[str, Collection[str]]
+) -> None:
+    """One `ExperimentWarning` when `assignment` was drawn by class id alone (a format-1 or 2
+    file) and some of its class ids are used by several schools (`schools_of`: each class id
+    of the profiles -> its schools, `batch.overrides.class_schools`): it is read as drawn (the
+    nights served with it gave every school's class of that id one arm, the stratum of one
+    school), and this says so, with how to draw it again. Counts and one class id only."""
+    if not assignment.by_class_id:
+        return
+    drawn = set(assignment.units["unit_id"].astype(str))
+    shared = sorted(c for c, schools in schools_of.items() if c in drawn and len(schools) > 1)
+    if not shared:
+        return
+    n, schools = len(shared), sorted(schools_of[shared[0]])
+    warnings.warn(
+        f"{assignment.source} was drawn before classes were told apart by their school: "
+        f"{counted(n, 'class id')} of it {verb(n, 'is')} used by several schools in the "
+        f"profiles (e.g. {shared[0]!r} at {_listed([repr(s) for s in schools])}), and each "
+        "such id is one unit, every school's class of that id in one arm; it is read as drawn. "
+        "To randomize each school's class on its own, draw it again before the experiment's "
+        "first night (`adaptive experiment assign --profiles PROFILES --arm ... --out NEW`; "
+        "an experiment under way keeps its file)",
+        ExperimentWarning,
+        stacklevel=3,
+    )
 
 
 @dataclass(frozen=True)
@@ -277,7 +362,8 @@ def assign(
     people = profiles if isinstance(profiles, pd.DataFrame) else profile_units(profiles)
     _check_every_student_has_a_unit(people, unit, source)
     _check_units_written_one_way(people, unit, source)
-    _warn_classes_across_schools(people, unit)
+    _warn_class_ids_across_schools(people, unit)
+    _warn_classes_partly_without_school(people, unit)
     units = _units(people, unit)
     units["arm"] = _deal(units, list(arms), seed)
     _check_every_arm_has_units(units, list(arms), unit, people)
@@ -376,7 +462,8 @@ def _check_every_arm_has_units(
     n = len(units)
     finer = ""
     if unit == "school" and "class_id" in people:
-        n_classes = people.loc[people["class_id"].astype(str) != "", "class_id"].nunique()
+        named = people[people["class_id"].astype(str) != ""]
+        n_classes = len(named.drop_duplicates(["school_id", "class_id"]))
         finer = f" (--unit class: the profiles hold {n_classes} classes)" if n_classes else ""
     expected = (
         f"expected at least {MIN_UNITS_PER_ARM} {plural} per arm (with one, the arm's "
@@ -397,47 +484,77 @@ def _check_every_arm_has_units(
     )
 
 
-def _warn_classes_across_schools(people: pd.DataFrame, unit: str) -> None:
-    """A class whose students the profiles put in two schools (a roster slip) is served under
-    two arms when schools are randomized, and placed in its commonest school's stratum when
-    classes are: counted in an `ExperimentWarning` (a count and one class id: no student)."""
-    if "class_id" not in people:
+def _warn_class_ids_across_schools(people: pd.DataFrame, unit: str) -> None:
+    """When schools are randomized, a class id whose students the profiles put in several
+    schools is served each school's arm: right where each school has a class of that id (a
+    roster naming homerooms without the school, "Room g4A" at two schools), a roster slip
+    where it is one class (a student's school_id wrong: the class served under two arms).
+    Counted in an `ExperimentWarning` with both readings (a count and one class id: no
+    student). Classes randomized are each their school and class id: nothing to warn of."""
+    if unit != "school" or "class_id" not in people:
         return
     named = people[people["class_id"].astype(str) != ""]
     schools = named.groupby("class_id")["school_id"].nunique()
     split = schools[schools > 1]
     if split.empty:
         return
-    what = (
-        "their students are randomized with their schools, so such a class is served under "
-        "more than one arm"
-        if unit == "school"
-        else "each is randomized in the stratum of the school most of its students are in"
-    )
+    n = len(split)
     warnings.warn(
-        f"profiles: {len(split):,} class(es) have students in more than one school (e.g. "
-        f"{split.index[0]!r} in {int(split.iloc[0])} schools): {what}; a roster slip? Fix the "
-        "profiles' school_id before the experiment starts",
+        f"profiles: {counted(n, 'class id')} {verb(n, 'has')} students in more than one school "
+        f"(e.g. {split.index[0]!r} in {int(split.iloc[0])} schools): their students are "
+        "randomized with their schools, each school's students of that id served its school's "
+        "arm; nothing to do where each school has a class of that id, but where it is one "
+        "class (a student's school_id wrong), that class is served under more than one arm: "
+        "fix the profiles' school_id before the experiment starts",
+        ExperimentWarning,
+        stacklevel=3,
+    )
+
+
+def _warn_classes_partly_without_school(people: pd.DataFrame, unit: str) -> None:
+    """A class id some of whose students have a school and some none (a roster slip: a
+    school_id left blank on a few rows) is randomized as two classes, the students without a
+    school in a unit of their own, maybe in the other arm: counted in an `ExperimentWarning`
+    (a count and one class id: no student). A class id at several schools is not warned of:
+    each school's class of that id is a class, and a unit, of its own."""
+    if unit != "class":
+        return
+    named = people[people["class_id"].astype(str) != ""]
+    blank = named["school_id"].astype(str) == ""
+    partly = sorted(set(named.loc[blank, "class_id"]) & set(named.loc[~blank, "class_id"]))
+    if not partly:
+        return
+    warnings.warn(
+        f"profiles: {counted(len(partly), 'class id')} {verb(len(partly), 'has')} students "
+        f"with a school_id and students without one (e.g. {partly[0]!r}): a class is its "
+        "school and class id, so those without a school are randomized as a class of their "
+        "own; a roster slip? Fill in their school_id before the experiment starts",
         ExperimentWarning,
         stacklevel=3,
     )
 
 
 def _units(people: pd.DataFrame, unit: str) -> pd.DataFrame:
-    """The randomization units with their school, grade (most common) and stratum."""
-    key = "class_id" if unit == "class" else "school_id"
+    """The randomization units with their school, grade (most common) and stratum: a class is
+    its school and class id (so a class id at two schools is two units, each in its school's
+    strata), a school its school id. Sorted by unit id, then school: a roster without a class
+    id shared by schools is dealt as before classes were told apart by school."""
+    keys = ["school_id", "class_id"] if unit == "class" else ["school_id"]
     grade = (
-        people.groupby([key, "grade"]).size().reset_index(name="n")
-        .sort_values([key, "n", "grade"], ascending=[True, False, True])
-        .drop_duplicates(key).set_index(key)["grade"]
+        people.groupby([*keys, "grade"]).size().reset_index(name="n")
+        .sort_values([*keys, "n", "grade"], ascending=[True] * len(keys) + [False, True])
+        .drop_duplicates(keys)
     )  # fmt: skip
-    school = people.groupby(key)["school_id"].agg(lambda s: s.mode().iloc[0])
-    out = pd.DataFrame({"unit_id": grade.index.astype(str), "school_id": school.reindex(grade.index).to_numpy(), "grade": grade.to_numpy().astype(int)})  # fmt: skip
+    out = pd.DataFrame({
+        "unit_id": grade[keys[-1]].astype(str).to_numpy(),
+        "school_id": grade["school_id"].to_numpy(),
+        "grade": grade["grade"].to_numpy().astype(int),
+    })  # fmt: skip
     if unit == "class":
         out["stratum"] = out["school_id"].astype(str) + "|grade " + out["grade"].astype(str)
     else:  # a school teaches every grade: one stratum (a grade says nothing of a school)
         out["stratum"] = "all schools"
-    return out.sort_values("unit_id", kind="stable").reset_index(drop=True)
+    return out.sort_values(["unit_id", "school_id"], kind="stable").reset_index(drop=True)
 
 
 def _deal(units: pd.DataFrame, arms: list[str], seed: int) -> np.ndarray:

@@ -82,33 +82,41 @@ def check_covers_students(assignment: Assignment, profiles: dict) -> None:
     from adaptive.experiment.assign import profile_units
 
     people = profile_units(profiles)
-    key = "class_id" if assignment.unit == "class" else "school_id"
-    check_covers_units(assignment, people[key].tolist())
+    check_covers_units(assignment, zip(people["school_id"], people["class_id"], strict=True))
 
 
-def check_covers_units(assignment: Assignment, units: Iterable[str]) -> None:
-    """`check_covers_students` from each student's class (school) id, one per student ('':
-    none), read in one pass that stops at the first unit of the assignment: the Spark
+def check_covers_units(assignment: Assignment, students: Iterable[tuple[str, str]]) -> None:
+    """`check_covers_students` from each student's (school id, class id), one pair per student
+    ('': none), read in one pass that stops at the first unit of the assignment: the Spark
     engine's driver streams them from the profiles file, never holding the district. The
     message names the file and counts the units matched (0 of the profiles' N), with the
-    likely cause; units only, no student id."""
-    from adaptive.experiment.assign import AssignmentError
+    likely cause; units only, no student id. A file drawn by class id alone is read to the
+    end, to warn of its class ids that several schools use (`warn_drawn_by_class_id`)."""
+    from adaptive.experiment.assign import AssignmentError, warn_drawn_by_class_id
 
-    drawn = set(assignment.units["unit_id"].astype(str))
-    seen: set[str] = set()
-    students = 0
-    for unit in units:
-        if unit in drawn:
-            return
-        students += 1
-        if unit:
-            seen.add(unit)
-    if not students:
+    drawn = set(assignment.unit_keys())
+    whole = assignment.by_class_id
+    schools_of: dict[str, set[str]] = {}
+    seen: set[tuple[str, ...]] = set()
+    count = covered = 0
+    for school, klass in students:
+        key = (school,) if assignment.unit == "school" else (klass,) if whole else (school, klass)
+        if key in drawn:
+            if not whole:
+                return
+            covered += 1
+        count += 1
+        if key[-1]:
+            seen.add(key)
+        if whole and klass:
+            schools_of.setdefault(klass, set()).add(school)
+    warn_drawn_by_class_id(assignment, schools_of)
+    if covered or not count:
         return
     plural = {"class": "classes", "school": "schools"}[assignment.unit]
     raise AssignmentError(
         f"--experiment {assignment.source}: 0 of the profiles' {len(seen):,} {plural} (0 of "
-        f"{counted(students, 'student')}) are among its {len(drawn):,} {plural}; "
+        f"{counted(count, 'student')}) are among its {len(drawn):,} {plural}; "
         "expected an assignment drawn from this district's roster (`adaptive experiment "
         "assign --profiles` with tonight's profiles): one of another year's or another "
         "district's ids? Nothing was served or written"
