@@ -332,6 +332,25 @@ def test_a_class_written_two_ways_is_refused_not_randomized_as_two(tmp_path, cap
         read_profiles(tmp_path / "profiles.jsonl")
 
 
+def test_a_class_id_written_otherwise_at_another_school_is_another_class(tmp_path) -> None:
+    """A class is its school and class id: "Room g4A" at one school and "room g4A" at another
+    are two classes (a SIS names homerooms without the school), neither refused by `assign`
+    nor said to be one class written two ways by the profiles' reader."""
+    import warnings
+
+    people = _people(4, 4)
+    schools = sorted(people["school_id"].unique())[:2]
+    for school, name in zip(schools, ("Room g4A", "room g4A"), strict=True):
+        first = sorted(people.loc[people["school_id"] == school, "class_id"].unique())[0]
+        people.loc[people["class_id"] == first, "class_id"] = name
+    _write_profiles(tmp_path / "profiles.jsonl", people)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataNoteWarning)
+        read_profiles(tmp_path / "profiles.jsonl")
+    drawn = assign(people, ARMS)
+    assert {"Room g4A", "room g4A"} <= set(drawn.units["unit_id"])
+
+
 def test_codes_that_lost_their_leading_zeros_are_refused_not_randomized_as_two(
     tmp_path, capsys
 ) -> None:

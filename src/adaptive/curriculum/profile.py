@@ -423,11 +423,13 @@ class _GroupSpellings:
     the zero of "0104"): ids compare exactly, so the roster's one class is served, reported and
     randomized as two (trials: an experiment's class, or school, split across two arms, without
     a word). Read as given, and said once per kind with the first pair and its lines (ids of
-    classes and schools, no student)."""
+    classes and schools, no student). A class is compared with its own school's classes only:
+    a class is its school and class id ("Room g4A" and "room g4A" at two schools are two)."""
 
     def __init__(self) -> None:
-        #: (field, `one_spelling` of an id) -> the id as first written and its line
-        self.first: dict[tuple[str, str], tuple[str, int]] = {}
+        #: (field, its school for a class, `one_spelling` of an id) -> the id as first written
+        #: and its line
+        self.first: dict[tuple[str, str, str], tuple[str, int]] = {}
         #: field -> (an id written otherwise, its line, the first spelling, its line)
         self.other: dict[str, list[tuple[str, int, str, int]]] = {}
 
@@ -437,7 +439,10 @@ class _GroupSpellings:
             value = getattr(profile, field_name)
             if not value:
                 continue
-            seen, at = self.first.setdefault((field_name, one_spelling(value)), (value, line))
+            # a class among its school's, that school however written
+            school = one_spelling(profile.school_id or "") if field_name == "class_id" else ""
+            key = (field_name, school, one_spelling(value))
+            seen, at = self.first.setdefault(key, (value, line))
             if seen != value:
                 self.other.setdefault(field_name, []).append((value, line, seen, at))
 

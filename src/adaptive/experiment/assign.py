@@ -407,10 +407,19 @@ def _check_units_written_one_way(people: pd.DataFrame, unit: str, source: Path |
     be randomized as two units and its students dealt to two arms (trials: exit 0, one student
     in the other arm than their classmates; "10 schools" for a district of 5, one school in
     both arms). Names the two ids, the first line of each (a profiles file) and their students'
-    counts."""
+    counts. A class is compared with the classes of its own school only (a class unit is its
+    school and class id: "Room g4A" and "room g4A" at two schools are two classes)."""
     key = "class_id" if unit == "class" else "school_id"
     sizes = people.loc[people[key].astype(str) != "", key].astype(str).value_counts()
     folded = pd.Series(sizes.index.map(one_spelling), index=sizes.index)
+    if unit == "class":  # the same spelling within one school
+        named = people[people[key].astype(str) != ""]
+        school = named["school_id"].astype(str).map(one_spelling)  # a school written otherwise too
+        pairs = pd.DataFrame({"school": school.to_numpy(),
+                              "id": named[key].astype(str).to_numpy()}).drop_duplicates()  # fmt: skip
+        pairs["folded"] = pairs["id"].map(one_spelling)
+        split = pairs[pairs.duplicated(["school", "folded"], keep=False)]
+        folded = folded[folded.index.isin(split["id"])]
     twice = folded[folded.duplicated(keep=False)]
     if twice.empty:
         return
