@@ -181,3 +181,32 @@ def test_profiles_says_once_that_a_class_id_is_used_by_several_schools(
     assert err.count("used by several schools") == 1
     assert f"e.g. {min(c for c in frame['class_id'] if c.startswith('Room'))!r} at" in err
     assert "told apart by its school" in err
+
+
+def test_an_experiments_night_serves_each_schools_class_of_one_name_its_own_arm(
+    district, rooms, tmp_path
+):
+    """An experiment by class drew two schools' "Room g4A" as one unit (one arm for both, the
+    stratum of the larger school): each is a unit of its own, and the night serves each its
+    own unit's arm, as the assignment file says."""
+    from adaptive.batch import run_daily_job
+    from adaptive.experiment.assign import assign
+    from adaptive.policy import PolicyConfig
+
+    profiles = read_profiles(rooms["profiles"])
+    arms = {"control": PolicyConfig.default(), "new": PolicyConfig.default()}
+    drawn = assign(profiles, arms, unit="class", seed=3)
+    units = drawn.units
+    shared = units[units["unit_id"] == rooms["room"]]
+    assert sorted(shared["school_id"]) == rooms["schools"]  # one unit per school
+    path = drawn.save(tmp_path / "exp.json")
+    out = tmp_path / "out"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NightWarning)
+        run_daily_job(district.last_day, out, **district.job_args(profiles=rooms["profiles"],
+                                                                  experiment=path))  # fmt: skip
+    served = pd.read_parquet(out / "students" / f"date={district.last_day}")
+    served = served[served["class_id"] == rooms["room"]]
+    by_school = served.groupby("school_id", observed=True)["arm"].agg(set)
+    expected = dict(zip(shared["school_id"], shared["arm"], strict=True))
+    assert {s: arms_ for s, arms_ in by_school.items()} == {s: {a} for s, a in expected.items()}
