@@ -227,7 +227,7 @@ def test_a_drop_is_refused_while_a_night_is_served(district, tmp_path):
         holder.kill()
         holder.wait()
     said = str(caught.value)
-    assert f"the night {DAY_2} is being served into it" in said and "drop it again" in said
+    assert f"the night {DAY_2} is being served into it" in said and "run this drop again" in said
     assert f"pid {holder.pid} on " in said
     assert served_order(out) == [DAY_1]
     assert lock_path(out, DAY_1).exists() and snapshot_dir(out / "state", DAY_1).exists()

@@ -210,14 +210,17 @@ def _remove_lock_file(path: Path) -> None:
 
 def _serving_message(out: Path, date: str, dropping: bool, holder: LockHolder | None) -> str:
     """The error of a folder where another run serves a night: which night, who serves it
-    (`_locked_message`), and what to do once it is served: run this night (a back-fill when
-    dated before it), or this drop (`dropping`) again."""
+    (`_locked_message`), and what to do once it is done: run this night (a back-fill when
+    dated before the night served; not before a night being dropped, which will be gone), or
+    this drop (`dropping`) again."""
     serving = holder.inputs.get("date") if holder is not None else None
     night = f"the night {serving}" if serving else "a night"
-    doing = "dropped from" if holder is not None and "drop" in holder.inputs else "served into"
+    held_by_drop = holder is not None and "drop" in holder.inputs
+    doing = "dropped from" if held_by_drop else "served into"
     locked = f"{Path(out)}: {night} is being {doing} it by another batch run"
-    then, backfill = ("drop it again", "") if dropping else ("run this night", "")
-    if serving and date < serving and not dropping:
+    then = "run this drop again" if dropping else "run this night"
+    backfill = ""
+    if serving and date < serving and not dropping and not held_by_drop:
         backfill = f"; dated before {serving}, {date} is then a back-fill: add --backfill"
     said = _locked_message(locked, serving_lock_path(out), holder)
     return f"{said}, then {then} (a folder is served one night at a time{backfill})"
