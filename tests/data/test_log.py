@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from adaptive.data.log import ResponseLog
+from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import DataValidationError
 
 
@@ -298,3 +298,11 @@ def test_a_frames_scores_are_told_how_to_read_them_as_a_files_are(tmp_path):
     with pytest.raises(DataValidationError) as no_scores:
         ResponseLog.from_frame(padded)
     assert str(no_scores.value).splitlines()[-1].endswith("expected 0 or 1")
+
+
+def test_response_from_dict_names_a_key_that_is_not_text():
+    """A mapping built in code (not read from JSON) may hold a key that is not text: it is an
+    unknown field named in the `DataValidationError`, not a `KeyError` of its text form."""
+    d = Response("s1", "i1", ("k1",), 1, "2027-02-19T10:15:00Z").to_dict()
+    with pytest.raises(DataValidationError, match="1"):
+        Response.from_dict({**d, 1: "x"})

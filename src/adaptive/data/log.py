@@ -108,10 +108,10 @@ class Response:
                 f"Response.from_dict: expected a mapping (to_dict's), got {type(d).__name__}"
             )
         fields = ("student_id", "item_id", "skill_ids", "correct", "timestamp")
-        unknown = sorted(set(map(str, d)) - set(fields))
+        unknown = sorted((k for k in d if k not in fields), key=str)  # any key, even not text
         missing = [f for f in fields[:4] if f not in d]
         if unknown or missing:
-            problems = [_bad(f, d[f], "a field of Response.to_dict") for f in unknown]
+            problems = [_bad(str(f), d[f], "a field of Response.to_dict") for f in unknown]
             problems += [_bad(f, None, "present (Response.to_dict writes it)") for f in missing]
             raise DataValidationError(problems)
         return cls(**{f: d[f] for f in fields if f in d})  # type: ignore[arg-type]
