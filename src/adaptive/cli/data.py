@@ -101,7 +101,7 @@ def profiles(
     are one warning with their grades, counts and lines, and what a night will do with them."""
     from adaptive.batch.overrides import class_schools
     from adaptive.curriculum import Catalog, read_profiles, write_profiles
-    from adaptive.policy.adapter import check_profiles, shared_class_ids
+    from adaptive.policy.adapter import check_profiles, shared_class_ids_words
 
     named = parse_profile_columns(columns)
     read = read_profiles(roster, named)
@@ -115,9 +115,9 @@ def profiles(
         if far:
             warn(far)
     else:  # said by check_profiles with --catalog, as a night says it
-        shared = shared_class_ids(class_schools(read))
-        if shared:
-            warn(f"profiles: {shared}")
+        said = shared_class_ids_words(class_schools(read))
+        if said:
+            warn(f"profiles: {said}")
     write_profiles(read, out)
     info(f"{len(read):,} profiles written to {out}{counts}")
 

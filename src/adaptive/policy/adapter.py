@@ -788,7 +788,7 @@ def check_profiles(
     unknown_goals: Counter[str] = Counter()
     grades: Counter[int | None] = Counter()
     students = class_only = 0
-    schools_of: dict[str, set[str]] = {}  # class id -> its schools (`shared_class_ids`)
+    schools_of: dict[str, set[str]] = {}  # class id -> its schools (`shared_class_ids_words`)
     # one pass over the district's profiles, a block at a time (400,000 a night: ~0.15 s,
     # no per-profile call), holding one block
     given = iter(profiles.values() if isinstance(profiles, Mapping) else profiles)
@@ -822,9 +822,9 @@ def check_profiles(
         _warn_profiles(f"{names}; they are ignored (the catalog's topics: {shown})")
     if no_grade or outside or class_only:
         _warn_profiles(str(ProfileCoverage(students, {}, {}, no_grade, outside, class_only)))
-    shared = shared_class_ids(schools_of)
-    if shared:
-        _warn_profiles(shared)
+    said = shared_class_ids_words(schools_of)
+    if said:
+        _warn_profiles(said)
     return coverage
 
 
@@ -836,7 +836,7 @@ def add_class_schools(schools_of: dict[str, set[str]], profiles: Iterable[Learne
             schools_of.setdefault(p.class_id, set()).add(p.school_id or "")
 
 
-def shared_class_ids(schools_of: Mapping[str, Collection[str]]) -> str:
+def shared_class_ids_words(schools_of: Mapping[str, Collection[str]]) -> str:
     """What to say of class ids that several schools use (`schools_of`: class id -> its
     schools), in one line ('' where none): how many, one with its schools, and that classes
     are told apart by school. Allowed (a roster names homerooms without the school: "Room
