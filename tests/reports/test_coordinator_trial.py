@@ -601,6 +601,21 @@ def test_class_of_another_school_names_its_school(tmp_path):
     assert _scope_schools(run_, None, "sch0001-g3A", 1) == ["sch0001"]
 
 
+def test_a_class_id_of_two_other_schools_names_both_schools(tmp_path):
+    """--class of an id two other schools have, with a third --school: "schools", plural."""
+    day = "2027-02-19"
+    for school in ("sch0000", "sch0001", "sch0002"):
+        path = partition_path(tmp_path, "students", day, school)
+        path.parent.mkdir(parents=True)
+        pq.write_table(pa.table({"class_id": ["g3A" if school != "sch0002" else "g4B"]}), path)
+    run_ = BatchRun(tmp_path, day, ("sch0000", "sch0001", "sch0002"), "m", "1")
+    with pytest.raises(ReportInputError) as err:
+        _scope_schools(run_, "sch0002", "g3A", 1)
+    assert "--class 'g3A': belongs to schools 'sch0000', 'sch0001', not to --school" in str(
+        err.value
+    )
+
+
 def test_a_class_id_of_two_schools_without_school_asks_for_it(tmp_path):
     """A roster names homerooms without the school ("Room g4A" at two schools): `report --class
     'Room g4A'` without --school reported the first school's class as if it were the only one.

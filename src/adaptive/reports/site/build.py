@@ -335,7 +335,8 @@ def _scope_schools(
         )
     if school is not None and school not in holders:
         raise ReportInputError(
-            f"--class {class_id!r}: belongs to school {_schools_words(holders)}, not to --school "
+            f"--class {class_id!r}: belongs to {'school' if len(holders) == 1 else 'schools'} "
+            f"{_schools_words(holders)}, not to --school "
             f"{school!r}; expected a class of school {school!r} (or no --school)"
         )
     if school is None and len(holders) > 1:
