@@ -24,7 +24,7 @@ from adaptive.batch.overrides import (
     set_aside_files,
     set_aside_form,
 )
-from adaptive.batch.partition import UNASSIGNED_SCHOOL, every_skill_known
+from adaptive.batch.partition import every_skill_known
 from adaptive.batch.writer import partition_path
 from adaptive.curriculum import Catalog
 from adaptive.data.codes import id_text
@@ -775,7 +775,7 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
     """The class whose students are rows a..b-1 of the school."""
     t, rows, bounds = s.tables, np.arange(a, b), s.recs["bounds"]
     ids = s.ids[rows]
-    key = ("" if school == UNASSIGNED_SCHOOL else school, s.classes[a])  # `ClassData.key`
+    key = pages.served_class_key(school, s.classes[a])
     set_aside = tuple(f for f in ctx.set_aside if f.is_for(key))
     overrides = {sid: ctx.overrides[sid] for sid in ids if sid in ctx.overrides}
     arms = _column(t.students, "arm", rows)

@@ -201,6 +201,12 @@ CELLS = _cell_table()
 CELLS_PLACED = _cell_table(placed=True)
 
 
+def served_class_key(school: str, class_id: str) -> ClassKey:
+    """A class of a night's output as the night's overrides know it (`overrides.ClassKey`):
+    its school ("" for the students of no school, `UNASSIGNED_SCHOOL`) and class id."""
+    return ("" if school == UNASSIGNED_SCHOOL else school), class_id
+
+
 @dataclass
 class ClassData:
     """One class: its students (rows) and their per-skill arrays, columns in curriculum order."""
@@ -245,7 +251,7 @@ class ClassData:
         """The class as the night's overrides know it (`overrides.ClassKey`): its school ("" for
         the students of no school, `UNASSIGNED_SCHOOL`) and class id; two schools may name a
         homeroom alike."""
-        return ("" if self.school == UNASSIGNED_SCHOOL else self.school), self.class_id
+        return served_class_key(self.school, self.class_id)
 
     def still_needed(self, i: int, config: PolicyConfig) -> np.ndarray:
         """(S,) per skill of student `i`, what the progression rule still asks before it counts
