@@ -222,13 +222,17 @@ def test_a_failed_run_leaves_no_folder_and_no_lock_file(district, tmp_path, caps
     bad[bad.index("--data") + 1] = str(district.catalog)  # not a log
     assert run(bad) == 2
     assert not (tmp_path / "m").exists()
-    # an output folder of earlier nights keeps them, and gets no lock file for the failed date
+    # an output folder of earlier nights keeps them (and the folder's serving lock, as the
+    # nights' own), and gets no lock file for the failed date
     out = tmp_path / "out"
     assert run(cli_batch(district, DAY_1, out)) == 0
     bad = [*cli_batch(district, DAY_2, out)]
     bad[bad.index("--data") + 1] = str(district.catalog)  # not a log
     assert run(bad) == 2
-    assert sorted(p.name for p in (out / LOCK_DIR).iterdir()) == [f"date={DAY_1}.lock"]
+    assert sorted(p.name for p in (out / LOCK_DIR).iterdir()) == [
+        f"date={DAY_1}.lock",
+        "serving.lock",
+    ]
     assert not (out / "recommendations" / f"date={DAY_2}").exists()
     assert run(cli_batch(district, DAY_2, out)) == 0  # and the next run takes the date's lock
     said(capsys)
