@@ -150,11 +150,34 @@ def test_promote_warns_when_the_data_is_not_the_training_data(cli, trained) -> N
     assert "warning:" in r.err and "is not version 1's training data" in r.err
 
 
+def test_promote_on_other_data_of_two_versions_of_one_log_says_only_that(cli, trained, tmp_path):
+    """A data scientist's trial: the candidate and the champion, both trained on one log,
+    promoted on an export of it: the warning said they "were trained on different logs",
+    naming the same file and fingerprint twice. Only the promotion data's being another log
+    is said."""
+    _, uri = trained
+    own_csv(tmp_path / "one.csv")
+    own_csv(tmp_path / "other.csv", seed=1)
+    for _ in range(2):
+        r = cli("train", "--model", "irt", "--folds", "2", "--data", tmp_path / "one.csv",
+                "--name", "onelog", "--tracking-uri", uri, "--quiet", *FLAGS)  # fmt: skip
+        assert r.code == 0, r.text
+    assert cli("promote", "--name", "onelog", "--version", "1", "--tracking-uri", uri).code == 0
+    r = cli("promote", "--name", "onelog", "--version", "2", "--data", tmp_path / "other.csv",
+            "--tracking-uri", uri, *FLAGS)  # fmt: skip
+    assert r.code == 0, r.text
+    assert "is not version 2's training data" in r.err
+    assert "trained on different logs" not in r.err
+
+
 def test_promote_says_when_the_champion_was_trained_on_another_log(cli, trained, tmp_path):
     """A review: `promote` without `--data` scored a candidate trained on last month's log
     against a champion trained on this month's, on last month's held-out students, without a
-    word. It says which log each version was trained on, which held-out students both are
-    scored on, and the command that scores both on the champion's log."""
+    word; a trial's candidate of another district then replaced the champion (PROMOTED, with a
+    warning) on the newcomer's district alone. Without `--data` it now asks which log decides
+    (exit 2, the command for each); with `--data` the candidate's, it says which log each
+    version was trained on, which held-out students both are scored on, and the command that
+    scores both on the champion's log."""
     _, uri = trained
     own_csv(tmp_path / "old.csv")
     own_csv(tmp_path / "new.csv", n_per_student=30, seed=1)
@@ -164,6 +187,13 @@ def test_promote_says_when_the_champion_was_trained_on_another_log(cli, trained,
         assert r.code == 0, r.text
     assert cli("promote", "--name", "drift", "--version", "2", "--tracking-uri", uri).code == 0
     r = cli("promote", "--name", "drift", "--version", "1", "--tracking-uri", uri)
+    assert r.code == 2 and "Traceback" not in r.text, r.text
+    asked = " ".join(r.err.split())
+    assert "say which log's held-out students decide" in asked
+    for log in ("new.csv", "old.csv"):
+        assert f"`adaptive promote --name drift --version 1 --data {tmp_path / log}`" in asked
+    r = cli("promote", "--name", "drift", "--version", "1", "--data", tmp_path / "old.csv",
+            "--tracking-uri", uri, *FLAGS)  # fmt: skip
     assert r.code == 0 and "Traceback" not in r.text, r.text
     said = " ".join(r.err.split())
     assert "warning: the candidate and the champion were trained on different logs" in said

@@ -469,6 +469,7 @@ def promote(
         candidate_mv = _version(client, name, version)
         champion_mv = _champion(client, name)
         if data is None:
+            _check_one_log_or_data_given(name, candidate_mv, champion_mv)
             data = candidate_mv.tags.get(DATA_TAG)
             if data is None:
                 raise ConfigError(
@@ -1172,6 +1173,36 @@ def _data_note(candidate_mv, log: ResponseLog, given: str) -> str | None:
     )
 
 
+def _check_one_log_or_data_given(name: str, candidate_mv, champion_mv) -> None:
+    """Without `--data`, the candidate and the champion are scored on the candidate's own log:
+    where the champion was trained on another log (its fingerprint differs), which students
+    decide is the caller's choice, so it is asked for (`ConfigError`, exit 2). A trial's
+    candidate trained on another district replaced the champion (PROMOTED, with a warning)
+    after both were scored on the newcomer's district only. Either log may be right (the
+    district's students to come are the champion's, or the candidate's: a new year, a merged
+    district), so the error says the command for each."""
+    if champion_mv is None or champion_mv.version == candidate_mv.version:
+        return
+    theirs = champion_mv.tags.get("adaptive.data_sha256")
+    mine = candidate_mv.tags.get("adaptive.data_sha256")
+    if theirs is None or mine is None or theirs == mine:
+        return
+    base = f"adaptive promote --name {name} --version {candidate_mv.version} --data"
+
+    def command(mv) -> str:
+        log = mv.tags.get(DATA_TAG)
+        flags = " with the column flags it was trained with" if MAPPING_TAG in mv.tags else ""
+        return f"`{base} {log}`{flags}" if log else f"`{base} FILE` (a log given in Python)"
+
+    raise ConfigError(
+        f"{name}: candidate v{candidate_mv.version} was trained on {_trained_on(candidate_mv)} "
+        f"and champion v{champion_mv.version} on {_trained_on(champion_mv)}: say which log's "
+        "held-out students decide (both models are scored on them): the champion's, "
+        f"{command(champion_mv)}, or the candidate's, {command(candidate_mv)} (its district "
+        "or year is the one to serve)"
+    )
+
+
 def _champion_note(
     name: str, candidate_mv, champion_mv, given: str, held: ResponseLog, data: object
 ) -> str | None:
@@ -1180,10 +1211,13 @@ def _champion_note(
     trained on this month's: both are scored on the promotion data's held-out students
     (`held`), so the two were not trained on one log; said plainly, with the command that
     scores both on the champion's log. None when the champion's log is that data, or unknown
-    (a version trained before fingerprints were recorded)."""
+    (a version trained before fingerprints were recorded), or when both were trained on one log
+    (the promotion data's being another is `_data_note`'s to say)."""
     trained = champion_mv.tags.get("adaptive.data_sha256")
     if trained is None or trained == given:
         return None
+    if trained == candidate_mv.tags.get("adaptive.data_sha256"):  # one log: `_data_note` says
+        return None  # that the promotion data is another
     champion_log = champion_mv.tags.get(DATA_TAG)
     on_champions = (
         f"; to score both on the champion's log: `adaptive promote --name {name} --version "
