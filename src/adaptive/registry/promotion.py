@@ -1175,17 +1175,21 @@ def _data_note(candidate_mv, log: ResponseLog, given: str) -> str | None:
 
 def _check_one_log_or_data_given(name: str, candidate_mv, champion_mv) -> None:
     """Without `--data`, the candidate and the champion are scored on the candidate's own log:
-    where the champion was trained on another log (its fingerprint differs), which students
-    decide is the caller's choice, so it is asked for (`ConfigError`, exit 2). A trial's
-    candidate trained on another district replaced the champion (PROMOTED, with a warning)
-    after both were scored on the newcomer's district only. Either log may be right (the
-    district's students to come are the champion's, or the candidate's: a new year, a merged
-    district), so the error says the command for each."""
+    where the champion was trained on another file or dataset (its recorded `--data` and
+    fingerprint both differ), which students decide is the caller's choice, so it is asked
+    for (`ConfigError`, exit 2). A trial's candidate trained on another district replaced the
+    champion (PROMOTED, with a warning) after both were scored on the newcomer's district
+    only. Either log may be right (the district's students to come are the champion's, or the
+    candidate's: a new year, a merged district), so the error says the command for each. One
+    file grown since the champion's training (a month's answers appended) is the usual
+    retraining: scored on the candidate's, with `_champion_note`'s warning."""
     if champion_mv is None or champion_mv.version == candidate_mv.version:
         return
     theirs = champion_mv.tags.get("adaptive.data_sha256")
     mine = candidate_mv.tags.get("adaptive.data_sha256")
     if theirs is None or mine is None or theirs == mine:
+        return
+    if champion_mv.tags.get(DATA_TAG) == candidate_mv.tags.get(DATA_TAG):
         return
     base = f"adaptive promote --name {name} --version {candidate_mv.version} --data"
 
