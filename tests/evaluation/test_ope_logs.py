@@ -142,6 +142,20 @@ def _plain_outcomes(logged: Logged, horizon_days: float) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def test_a_simulated_districts_log_is_said_to_be_a_fixed_history(logged: Logged) -> None:
+    """A data scientist's trial: `ope` on a simulated district's log read "correct
+    dr_minus_logged 0.0018 [-0.0000, 0.0037]" with no word that no night changed an outcome
+    in that log (`experiment analyze` says it). It says so once, as analyze does."""
+    from adaptive.errors import ExperimentWarning
+
+    with pytest.warns(ExperimentWarning) as said:
+        _evaluate(logged, EXPLORING, min_overlap=0.9, min_ess=10)
+    fixed = [
+        str(w.message) for w in said if "a simulated district's response log" in str(w.message)
+    ]
+    assert len(fixed) == 1 and "so these estimates, an interval that excludes zero" in fixed[0]
+
+
 def test_outcomes_match_a_plain_pandas_reading(logged: Logged) -> None:
     # the logging policy on its own logs: every weight is 1, so IPS is the mean outcome
     result = _evaluate(logged, EXPLORING, min_overlap=0.9, min_ess=10, horizon_days=3)

@@ -442,7 +442,9 @@ def analyze_logs(
     check_served_inputs(Path(log_dir), start, end, cat, catalog, by_id, profiles, nights,
                         (data, mapping, log, bounds[0]))  # fmt: skip
     responses = _window_rows(log, start, end, bounds)
-    warn_fixed_history(log.source)
+    from adaptive.simulation.district import warn_fixed_history  # only where it is read
+
+    warn_fixed_history(log.source, "no arm changed an outcome in it, so these effects")
     grade = people.set_index("student_id")["grade"]
     for frame in nights:
         frame["grade"] = grade.reindex(frame["student_id"]).to_numpy()
@@ -468,24 +470,6 @@ def analyze_logs(
 
 
 _PLURAL = {"class": "classes", "school": "schools"}
-
-
-def warn_fixed_history(source) -> None:
-    """An `ExperimentWarning` when the response log is a simulated district's
-    (`simulation.district.simulated_log`): written before any night was served, no arm changed
-    an outcome in it, so whatever the effects say, an interval without zero included, is
-    chance."""
-    from adaptive.simulation.district import simulated_log
-
-    if isinstance(source, str | Path) and simulated_log(source):
-        warnings.warn(
-            f"--data {source}: a simulated district's response log (`adaptive simulate` or "
-            "`demo`), a fixed history written before any night was served: no arm changed an "
-            "outcome in it, so these effects, an interval that excludes zero included, are "
-            "chance, not the policies",
-            ExperimentWarning,
-            stacklevel=3,
-        )
 
 
 def warn_alphabetical_reference(assignment: Assignment) -> None:

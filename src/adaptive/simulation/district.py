@@ -25,6 +25,7 @@ writes byte-identical files on a re-run.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -613,6 +614,23 @@ def simulated_log(path: str | Path) -> bool:
     return Path(path).name == DISTRICT_FILES[0] and all(
         (folder / name).is_file() for name in ("truth_mastery.parquet", "district.json")
     )
+
+
+def warn_fixed_history(source: object, what: str, stacklevel: int = 3) -> None:
+    """An `ExperimentWarning` when the response log `source` is a simulated district's
+    (`simulated_log`): a fixed history written before any night was served, so `what` the
+    caller estimates from it ("no arm changed an outcome in it, so these effects") is chance,
+    whatever its interval says. `experiment analyze` and `ope` say it alike."""
+    from adaptive.errors import ExperimentWarning
+
+    if isinstance(source, str | Path) and simulated_log(source):
+        warnings.warn(
+            f"--data {source}: a simulated district's response log (`adaptive simulate` or "
+            f"`demo`), a fixed history written before any night was served: {what}, an "
+            "interval that excludes zero included, are chance, not the policies",
+            ExperimentWarning,
+            stacklevel=stacklevel,
+        )
 
 
 def read_truth(out_dir: str | Path) -> pd.DataFrame:

@@ -260,6 +260,11 @@ def evaluate_logs(
     decisions = logged_decisions(log_dir, nights, cat, catalog)
     starts = night_start_ns(decisions["night"], metas)
     log = _outcome_log(data, mapping, int(starts.min()) if len(starts) else None)
+    from adaptive.simulation.district import warn_fixed_history  # only where it is read
+
+    warn_fixed_history(
+        data, "no night's recommendations changed an outcome in it, so these estimates"
+    )
     _check_log_students(data, mapping, log, decisions, cat, starts)
     check_log(data, mapping, log, metas, state_dir, str(data))
     # answers on a skill the catalog lacks ('g3.ns.1') match no decision's skill: they would
