@@ -92,6 +92,23 @@ def test_evaluate_models_writes_the_table_and_is_deterministic(tmp_path):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
+def test_the_outputs_say_which_folds_and_log_they_measured(tmp_path):
+    """A data scientist's trial: metrics.md's header was byte-identical for --seed 0 and
+    --seed 1, and metrics.csv held neither the seed nor the log's fingerprint, so tables of
+    other folds or logs could be compared unawares. Both say them now."""
+    from adaptive.registry.fingerprint import log_sha256
+
+    log = small_log()
+    for seed in (0, 1):
+        evaluate_models(["pfa"], log, folds=3, out_dir=tmp_path / str(seed), n_boot=20, seed=seed)
+    sha = log_sha256(log)
+    for seed in (0, 1):
+        table = pd.read_csv(tmp_path / str(seed) / "metrics.csv", dtype={"fold": str})
+        assert (table["seed"] == seed).all() and (table["data_sha256"] == sha).all()
+        head = (tmp_path / str(seed) / "metrics.md").read_text().splitlines()[2]
+        assert f"fingerprint {sha[:12]}:" in head and f"cross-validation, seed {seed};" in head
+
+
 def test_cli_evaluate_on_a_users_own_file(tmp_path):
     from adaptive.cli import app
 

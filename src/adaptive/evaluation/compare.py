@@ -77,6 +77,8 @@ CSV_COLUMNS = [
     "auc_vs_best_ci_low",
     "auc_vs_best_ci_high",
     "vs_best",
+    "seed",  # the folds' and the bootstrap's
+    "data_sha256",  # the log's fingerprint (`registry.fingerprint.log_sha256`), as MLflow's
 ]
 
 #: `vs_best`'s words: the best model's own row, and whether the students show a difference from
@@ -146,6 +148,10 @@ def evaluate_models(
         raise first_error
     _warn_unseen_once(results, folds)
     table = vs_best(pd.concat(tables, ignore_index=True), results, n_boot, seed)
+    # what decides the figures, on every row: two tables of other folds or logs tell apart
+    from adaptive.registry.fingerprint import log_sha256  # the registry imports this module
+
+    table = table.assign(seed=seed, data_sha256=log_sha256(log))
     full = table.copy()
     table = table[CSV_COLUMNS]
     files: list[Path] = []
@@ -270,12 +276,14 @@ def markdown_report(
     """Readable comparison: pooled metrics with 95 % student-bootstrap intervals, then per fold,
     then the models that could not be scored and why."""
     s = log.summary()
+    source = f"{log.source}, " if log.source else ""
     lines = [
         "# Model comparison",
         "",
-        f"Data: {s['responses']} responses, {s['students']} students, {s['items']} items, "
-        f"{s['skills']} skills. Student-level {full['fold'].nunique() - 1}-fold cross-validation; "
-        f"intervals: 95 % bootstrap over students. {VS_BEST_NOTE}",
+        f"Data: {source}fingerprint {full['data_sha256'].iloc[0][:12]}: {s['responses']} "
+        f"responses, {s['students']} students, {s['items']} items, {s['skills']} skills. "
+        f"Student-level {full['fold'].nunique() - 1}-fold cross-validation, seed "
+        f"{full['seed'].iloc[0]}; intervals: 95 % bootstrap over students. {VS_BEST_NOTE}",
         "",
         "| model | AUC | AUC 95 % CI | AUC - best | its paired 95 % CI | difference | RMSE "
         "| RMSE 95 % CI | log-loss | accuracy | ECE | responses |",
