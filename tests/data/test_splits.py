@@ -112,3 +112,26 @@ def test_split_sides_keep_the_logs_row_order():
         np.testing.assert_array_equal(test.frame["timestamp"], log.frame["timestamp"][fold == f])
         np.testing.assert_array_equal(test.correct, log.correct[fold == f])
         np.testing.assert_array_equal(train.correct, log.correct[fold != f])
+
+
+def test_time_splits_after_part_is_predicted_with_each_students_history_as_documented():
+    """`time_split`'s docstring says how to predict the later part from each student's earlier
+    answers (a trial took `predict_proba(after)`, which starts every student afresh, for the
+    nightly-job setting): absorbing `before`, then `update(state, after)`, gives the whole
+    log's predictions of those rows, in their order."""
+    import warnings
+
+    from adaptive.simulation.district import simulate_district
+    from adaptive.tracing.bkt import BKT
+
+    log = simulate_district(120, 2, responses_per_student=20, max_school_days=20).response_log()
+    cut = log.frame["timestamp"].quantile(0.7)
+    before, after = time_split(log, cut)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a small district's fit
+        model = BKT(seed=0).fit(before)
+    state = model.init_state()
+    model.update(state, before)
+    later = (log.frame["timestamp"] >= cut).to_numpy()
+    np.testing.assert_allclose(model.update(state, after), model.predict_proba(log)[later])
+    assert not np.allclose(model.predict_proba(after), model.predict_proba(log)[later])

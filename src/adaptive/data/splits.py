@@ -110,7 +110,12 @@ def time_split(log: ResponseLog, cutoff: object) -> tuple[ResponseLog, ResponseL
 
     `cutoff` is a date/time (str, datetime, pd.Timestamp; naive means UTC) for logs with
     timestamps, or an integer position for logs that only have an `order`. A student may be on
-    both sides: this is the nightly-job setting (train on the past, predict the future).
+    both sides, as in the nightly job (train on the past, predict the future). To predict
+    `after` from each student's earlier answers, as the job does, absorb `before` first:
+    `state = model.init_state(); model.update(state, before)`; then `model.update(state,
+    after)` returns each `after` response's P(correct) just before it was absorbed.
+    `model.predict_proba(after)` alone starts every student with no history (a trial read its
+    AUC 0.707 against 0.718 with the history, and took it for the model's).
     """
     _check_log(log)
     if log.has_timestamps:
