@@ -91,7 +91,7 @@ from adaptive.errors import (
     verb,
 )
 from adaptive.files import atomic_write_bytes, read_user_text
-from adaptive.policy.adapter import add_class_schools, profiles_of
+from adaptive.policy.adapter import add_class_schools, profiles_of, shared_class_ids
 from adaptive.policy.base import (
     TeacherOverrides,
     overrides_clashes,
@@ -733,7 +733,7 @@ class _District:
     @property
     def shared(self) -> frozenset[str]:
         """The class ids used by several schools."""
-        return frozenset(c for c, schools in self.schools_of.items() if len(schools) > 1)
+        return frozenset(shared_class_ids(self.schools_of))
 
     def students_of(self, classes: Collection[str]) -> set[str]:
         """The student ids of `classes`."""

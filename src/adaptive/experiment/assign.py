@@ -48,6 +48,7 @@ from adaptive.errors import (
 )
 from adaptive.files import atomic_write_bytes, read_sealed_json, sealed_json
 from adaptive.policy import PolicyConfig
+from adaptive.policy.adapter import shared_class_ids
 from adaptive.policy.base import batch_settings
 
 UNITS = ("class", "school")
@@ -280,7 +281,7 @@ def warn_drawn_by_class_id(
     if not assignment.by_class_id:
         return
     drawn = set(assignment.units["unit_id"].astype(str))
-    shared = sorted(c for c, schools in schools_of.items() if c in drawn and len(schools) > 1)
+    shared = sorted(c for c in shared_class_ids(schools_of) if c in drawn)
     if not shared:
         return
     n, schools = len(shared), sorted(schools_of[shared[0]])

@@ -836,13 +836,21 @@ def add_class_schools(schools_of: dict[str, set[str]], profiles: Iterable[Learne
             schools_of.setdefault(p.class_id, set()).add(p.school_id or "")
 
 
+def shared_class_ids(schools_of: Mapping[str, Collection[str]]) -> dict[str, list[str]]:
+    """The class ids that several schools use (`schools_of`: class id -> its schools, as
+    `add_class_schools` reads them), each with its schools, sorted: the one reading of "a class
+    id of several schools" that the words below, the overrides' checks and an experiment's
+    older assignment file share."""
+    return {c: sorted(s) for c, s in schools_of.items() if len(s) > 1}
+
+
 def shared_class_ids_words(schools_of: Mapping[str, Collection[str]]) -> str:
     """What to say of class ids that several schools use (`schools_of`: class id -> its
     schools), in one line ('' where none): how many, one with its schools, and that classes
     are told apart by school. Allowed (a roster names homerooms without the school: "Room
     g4A" at two schools), but an operator who reads "26 classes" for 74 should not be
     surprised; teacher overrides name the school for them (`batch.overrides.ClassKey`)."""
-    shared = {c: sorted(s) for c, s in schools_of.items() if len(s) > 1}
+    shared = shared_class_ids(schools_of)
     if not shared:
         return ""
     klass = min(shared)
