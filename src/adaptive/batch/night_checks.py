@@ -916,8 +916,9 @@ def check_log_ids_match(
     missing = [s for s in students if s not in profiles]
     if not missing or not profiles:
         return
-    check_one_spelling_each(missing, students, profiles, rows_of)
-    alike = written_otherwise(missing, profiles)
+    spelled_as = profiles_spelled_otherwise(missing, profiles)
+    check_one_spelling_each(spelled_as, students, rows_of)
+    alike = len(spelled_as)
     n, of = len(missing), len(students)
     refused = n == of or (
         n >= IDS_ELSEWHERE_SHARE * of and alike >= IDS_WRITTEN_OTHERWISE_SHARE * n
@@ -943,21 +944,20 @@ def check_log_ids_match(
 
 
 def check_one_spelling_each(
-    missing: Sequence[str],
+    spelled_as: Mapping[str, str],
     students: Collection[str],
-    profiles: Mapping[str, object],
     rows_of: Callable[[list[str]], str] | None = None,
 ) -> None:
-    """Refuse (`ConfigError`) a log that writes a student two ways: ids without a profile
-    (`missing`) that are, once leading zeros or case are restored (`one_spelling`), the id of a
-    profile that the log's `students` also answer as. One day's export re-saved by a
-    spreadsheet ('1004' for '001004') so split a trial's 75 students in two, exit 0: the day's
-    answers traced as students without a profile in school 'unassigned', served from nothing,
-    and missing from the roster students' own history. However few, they are one student
-    written two ways, never new students: the night is refused, saying how many and, with
-    `rows_of`, where their rows are (no ids)."""
-    answering = {one_spelling(str(s)) for s in students if s in profiles}
-    split = [s for s in missing if one_spelling(str(s)) in answering]
+    """Refuse (`ConfigError`) a log that writes a student two ways: ids without a profile that
+    are, once leading zeros or case are restored, the id of a profile (`spelled_as`: such id ->
+    that profile's id, `profiles_spelled_otherwise`) that the log's `students` also answer as.
+    One day's export re-saved by a spreadsheet ('1004' for '001004') so split a trial's 75
+    students in two, exit 0: the day's answers traced as students without a profile in school
+    'unassigned', served from nothing, and missing from the roster students' own history.
+    However few, they are one student written two ways, never new students: the night is
+    refused, saying how many and, with `rows_of`, where their rows are (no ids)."""
+    answering = students if isinstance(students, set | frozenset) else set(students)
+    split = [s for s, profile_id in spelled_as.items() if profile_id in answering]
     if not split:
         return
     where = f" ({rows_of(split)})" if rows_of is not None else ""
@@ -991,12 +991,21 @@ def responses_words(log: ResponseLog, ids: Sequence[str]) -> str:
 
 def written_otherwise(missing: Sequence[str], profiles: Collection[object]) -> int:
     """How many of `missing` (ids without a profile) are a profile's id once leading zeros or
-    case are restored (`one_spelling`, as the warnings that count them say: never a
-    look-alike letter, 'l' for '1', which no spreadsheet writes); `profiles`: the profiles'
-    ids (a mapping by id, a set of ids: a report's students without a name, for its roster's
-    ids)."""
-    written = {one_spelling(str(p)) for p in profiles}
-    return sum(1 for s in missing if one_spelling(str(s)) in written)
+    case are restored (`profiles_spelled_otherwise`); `profiles`: the profiles' ids (a mapping
+    by id, a set of ids: a report's students without a name, for its roster's ids)."""
+    return len(profiles_spelled_otherwise(missing, profiles))
+
+
+def profiles_spelled_otherwise(
+    missing: Sequence[str], profiles: Collection[object]
+) -> dict[str, str]:
+    """Each of `missing` (ids without a profile) that is a profile's id once leading zeros or
+    case are restored (`one_spelling`, as the warnings that count them say: never a look-alike
+    letter, 'l' for '1', which no spreadsheet writes) -> that profile's id. One pass over the
+    profiles' ids."""
+    written = {one_spelling(str(p)): str(p) for p in profiles}
+    found = ((str(s), written.get(one_spelling(str(s)))) for s in missing)
+    return {s: p for s, p in found if p is not None}
 
 
 def _say_written_otherwise(n: int, stacklevel: int) -> None:
