@@ -11,6 +11,10 @@ model and filter each student's knowledge from their answers alone (completed or
 or wrong), serving each day the activity with the highest expected learning. Three degrees of
 knowledge, each a row:
 
+- **adaptive, reading the population filter's belief**: the shipped policy, each day handed
+  the next row's belief in place of its tracer's (`mastery_source="population-filter"`): the
+  tracer's share of the gap between the shipped row and the filter's is what this row closes,
+  the rest is the policy's scoring;
 - **model filter, population**: the model's form and every trait at its population mean (what
   could be known of the learners before meeting them);
 - **model filter, population, probing 10 days** (junyi families): the same, its first 10
@@ -34,19 +38,30 @@ import os
 import shlex
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import pandas as pd  # noqa: E402
 
-from adaptive.evaluation.policy_eval import EvalSettings, evaluate_policies, split_kind  # noqa: E402
+from adaptive.evaluation.policy_eval import (  # noqa: E402
+    OURS,
+    EvalSettings,
+    run_matrix,
+    split_kind,
+    summarize,
+)
 from experiments.settings import add_out, write_section  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results" / "54_policy_bound.md"
+#: the shipped policy reading the population filter's belief instead of the tracer's
+#: (`EvalSettings.mastery_source`): the tracer's share of the gap to that filter
+FILTER_BELIEF = "adaptive-filter-belief"
 #: (policy name, row label) in the order the table shows them
 ROWS = (
     ("adaptive", "**adaptive, shipped path**"),
+    (FILTER_BELIEF, "adaptive, reading the population filter's belief"),
     ("model-filter-population", "model filter, population"),
     ("model-filter-population-probe", "model filter, population, probing 10 days"),
     ("model-filter-independent", "model filter, no reach"),
@@ -64,17 +79,20 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
     graph = tuple(k for k in simulators if not split_kind(k)[0].district)
     district = tuple(k for k in simulators if k not in graph)
     started = time.perf_counter()
-    tables = []
-    for kinds, names in ((district, [n for n, _ in ROWS if n not in GRAPH_ONLY]),
-                         (graph, [n for n, _ in ROWS])):  # fmt: skip
+    policies = [n for n, _ in ROWS if n != FILTER_BELIEF]
+    longs = []
+    for kinds, names in ((district, [n for n in policies if n not in GRAPH_ONLY]),
+                         (graph, policies)):  # fmt: skip
         if kinds:
             settings = EvalSettings(
                 students=args.students, seeds=args.seeds, activities=(50,), simulators=kinds,
                 policies=tuple(names), first_seed=args.first_seed, n_boot=500,
             )  # fmt: skip
-            tables.append(evaluate_policies(settings))
+            longs.append(run_matrix(settings))
+            belief = replace(settings, policies=(OURS,), mastery_source="population-filter")
+            longs.append(run_matrix(belief).assign(policy=FILTER_BELIEF))
     args.minutes = (time.perf_counter() - started) / 60
-    table = pd.concat(tables, ignore_index=True)
+    table = summarize(pd.concat(longs, ignore_index=True), 500, seed=args.first_seed)
     return table[table["metric"].isin(METRICS)]
 
 
@@ -86,7 +104,9 @@ def report(table: pd.DataFrame, args: argparse.Namespace) -> str:
         f"per simulator, 50 activities, one a day; every row on the same students (paired). "
         "A *model filter* knows the simulator's model and filters each student's knowledge from "
         "their answers alone, serving the activity with the highest expected learning "
-        "(`adaptive.evaluation.model_filter`): *population* with every trait at its population "
+        "(`adaptive.evaluation.model_filter`): *reading the population filter's belief* is the "
+        "shipped policy handed that filter's belief each day in place of its tracer's (what a "
+        "better tracer alone could give it); *population* with every trait at its population "
         "mean (and the low-prior share); *probing 10 days* (junyi) the same, its first 10 "
         "activities chosen for what their answers tell of the learner's reach (a filter that "
         "plans; counted among the 50); *no reach* (junyi) with the learner's own traits but no "

@@ -236,6 +236,26 @@ def test_true_mastery_every_day_is_a_ceiling_on_tracing() -> None:
     assert over(truth) < over(shipped)
 
 
+def test_population_filter_belief_is_read_in_place_of_the_tracer() -> None:
+    """`mastery_source="population-filter"` hands the policy the population model filter's
+    belief (which knows the simulator's model, not the learner): the same cohort is served
+    otherwise than on the shipped path; a learner without binary knowledge is refused."""
+    settings = dict(
+        students=40, seeds=1, activities=(10,), simulators=("prerequisite-cold",),
+        policies=("adaptive",), n_boot=20, fit_students=60, fit_days=10,
+    )  # fmt: skip
+    shipped = run_matrix(EvalSettings(**settings))
+    belief = run_matrix(EvalSettings(**settings, mastery_source="population-filter"))
+
+    def picks(long: pd.DataFrame) -> np.ndarray:
+        rows = long[long.metric.isin(["over_practice", "difficulty_gap"])]
+        return rows.sort_values(["metric", "student"]).value.to_numpy()
+
+    assert not np.allclose(picks(shipped), picks(belief), equal_nan=True)
+    with pytest.raises(ConfigError, match="population-filter"):
+        EvalSettings(simulators=("logistic",), mastery_source="population-filter")
+
+
 def test_plots_of_an_interval_that_misses_its_mean(tmp_path) -> None:
     """With few bootstrap resamples a percentile interval may not contain its mean (a mean of
     0.2 with [0.094, 0.189]: `policy-eval --bootstrap 10` ended in matplotlib's "'yerr' must

@@ -91,7 +91,7 @@ import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.errors import ConfigError, unknown_key
-from adaptive.evaluation.model_filter import FILTER_POLICIES, model_filter
+from adaptive.evaluation.model_filter import FILTER_KINDS, FILTER_POLICIES, model_filter
 from adaptive.files import atomic_path, make_folder
 from adaptive.placement import GradeTable, Placement, grade_placement
 from adaptive.placement.diagnostic import PlacementDiagnostic
@@ -237,8 +237,10 @@ class EvalSettings:
         unknown = set(self.policies) - set(known)
         if unknown:
             raise ConfigError(f"unknown policies {sorted(unknown)}; expected {known}")
-        for name in set(self.policies) & set(REFERENCE_NAMES):
-            kinds = FILTER_POLICIES[name].kinds
+        filtered = {n: FILTER_POLICIES[n].kinds for n in set(self.policies) & set(REFERENCE_NAMES)}
+        if self.mastery_source == "population-filter":
+            filtered["mastery_source 'population-filter'"] = FILTER_KINDS
+        for name, kinds in sorted(filtered.items()):
             odd = [k for k in self.simulators if split_kind(k)[0].learner not in kinds]
             if odd:
                 fits = [f for f, fam in FAMILIES.items() if fam.learner in kinds]
@@ -447,10 +449,13 @@ def _band_mask(cohort: Cohort) -> np.ndarray:
 #: "truth-band" is the truth on the skills of the student's grade band only, the grade
 #: placement elsewhere: which part of a true start the policy's gain comes from.
 PLACEMENTS = ("grade", "diagnostic", "truth", "truth-band", "reach")
-#: What the policies read as mastery each day: "tracer" (the shipped path) or "truth" (the
+#: What the policies read as mastery each day: "tracer" (the shipped path), "truth" (the
 #: simulator's true state as P = 0.99 / 0.01, P(correct) derived from it: a ceiling on tracing,
-#: so that what remains of the gap to the ceiling policy is the policy's own scoring).
-MASTERY_SOURCES = ("tracer", "truth")
+#: so that what remains of the gap to the ceiling policy is the policy's own scoring) or
+#: "population-filter" (the belief of the population model filter, which knows the simulator's
+#: model but not the learner: `model_filter`; the binary-knowledge simulators only): the best an
+#: answers-only tracer could read, so that the gap left to that filter's own row is scoring's).
+MASTERY_SOURCES = ("tracer", "truth", "population-filter")
 
 
 #: `PlacementDiagnostic` arguments that `start_placement` sets itself (not settings)
@@ -541,7 +546,8 @@ def run_policy(
 
     `placement` says where the tracer starts the cohort (`PLACEMENTS`): "grade" is the shipped
     path; "diagnostic" and "truth" measure what a better start would be worth. `mastery_source`
-    "truth" hands the policies the simulator's true mastery every day (`MASTERY_SOURCES`);
+    "truth" hands the policies the simulator's true mastery every day, "population-filter" the
+    population model filter's belief (`MASTERY_SOURCES`);
     `reach_error` blurs the "reach" placement and `diagnostic_settings` set the "diagnostic"
     one's (`start_placement`)."""
     cat = cohort.catalog
@@ -575,6 +581,9 @@ def run_policy(
     bound = None
     if policy_name in REFERENCE_NAMES:
         bound = model_filter(sim, cohort, FILTER_POLICIES[policy_name], ctx.prerequisite)
+    belief = None  # what the policies read instead of the tracer ("population-filter")
+    if mastery_source == "population-filter" and policy is not None:
+        belief = model_filter(sim, cohort, "population", ctx.prerequisite)
     rows = np.arange(n)
     ever = np.zeros((n, n_s), bool)  # practised since the policies took over
     practices = np.zeros((n, n_s), np.int32)
@@ -608,6 +617,9 @@ def run_policy(
             if mastery_source == "truth":
                 batch.mastery = np.where(truly, 0.99, 0.01)
                 batch.p_correct = np.full(truly.shape, np.nan)  # derived from the mastery
+            elif belief is not None:
+                batch.mastery = belief.p_known()
+                batch.p_correct = np.full(truly.shape, np.nan)
             sel = policy.select(batch, 1, to_days(stamp))
             totals["viol"] += _violations_per_student(sel.activity, batch, ctx, cfg.max_per_skill)
             act = sel.activity[:, 0]
@@ -631,6 +643,9 @@ def run_policy(
         correct, done = sim.respond(who, act, day)
         if bound is not None:
             bound.absorb(who, act, correct, done)
+        if belief is not None:  # a filter reads one skill an activity (its module's docstring)
+            one = belief.single_skill[act]
+            belief.absorb(who[one], act[one], correct[one], done[one])
         totals["done"][who] += done
         ever[who, skill] = True
         if policy is not None:  # the tracer is read by the policies, not the references
