@@ -92,6 +92,20 @@ def test_an_ungraded_skill_gets_bayes_on_its_own_answer_only() -> None:
     assert np.allclose(now[graded], before[graded])
 
 
+@pytest.mark.parametrize("grade", [3, 8, 12])
+def test_wrong_answers_place_a_student_low_whatever_their_grade(grade: int) -> None:
+    """Every answer wrong places the student low on the catalog, their grade past its end
+    included: a twelfth grader on a grade 2-3 catalog (or a "12" typed for "2") had no prior
+    weight on any cell of it, and a trial's 15 wrong answers out of 15 left every skill at
+    0.98, served nothing."""
+    diag = PlacementDiagnostic(two_branch_catalog(), grade_prior(grade), max_questions=6)
+    session = diag.start("s0")
+    while (q := session.next_question()) is not None:
+        session.answer(0, question=q.skill)
+    graded = [col(s) for s in GRADES if GRADES[s] is not None]
+    assert session.placement().mastery[0, graded].mean() < 0.5  # 0.98 at 8 and 12 before
+
+
 def test_the_first_question_is_where_the_student_stands_not_a_certain_skill() -> None:
     diag = PlacementDiagnostic(two_branch_catalog(), grade_prior())
     q = diag.start("s0").next_question()
