@@ -16,6 +16,7 @@ import pytest
 from diagnostic_fixtures import grade_of, grades_catalog
 
 from adaptive.curriculum import LearnerProfile
+from adaptive.errors import ConfigError
 from adaptive.placement import DiagnosticError, Placement, PlacementDiagnostic, Question
 from adaptive.placement.diagnostic import batch_positions
 
@@ -462,3 +463,24 @@ def test_a_mistyped_question_is_one_clean_sentence() -> None:
     assert re.fullmatch(
         f"{text}: did you mean '[^']+'{pending_is}; nothing was recorded", str(refused.value)
     )
+
+
+# -- stop 68's trial: an app developer's placement ----------------------------------------------
+
+
+def test_an_answer_as_text_is_refused_as_text() -> None:
+    """A form's "1" was refused with "answer '1'; expected 0 (wrong) or 1 (correct)": a
+    riddle. The error says the value is text and how to give it."""
+    session = PlacementDiagnostic(grades_catalog(), [LearnerProfile("kid", grade=4)]).start("kid")
+    session.next_question()
+    with pytest.raises(DiagnosticError, match=r"answer '1' is text; expected the number 0"):
+        session.answer("1")
+
+
+def test_more_questions_than_the_diagnostic_asks_is_refused() -> None:
+    """`run(n_questions=10)` of a 4-question diagnostic asked 4 without a word."""
+    diag = PlacementDiagnostic(grades_catalog(), [LearnerProfile("kid", grade=4)], max_questions=4)
+    with pytest.raises(ConfigError, match="n_questions 10: expected 0 to this diagnostic's"):
+        diag.run(["kid"], lambda rows, codes: np.zeros(len(rows), np.int8), n_questions=10)
+    placed = diag.run(["kid"], lambda rows, codes: np.zeros(len(rows), np.int8), n_questions=4)
+    assert placed.sources == ("placed by diagnostic (4 questions)",)

@@ -138,3 +138,15 @@ def test_a_request_after_the_first_answer_still_says_where_the_student_was_place
     profiles["NEW003"] = LearnerProfile("NEW003", grade=2)
     batch = batch_from_model(model, state, catalog, profiles, student_ids=["NEW003"])
     assert list(batch.placement) == [""]
+
+
+def test_records_on_a_skill_no_answer_trained_say_how_the_lists_read_them(model) -> None:
+    """A diagnostic's value on a catalog skill the model was not fitted on is dropped by
+    `init_state`, and `batch_from_model` refilled it from the grade: a trial's skill placed at
+    0.22 by the diagnostic was read at 0.7 and said "your placement counts as known". The
+    warning says how the lists can read the placement's values there."""
+    every = [str(s) for s in model.skills_]
+    records = placement(["NEW001"], [every[0], "untrained"], value=0.2)
+    with pytest.warns(PlacementWarning, match="1 skill the model lacks") as said:
+        model.init_state(["NEW001"], prior=records)
+    assert "batch_from_model(..., placement=placement)" in str(said[0].message)

@@ -1047,8 +1047,11 @@ class DiagnosticBatch:
     ) -> None:
         """Ask until every student is done (or has `n_questions` answers), all stepping together.
 
-        `random`: ask uniformly random not-yet-asked skills instead (a baseline).
+        `random`: ask uniformly random not-yet-asked skills instead (a baseline). An
+        `n_questions` above the diagnostic's `max_questions` is a `ConfigError` (a trial's
+        `run(n_questions=10)` of a 4-question diagnostic asked 4 without a word).
         """
+        _check_n_questions(n_questions, self.diagnostic.max_questions)
         with self.lock:
             while True:
                 rows, codes = self.next_questions(limit=n_questions, random=random)
@@ -1071,6 +1074,19 @@ class DiagnosticBatch:
             )  # fmt: skip
 
 
+def _check_n_questions(n_questions: int | None, max_questions: int) -> None:
+    """`ConfigError` unless `n_questions` is None or an integer from 0 to `max_questions`."""
+    if n_questions is None:
+        return
+    if isinstance(n_questions, bool) or not isinstance(n_questions, int | np.integer):
+        raise ConfigError(f"n_questions {n_questions!r}: expected an integer >= 0")
+    if not 0 <= n_questions <= max_questions:
+        raise ConfigError(
+            f"n_questions {n_questions}: expected 0 to this diagnostic's max_questions, "
+            f"{max_questions} (a student is asked at most that many: raise max_questions)"
+        )
+
+
 def _as_answers(correct: np.ndarray | Sequence[int], n: int) -> np.ndarray:
     """0/1 int8 answers, or a `DiagnosticError` saying what was wrong."""
     values = np.asarray(correct)
@@ -1091,6 +1107,11 @@ def _one_answer(correct: object, what: str = "answer") -> int:
         isinstance(correct, int | np.integer | float | np.floating) and correct in (0, 1)
     ):
         return int(correct)  # 1.0 and 0.0 too, as the sheet readers read "1.0"
+    if isinstance(correct, str | bytes):  # "answer '1'; expected 0 or 1" read as a riddle
+        raise DiagnosticError(
+            f"{what} {correct!r} is text; expected the number 0 (wrong) or 1 (correct), or a "
+            "bool: convert a form's or a request's text first (int(value))"
+        )
     raise DiagnosticError(f"{what} {correct!r}; expected 0 (wrong) or 1 (correct)")
 
 

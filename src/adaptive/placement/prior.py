@@ -834,7 +834,8 @@ def _lacking_hint(codes: Sequence[str], names: Sequence[str]) -> str:
     return (
         "Skills the model was not fitted on: BKT().fit(log, catalog=catalog) (adaptive train "
         "--catalog FILE) keeps every skill of the catalog; or read the table with the model's "
-        "catalog"
+        "catalog. Until then the lists place them from the student's grade, not from this "
+        "placement, unless it is passed on: batch_from_model(..., placement=placement)"
     )
 
 
