@@ -475,6 +475,12 @@ def test_an_answer_as_text_is_refused_as_text() -> None:
     session.next_question()
     with pytest.raises(DiagnosticError, match=r"answer '1' is text; expected the number 0"):
         session.answer("1")
+    batch = PlacementDiagnostic(grades_catalog(), [LearnerProfile("kid", grade=4)]).start_batch(
+        ["kid"]
+    )
+    batch.next_questions()
+    with pytest.raises(DiagnosticError, match=r"answers \['1'\] are text"):
+        batch.answer(["1"])
 
 
 def test_more_questions_than_the_diagnostic_asks_is_refused() -> None:

@@ -1094,6 +1094,11 @@ def _as_answers(correct: np.ndarray | Sequence[int], n: int) -> np.ndarray:
         raise DiagnosticError(
             f"got {values.shape} answers; expected one per pending question ({n})"
         )
+    if values.dtype.kind in "US":
+        raise DiagnosticError(
+            f"answers {values[:5].tolist()} are text; expected the numbers 0 (wrong) or 1 "
+            "(correct), or bools: convert a form's or a request's text first"
+        )
     if values.dtype != bool and not np.isin(values, (0, 1)).all():
         bad = values[~np.isin(values, (0, 1))][:5].tolist()
         raise DiagnosticError(f"answers must be 0 (wrong) or 1 (correct); got {bad}")
