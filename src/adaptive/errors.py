@@ -73,7 +73,9 @@ class EscapedText(str):
 
 
 class DataValidationError(AdaptiveError):
-    """Input data broke the schema. Carries every problem found (the message lists the first 20)."""
+    """Input data broke the schema. Carries the problems found (the message lists the first
+    20): every one, or, from a reader that counts the others (`total`), the first ones. A
+    refused log's are a `validate.RefusedProblems`, a sequence that builds each as it is read."""
 
     MAX_LISTED = 20
     #: Problems listed when every one is of one kind (one column, one expectation): twenty
@@ -82,7 +84,7 @@ class DataValidationError(AdaptiveError):
 
     def __init__(
         self,
-        problems: list[Problem],
+        problems: Sequence[Problem],
         total: int | None = None,
         hint: str = "",
         kinds: int | None = None,
@@ -95,8 +97,10 @@ class DataValidationError(AdaptiveError):
         self.problems = problems
         self.total = len(problems) if total is None else total
         # alike only when every problem was seen or counted by kind (a reader that keeps the
-        # first 20 of 5,000 cannot say the other 4,980 are like them)
-        seen = len({(p.file, p.column, p.expected) for p in problems})
+        # first 20 of 5,000 cannot say the other 4,980 are like them); counted, the first ones
+        # are enough (a refused log's problems are built as they are read: `RefusedProblems`)
+        sample = problems if kinds is None else problems[: self.MAX_LISTED]
+        seen = len({(p.file, p.column, p.expected) for p in sample})
         alike = (
             self.total > self.ALIKE_LISTED
             and seen == 1

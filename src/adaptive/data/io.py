@@ -50,6 +50,7 @@ from adaptive.data.times import without_offset
 from adaptive.data.validate import (
     Issues,
     QMatrix,
+    RefusedProblems,
     RowValues,
     check_sequences,
     check_values,
@@ -148,7 +149,7 @@ def read_responses_report(
         raw.source,
         raw.lines,
         parts=raw.parts,
-        line_of=raw.physical_line,
+        line_of=raw.physical_lines,
         unit="row" if raw.is_parquet else "line",
     )
     values = check_values(raw, mapping, q_matrix, issues)
@@ -248,14 +249,40 @@ def _refuse(
     log, which every command then failed on as "0 students", is no reading of the file). The
     hint says how to load the other rows, or, every row refused, the commonest problem and
     that the file is read otherwise than it is written (`every_row_hint`), or that it holds
-    a header and no rows where each repeats the header (`header_only_hint`)."""
-    problems = [p for _, p in issues.problems()] + raw.unparsed + raw.header_problems()
-    problems.sort(key=lambda p: p.line or 0)
-    n_rows = raw.rows_read
-    cells = RefusedCells()
-    cells.add_problems(problems)
+    a header and no rows where each repeats the header (`header_only_hint`).
+
+    The problems are in line order, the rows the reader could not split and those repeating
+    the header among the cells' (`_refused`); only the first `DataValidationError.MAX_LISTED`
+    are `Problem`s: the error counts the others, by kind, from the issues' columns."""
+    listed, total, kinds, cells = _refused(issues, raw)
     aside = None if quarantine is None else Path(quarantine)
-    raise DataValidationError(problems, hint=refused_cells_hint(cells, n_rows, every_row, aside))
+    hint = refused_cells_hint(cells, raw.rows_read, every_row, aside)
+    raise DataValidationError(listed, total=total, hint=hint, kinds=kinds)
+
+
+def _refused(issues: Issues, raw: RawTable) -> tuple[RefusedProblems, int, int, RefusedCells]:
+    """(the problems of the log in line order, how many, how many kinds (file, column,
+    expected) they are of, their cells tallied): the refused cells' (`issues`, as columns),
+    the unsplit rows' and the header lines' problems, ordered as one list of them sorted
+    (stably) by line, without a `Problem` per refused row (`RefusedProblems` builds those read)."""
+    found = issues.cells()
+    others = raw.unparsed + raw.header_problems()
+    issue_kinds, issue_codes = found.kinds()
+    known = {kind: code for code, kind in enumerate(issue_kinds)}
+    other_codes = [known.setdefault((p.column, p.expected), len(known)) for p in others]
+    lines = np.concatenate([found.line, np.array([p.line or 0 for p in others], np.int64)])
+    order = np.argsort(lines, kind="stable")
+    codes = np.concatenate([issue_codes, np.array(other_codes, np.int64)])[order]
+    values = np.concatenate([found.values(), np.array([p.value for p in others], object)])
+    cells = RefusedCells()
+    cells.add_cells(list(known), codes, values[order])
+    listed = RefusedProblems(found, others, order)
+    names, files = list(known), [part for part, _ in raw.parts] or [raw.source]
+    width = max(len(names), 1)  # (part, kind) of each refused cell as one number
+    pairs = np.unique(found.part * width + issue_codes).tolist()
+    kinds = {(files[pair // width], *names[pair % width]) for pair in pairs}
+    kinds |= {(p.file, p.column, p.expected) for p in others}
+    return listed, len(order), len(kinds), cells
 
 
 def _with_require_sorted(

@@ -11,7 +11,7 @@ tally also keeps its first problems, built for the first rows of each kind only
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,20 +107,42 @@ class RefusedCells:
                 self.score_value = _cell_text(cells.iloc[int(numeric.argmax())])
             self.scores += int(numeric.sum())
 
-    def _add_kind(self, column: str | None, expected: str, values: list[str | None]) -> None:
+    def _add_kind(
+        self, column: str | None, expected: str, values: Sequence[str | None] | pd.Series
+    ) -> None:
         """The refused cells `values` of one kind (a column, an expectation), at once; the
         scores of those that a file reader said may be scores (`SCORES_HINT`)."""
         self.told[(column, expected)] += len(values)
         if SCORES_HINT in expected:
-            self.add_scores(column, [v for v in values if v])
+            cells = pd.Series(values, dtype=object)
+            self.add_scores(column, cells[cells.astype(bool).to_numpy()])
 
     def add_problems(self, problems: Iterable[Problem]) -> None:
         """The cells of `problems`, gathered by kind (in the order each kind first appears)."""
-        by_kind: dict[tuple[str | None, str], list[str | None]] = defaultdict(list)
+        kinds: dict[tuple[str | None, str], int] = {}
+        codes, values = [], []
         for p in problems:
-            by_kind[(p.column, p.expected)].append(p.value)
-        for (column, expected), values in by_kind.items():
-            self._add_kind(column, expected, values)
+            codes.append(kinds.setdefault((p.column, p.expected), len(kinds)))
+            values.append(p.value)
+        self.add_cells(list(kinds), np.asarray(codes, np.int64), np.asarray(values, object))
+
+    def add_cells(
+        self, kinds: Sequence[tuple[str | None, str]], codes: np.ndarray, values: np.ndarray
+    ) -> None:
+        """Refused cells as columns, in the order their problems are listed: cell i of kind
+        `kinds[codes[i]]` (column, expected), holding `values[i]`; tallied as `add_problems`
+        tallies their problems (kinds in the order each first appears), without a `Problem`
+        per cell (a refusal of 2,000,000 rows: `io._refuse`)."""
+        if not len(codes):
+            return
+        counts = np.bincount(codes, minlength=len(kinds))
+        found, first = np.unique(codes, return_index=True)
+        for kind in found[np.argsort(first)].tolist():
+            column, expected = kinds[kind]
+            if SCORES_HINT in expected:  # the cells of the few kinds that may hold scores
+                self._add_kind(column, expected, values[codes == kind])
+            else:
+                self.told[(column, expected)] += int(counts[kind])
 
     def add_issues(self, issues: Issues) -> None:
         """The cells of `issues` (its columns: no `Problem` per refused row)."""

@@ -17,10 +17,10 @@ the load report (`repeat_notes`), never judged by whether they stand on next lin
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -34,7 +34,7 @@ from adaptive.data.log import (
     whole_floats_as_integers,
 )
 from adaptive.data.mapping import ColumnMapping
-from adaptive.data.readers import RawTable, locate_line
+from adaptive.data.readers import RawTable, locate_line, locate_lines
 from adaptive.data.refusals import SCORES_HINT, RefusedCells, option_words, refused_cells_hint
 from adaptive.data.skill_lists import SKILL_LIST_SHARE, skill_separator_notes
 from adaptive.data.times import (
@@ -83,15 +83,17 @@ class Issues:
     #: a folder of parts (`RawTable.parts`): a Problem names the part and its own line
     parts: tuple[tuple[str, int], ...] = ()
     entries: list[tuple[str | None, list[str], str | list[str]]] = field(default_factory=list)
-    #: a CSV's line as an editor shows it (`RawTable.physical_line`); None: as counted
-    line_of: Callable[[int], int] | None = None
+    #: a CSV's lines as an editor shows them, for an array of lines counted one per record
+    #: (`RawTable.physical_lines`); None: as counted
+    line_of: Callable[[np.ndarray], np.ndarray] | None = None
     #: how a problem names its row: "line" (a CSV file's, as an editor shows it) or "row" (a
     #: Parquet file's, from 1, which has rows and no lines: as the placement table's reader
     #: names them, `placement.table.Rows`)
     unit: RowUnit = "line"
 
-    def _editor_line(self, line: int) -> int:
-        return self.line_of(line) if self.line_of is not None else line
+    def _editor_lines(self, lines: np.ndarray) -> np.ndarray:
+        lines = np.asarray(lines, np.int64)
+        return self.line_of(lines) if self.line_of is not None else lines
 
     def add(
         self, rows: np.ndarray, column: str | None, values: list[str], expected: str | list[str]
@@ -127,7 +129,8 @@ class Issues:
     def line_text(self, line: int) -> str:
         """'line 12' of a CSV file, 'row 12' of a Parquet file, or 'row 12 of
         day=2/part-0.parquet' in a folder of parts."""
-        source, own = locate_line(self.source, self.parts, self._editor_line(int(line)))
+        (editor,) = self._editor_lines(np.array([line]))
+        source, own = locate_line(self.source, self.parts, int(editor))
         return (
             f"{self.unit} {own}"
             if not self.parts
@@ -140,17 +143,123 @@ class Issues:
         row = f"{self.unit} {line}" if self.unit != "line" else None
         return Problem(source, line, column, value, expected, row)
 
-    def problems(self) -> list[tuple[int, Problem]]:
-        """(row, Problem) for every issue, in line order."""
-        out = []
-        for rows, (column, values, expected) in zip(self.rows, self.entries, strict=True):
-            for k, row in enumerate(rows.tolist()):
-                exp = expected if isinstance(expected, str) else expected[k]
-                line = self._editor_line(int(self.lines[row]))
-                source, line = locate_line(self.source, self.parts, line)
-                out.append((row, self.problem(source, line, column, values[k], exp)))
-        out.sort(key=lambda rp: int(self.lines[rp[0]]))
-        return out
+    def cells(self) -> IssueCells:
+        """Every issue as columns, in line order (`IssueCells`): no `Problem` per row."""
+        counts = [len(r) for r in self.rows]
+        rows = np.concatenate(self.rows) if self.rows else np.zeros(0, np.int64)
+        entry = np.repeat(np.arange(len(counts)), counts)
+        starts = np.cumsum([0, *counts])[:-1]
+        index = np.arange(len(rows)) - np.repeat(starts, counts).astype(np.int64)
+        order = np.argsort(self.lines[rows], kind="stable")
+        part, line = locate_lines(self.parts, self._editor_lines(self.lines[rows[order]]))
+        named = replace(self, line_of=None)  # no reader kept (pickled with an error)
+        return IssueCells(named, rows[order], entry[order], index[order], part, line)
+
+    def problems(self, first: int | None = None) -> list[tuple[int, Problem]]:
+        """(row, Problem) for every issue, or the `first` ones, in line order: a Python object
+        each, for the rows a caller names (`cells` counts and tallies the others)."""
+        cells = self.cells()
+        shown = len(cells) if first is None else min(first, len(cells))
+        return [(int(cells.rows[i]), cells.problem(i)) for i in range(shown)]
+
+
+@dataclass(frozen=True)
+class IssueCells:
+    """The issues of an `Issues` as arrays, in line order (stably: issues of one line in the
+    order they were found), so that a refusal of 2,000,000 rows counts, tallies and lists them
+    with a `Problem` for the few it names only (one each made such a refusal take 18 s)."""
+
+    issues: Issues
+    #: each issue's row (position in the table)
+    rows: np.ndarray
+    #: the `Issues.entries` it was recorded in, and its place among that entry's values
+    entry: np.ndarray
+    index: np.ndarray
+    #: the part of a folder that holds it (index into `Issues.parts`; 0 for a file)
+    part: np.ndarray
+    #: its line as its `Problem` names it: the editor's, in its part's own counting
+    line: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def problem(self, i: int) -> Problem:
+        """The `Problem` of the `i`th issue, as `Issues.problems` names it."""
+        issues = self.issues
+        column, values, expected = issues.entries[int(self.entry[i])]
+        k = int(self.index[i])
+        exp = expected if isinstance(expected, str) else expected[k]
+        source = issues.parts[int(self.part[i])][0] if issues.parts else issues.source
+        return issues.problem(source, int(self.line[i]), column, values[k], exp)
+
+    def values(self) -> np.ndarray:
+        """Each issue's value as its problem quotes it (object array)."""
+        flat = [np.asarray(v, dtype=object) for _, v, _ in self.issues.entries]
+        return _flat_pick(flat, self.entry, self.index)
+
+    def kinds(self) -> tuple[list[tuple[str | None, str]], np.ndarray]:
+        """(the issues' kinds, (column, expected), each once; each issue's index among them):
+        an entry of one expectation is one kind, one of an expectation per row (a repeated
+        row names the line it repeats) is factorized without a Python call per row."""
+        kinds: dict[tuple[str | None, str], int] = {}
+        codes = []
+        for column, _, expected in self.issues.entries:
+            if isinstance(expected, str):
+                codes.append(np.array([kinds.setdefault((column, expected), len(kinds))]))
+            else:
+                found, names = pd.factorize(np.asarray(expected, dtype=object))
+                mapped = [kinds.setdefault((column, e), len(kinds)) for e in names]
+                codes.append(np.asarray(mapped, np.int64)[found])
+        picked = _flat_pick(codes, self.entry, np.where(self._one_kind(), 0, self.index))
+        return list(kinds), picked.astype(np.int64)
+
+    def _one_kind(self) -> np.ndarray:
+        """Whether each issue's entry holds one expectation for all its rows."""
+        one = np.array([isinstance(e, str) for _, _, e in self.issues.entries], dtype=bool)
+        return one[self.entry] if len(one) else np.zeros(0, dtype=bool)
+
+
+class RefusedProblems(Sequence[Problem]):
+    """Every problem of a refused log, in line order, as a list reads them (`len`, an index, a
+    slice, iteration), each `Problem` built when it is read: the issues' (`IssueCells`) and the
+    `others` (rows the reader could not split, lines repeating the header), ordered by
+    `order` (positions in the issues, then the others). A refusal's message reads the first
+    twenty; a caller may still read every one (`DataValidationError.problems`)."""
+
+    def __init__(self, cells: IssueCells, others: list[Problem], order: np.ndarray) -> None:
+        self.cells, self.others, self.order = cells, others, order
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    @overload
+    def __getitem__(self, i: int) -> Problem: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Problem]: ...
+    def __getitem__(self, i: int | slice) -> Problem | list[Problem]:
+        if isinstance(i, slice):
+            return [self._at(k) for k in self.order[i].tolist()]
+        return self._at(int(self.order[i]))
+
+    def _at(self, k: int) -> Problem:
+        n = len(self.cells)
+        return self.cells.problem(k) if k < n else self.others[k - n]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # a list's: equal by content
+
+    def __repr__(self) -> str:
+        return f"RefusedProblems({len(self):,} problems, first: {self[:1]!r})"
+
+
+def _flat_pick(arrays: list[np.ndarray], which: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """`arrays[which[i]][index[i]]` for every i, at once."""
+    if not arrays:
+        return np.zeros(0, dtype=object)
+    starts = np.cumsum([0, *(len(a) for a in arrays)])[:-1]
+    return np.concatenate(arrays)[starts[which] + index]
 
 
 @dataclass
@@ -243,7 +352,7 @@ def parquet_problems(
             refused.add_issues(issues)
             rows_refused += int(issues.rejected(batch.num_rows).sum()) if len(issues) else 0
             if len(issues) and len(listed) < DataValidationError.MAX_LISTED:
-                listed += [p for _, p in issues.problems()]
+                listed += [p for _, p in issues.problems(first=DataValidationError.MAX_LISTED)]
                 del listed[DataValidationError.MAX_LISTED :]
             line += batch.num_rows
             rows_read += batch.num_rows

@@ -260,11 +260,11 @@ def _answers(
     correct = read_answers(
         pa.chunked_array([_arrow_cells(raw)]), "correct", issues, correct_reading, decimal_comma
     )
-    refused = issues.problems()
     listed = [
-        rows.problem(raw.index[r], "correct", p.value, p.expected) for r, p in refused[:MAX_LISTED]
+        rows.problem(raw.index[r], "correct", p.value, p.expected)
+        for r, p in issues.problems(first=MAX_LISTED)
     ]
-    return correct, (listed, len(refused))
+    return correct, (listed, len(issues))
 
 
 def _arrow_cells(raw: pd.Series) -> pa.Array:
