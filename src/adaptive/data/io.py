@@ -26,6 +26,7 @@ from typing import Any, NoReturn
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -36,6 +37,7 @@ from adaptive.data.readers import (
     CHECKED_LOG_VALUE,
     RawTable,
     file_format,
+    locate_lines,
     read_header,
     read_raw,
     unread_columns,
@@ -510,18 +512,18 @@ def _str_series(arr: pa.Array) -> pd.Series:
 def _write_quarantine(path: Path, raw: RawTable, issues: Issues) -> None:
     """Every rejected row (line, reason, its cells as read) to a CSV, written atomically; from a
     folder of Parquet parts, each row's part too (`file`, inside the folder), its line that
-    part's own."""
-    reasons: dict[int, list[str]] = {}
-    for row, problem in issues.problems():
-        reasons.setdefault(row, []).append(quarantine_reason(problem))
-    rows = np.array(sorted(reasons), dtype=np.int64)
+    part's own. The rows refused for their cells are written from columns (`_row_reasons`,
+    `_cells_text`: no Python object per row), those the reader could not split and the lines
+    repeating the header after them (`_add_whole_row`), then all put in line order."""
+    rows, reasons = _row_reasons(issues)
     cells = raw.table.take(pa.array(rows)) if len(rows) else raw.table.slice(0, 0)
-    located = [raw.where(line) for line in raw.lines[rows].tolist()]
-    columns: dict[str, list] = {}
+    part, lines = locate_lines(raw.parts, raw.physical_lines(raw.lines[rows]))
+    columns: dict[str, pa.Array] = {}
     if raw.parts:  # each part by its path inside the folder (`day=2/part-0.parquet`)
-        columns["file"] = [str(Path(f).relative_to(raw.source)) for f, _ in located]
-    columns["line"] = [line for _, line in located]
-    columns["reason"] = ["; ".join(reasons[r]) for r in rows.tolist()]
+        files = [str(Path(f).relative_to(raw.source)) for f, _ in raw.parts]
+        columns["file"] = pa.array(files, pa.string()).take(pa.array(part))
+    columns["line"] = pa.array(lines, pa.int64())
+    columns["reason"] = reasons
     # every column of the file, in its own order (the reader keeps those it reads in the
     # mapping's order; the others are read again for these rows: each set-aside row whole)
     others = unread_columns(raw, raw.lines[rows])
@@ -532,25 +534,98 @@ def _write_quarantine(path: Path, raw: RawTable, issues: Issues) -> None:
     names = sorted([*cells.column_names, *others], key=lambda c: position.get(c, len(position)))
     for name in names:
         read = name not in others
-        values = cells.column(name).to_pylist() if read else others[name]
-        columns[name] = [None if v is None else str(v) for v in values]
-    columns["raw_text"] = [None] * len(rows)
+        columns[name] = (
+            _cells_text(cells.column(name)) if read else pa.array(others[name], pa.string())
+        )
+    columns["raw_text"] = pa.nulls(len(rows), pa.string())
+    whole: dict[str, list] = {name: [] for name in columns}  # the rows with no cells read
     for problem, text in zip(raw.unparsed, raw.unparsed_text, strict=True):  # CSV only
-        columns["line"].append(problem.line)
-        columns["reason"].append(quarantine_reason(problem))
-        for name in names:
-            columns[name].append(None)
-        columns["raw_text"].append(text)
+        _add_whole_row(whole, problem, dict.fromkeys(names), text)
     for problem in raw.header_problems():  # its cells are the header's names: every column
-        columns["line"].append(problem.line)
-        columns["reason"].append(quarantine_reason(problem))
-        for name in names:
-            columns[name].append(name)
-        columns["raw_text"].append(_header_text(raw))
-    order = np.arange(len(rows)) if raw.parts else np.argsort(
-        np.array(columns["line"], dtype=np.int64), kind="stable"
-    )  # fmt: skip
-    write_quarantine_csv(path, {k: [v[i] for i in order] for k, v in columns.items()})
+        _add_whole_row(whole, problem, {name: name for name in names}, _header_text(raw))
+    if whole["line"]:  # (a copy of every column: none without such rows)
+        columns = {k: pa.concat_arrays([v, pa.array(whole[k], v.type)]) for k, v in columns.items()}
+    table = pa.table(columns)
+    written = table["line"].to_numpy()
+    if not raw.parts and (np.diff(written) < 0).any():  # rows with no cells among the others
+        table = table.take(pa.array(np.argsort(written, kind="stable")))
+    write_quarantine_csv(path, dict(zip(table.column_names, table.columns, strict=True)))
+
+
+def _add_whole_row(
+    columns: dict[str, list], problem: Problem, cells: dict[str, str | None], text: str
+) -> None:
+    """A quarantine's row for a line with no cells read (one the reader could not split, one
+    repeating the header): its line, reason, `cells` (by column) and text."""
+    columns["line"].append(problem.line)
+    columns["reason"].append(quarantine_reason(problem))
+    for name, value in cells.items():
+        columns[name].append(value)
+    columns["raw_text"].append(text)
+
+
+def _row_reasons(issues: Issues) -> tuple[np.ndarray, pa.Array]:
+    """(the refused rows, in row order; each one's reasons, `quarantine_reason`'s words in
+    line order joined by '; '): each entry's distinct reasons worded once (`_entry_reasons`),
+    taken and joined by Arrow, so that 2,000,000 rows refused for one column build no object
+    each."""
+    found = issues.cells()
+    codes: list[np.ndarray] = []
+    words: list[str] = []
+    for entry in issues.entries:
+        code, said = _entry_reasons(*entry)
+        codes.append(code + len(words))
+        words += said
+    order = np.argsort(found.rows, kind="stable")
+    said = pa.array(words, pa.string()).take(pa.array(found.per_issue(codes)[order], pa.int64()))
+    rows, starts = np.unique(found.rows[order], return_index=True)
+    if len(rows) == len(order):  # one reason each (the usual): nothing to join
+        return rows.astype(np.int64), said
+    offsets = pa.array(np.append(starts, len(order)), pa.int32())
+    return rows.astype(np.int64), pc.binary_join(pa.ListArray.from_arrays(offsets, said), "; ")
+
+
+def _entry_reasons(
+    column: str | None, values: Sequence, expected: str | list[str]
+) -> tuple[np.ndarray, list[str]]:
+    """(each row's index among the distinct reasons, those reasons) of one `Issues` entry:
+    `quarantine_reason` worded once for each distinct (value, expected). An entry's values are
+    of one kind (the texts as read, or the reader's escaped text of one cell), so equal values
+    read alike."""
+    value_code, value_names = _factorized(values)
+    shared = isinstance(expected, str)
+    expected_code, expected_names = (
+        (np.zeros(len(values), np.int64), [expected]) if shared else _factorized(expected)
+    )
+    pairs = value_code * len(expected_names) + expected_code
+    _, first, inverse = np.unique(pairs, return_index=True, return_inverse=True)
+    words = [
+        quarantine_reason(
+            Problem("", None, column, value_names[value_code[i]], expected_names[expected_code[i]])
+        )
+        for i in first.tolist()
+    ]
+    return inverse.reshape(-1).astype(np.int64), words
+
+
+def _factorized(values: Sequence) -> tuple[np.ndarray, list]:
+    """(each value's index among the distinct ones, the distinct ones), None among them."""
+    code, names = pd.factorize(np.asarray(values, dtype=object))
+    return np.where(code < 0, len(names), code), [*names, None]
+
+
+def _cells_text(cells: pa.ChunkedArray) -> pa.Array:
+    """A quarantine's cells of one column as text, each as `str` writes the value read (a
+    missing one empty): text as it is; other types' distinct values worded once."""
+    cells = cells.combine_chunks()
+    if pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type):
+        return cells.cast(pa.string())
+    try:
+        encoded = cells.dictionary_encode()
+    except pa.ArrowNotImplementedError:  # a type Arrow does not encode (a list of skills)
+        return pa.array([None if v is None else str(v) for v in cells.to_pylist()], pa.string())
+    words = [None if v is None else str(v) for v in encoded.dictionary.to_pylist()]
+    return pa.array(words, pa.string()).take(encoded.indices)
 
 
 def _header_text(raw: RawTable) -> str:

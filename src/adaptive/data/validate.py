@@ -194,8 +194,7 @@ class IssueCells:
 
     def values(self) -> np.ndarray:
         """Each issue's value as its problem quotes it (object array)."""
-        flat = [np.asarray(v, dtype=object) for _, v, _ in self.issues.entries]
-        return _flat_pick(flat, self.entry, self.index)
+        return self.per_issue([np.asarray(v, dtype=object) for _, v, _ in self.issues.entries])
 
     def kinds(self) -> tuple[list[tuple[str | None, str]], np.ndarray]:
         """(the issues' kinds, (column, expected), each once; each issue's index among them):
@@ -203,20 +202,23 @@ class IssueCells:
         row names the line it repeats) is factorized without a Python call per row."""
         kinds: dict[tuple[str | None, str], int] = {}
         codes = []
-        for column, _, expected in self.issues.entries:
+        for column, values, expected in self.issues.entries:
             if isinstance(expected, str):
-                codes.append(np.array([kinds.setdefault((column, expected), len(kinds))]))
+                code = kinds.setdefault((column, expected), len(kinds))
+                codes.append(np.full(len(values), code, np.int64))
             else:
                 found, names = pd.factorize(np.asarray(expected, dtype=object))
                 mapped = [kinds.setdefault((column, e), len(kinds)) for e in names]
                 codes.append(np.asarray(mapped, np.int64)[found])
-        picked = _flat_pick(codes, self.entry, np.where(self._one_kind(), 0, self.index))
-        return list(kinds), picked.astype(np.int64)
+        return list(kinds), self.per_issue(codes).astype(np.int64)
 
-    def _one_kind(self) -> np.ndarray:
-        """Whether each issue's entry holds one expectation for all its rows."""
-        one = np.array([isinstance(e, str) for _, _, e in self.issues.entries], dtype=bool)
-        return one[self.entry] if len(one) else np.zeros(0, dtype=bool)
+    def per_issue(self, per_entry: list[np.ndarray]) -> np.ndarray:
+        """Each issue's item of `per_entry` (an array for each of `Issues.entries`, an item
+        for each of its rows), in line order, at once."""
+        if not per_entry:
+            return np.zeros(0, dtype=object)
+        starts = np.cumsum([0, *(len(a) for a in per_entry)])[:-1]
+        return np.concatenate(per_entry)[starts[self.entry] + self.index]
 
 
 class RefusedProblems(Sequence[Problem]):
@@ -252,14 +254,6 @@ class RefusedProblems(Sequence[Problem]):
 
     def __repr__(self) -> str:
         return f"RefusedProblems({len(self):,} problems, first: {self[:1]!r})"
-
-
-def _flat_pick(arrays: list[np.ndarray], which: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """`arrays[which[i]][index[i]]` for every i, at once."""
-    if not arrays:
-        return np.zeros(0, dtype=object)
-    starts = np.cumsum([0, *(len(a) for a in arrays)])[:-1]
-    return np.concatenate(arrays)[starts[which] + index]
 
 
 @dataclass
