@@ -253,6 +253,19 @@ class ExperimentWarning(UserWarning):
     every decision with the same outcome); the message says which."""
 
 
+class LeakageWarning(UserWarning):
+    """A fitted model was scored on students it was trained on (`predict_proba`,
+    `predict_entries` or `log_likelihood` of a log that shares students, and answers no later
+    than theirs in training, with its training log): a metric of those predictions is
+    optimistic. `count` holds how many of the `scored` students of the log were trained on;
+    the message has those counts, never an id, and names the split by student to use."""
+
+    def __init__(self, message: str, count: int = 0, scored: int = 0) -> None:
+        super().__init__(message)
+        self.count = count
+        self.scored = scored
+
+
 class ModelFailedWarning(UserWarning):
     """`evaluate_models` left out the models it could not score (each named with its error's
     message) and scored the others."""

@@ -21,6 +21,7 @@ from adaptive.errors import (
     ArtifactError,
     ConfigError,
     LateAnswerWarning,
+    LeakageWarning,
     NotFittedError,
     RepeatedAnswerWarning,
 )
@@ -114,15 +115,59 @@ def fitted(request, train_log):
 
 def test_predict_shape_and_range(fitted, test_log, train_log):
     for log in (test_log, train_log):
-        p = fitted.predict_proba(log)
+        with pytest.warns(LeakageWarning) if log is train_log else warnings.catch_warnings():
+            p = fitted.predict_proba(log)
         assert p.shape == (len(log),)
         assert np.all(np.isfinite(p))
         assert np.all((p > 0) & (p < 1))
 
 
 def test_predictions_are_informative(fitted, train_log):
-    """Not a constant: predictions vary across responses."""
-    assert np.std(fitted.predict_proba(train_log)) > 1e-4
+    """Not a constant: predictions vary across responses (the training log's: said so)."""
+    with pytest.warns(LeakageWarning):
+        assert np.std(fitted.predict_proba(train_log)) > 1e-4
+
+
+def mixed_log(train_log: ResponseLog, test_log: ResponseLog, trained: int) -> ResponseLog:
+    """The first `trained` training students' answers and every test student's, as one log."""
+    part = train_log.take_students(train_log.students[:trained])
+    return ResponseLog.from_canonical(pd.concat([part.frame, test_log.frame], ignore_index=True))
+
+
+def leakage_warnings(score) -> list[LeakageWarning]:
+    """The `LeakageWarning`s of calling `score()` (other warnings let through unrecorded)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        score()
+    return [w.message for w in caught if issubclass(w.category, LeakageWarning)]
+
+
+def test_scoring_training_students_warns_once_with_their_count(fitted, train_log, test_log):
+    """A data scientist's trial: `fit(train)`, then `predict_proba` of a log partly made of the
+    training students, and the AUC read was optimistic without a word. Every model now says
+    so once per call, with how many of how many scored students were trained on, and what to
+    do (the split by student)."""
+    mixed = mixed_log(train_log, test_log, trained=10)
+    said = leakage_warnings(lambda: fitted.predict_proba(mixed))
+    assert len(said) == 1, said
+    assert (said[0].count, said[0].scored) == (10, 22)
+    text = str(said[0])
+    assert text.startswith("predict_proba: 10 of the 22 students scored were in this model's")
+    assert "optimistic" in text and "adaptive.data.splits.train_test_split" in text
+    whole = leakage_warnings(lambda: fitted.predict_proba(train_log))
+    assert [(w.count, w.scored) for w in whole] == [(40, 40)]
+
+
+def test_a_loaded_model_keeps_no_record_of_its_training_students(fitted, train_log, tmp_path):
+    """The training students are kept in memory only: the saved model holds nothing of them
+    (its files are those of a copy without the record), and a loaded model says nothing."""
+    assert leakage_warnings(lambda: fitted.predict_proba(train_log))  # in memory: said
+    saved = fitted.save(tmp_path / "m")
+    loaded = KnowledgeTracer.load(saved)
+    assert not leakage_warnings(lambda: loaded.predict_proba(train_log))
+    again = loaded.save(tmp_path / "again")
+    for path in sorted(saved.iterdir()):
+        assert path.read_bytes() == (again / path.name).read_bytes(), path.name
 
 
 def test_no_leakage_future_responses_never_change_earlier_predictions(fitted, test_log):

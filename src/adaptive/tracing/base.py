@@ -106,6 +106,7 @@ from adaptive.files import (
 from adaptive.placement.calibrate import answer_model, fit_start_table
 from adaptive.placement.level import LevelFit, check_level
 from adaptive.placement.prior import GradeTable, Placement, expect_placement, on_skills
+from adaptive.tracing.leakage import TrainedStudents
 from adaptive.tracing.learning_curve import LearningCurve, learning_curve
 
 #: The formats of model.json: 2, it carries a checksum of its own content; 3, its
@@ -703,6 +704,10 @@ class KnowledgeTracer(KeywordChecked, ABC):
     #: with the model and not part of its `fitted_digest`: a copy is no registered version.
     registered_name: str | None = None
     registered_version: str | None = None
+    #: The students of the last `fit`'s log (`TrainedStudents`: hashes of their ids, no id),
+    #: read by the scoring methods to warn of a score on them (`LeakageWarning`). In memory
+    #: only: not saved, not pickled, not in `fitted_digest`; None for a loaded model.
+    _trained_students: TrainedStudents | None = None
 
     def check_curriculum_level(
         self,
@@ -746,9 +751,25 @@ class KnowledgeTracer(KeywordChecked, ABC):
     def _measure_learning(self, log: ResponseLog) -> None:
         """The last step of every model's `fit`: measure whether learning in its training log is
         gradual (`learning_curve_`), the same way whatever the model; a curriculum order
-        measured before (`check_curriculum_level`) was another fit's, and is measured no more."""
+        measured before (`check_curriculum_level`) was another fit's, and is measured no more.
+        Also notes the training students (`_trained_students`), so that scoring them warns."""
         self.learning_curve_ = learning_curve(log)
         self.curriculum_level_ = LevelFit()
+        self._trained_students = TrainedStudents.of(log)
+
+    def _warn_trained_students(self, log: ResponseLog, call: str) -> None:
+        """The `LeakageWarning` of a scoring method (`call`) given a log holding students this
+        model was fitted on (counts only); nothing for a loaded model, which keeps no record.
+        Called by the public method itself, so that the warning names the caller's line."""
+        if self._trained_students is not None:
+            self._trained_students.warn(log, call, stacklevel=4)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (and copied) without the training students' record: it stays in the memory
+        of the process that fitted the model, as a saved model keeps none either."""
+        state = self.__dict__.copy()
+        state.pop("_trained_students", None)
+        return state
 
     def predict_proba(self, log: ResponseLog, *, warn_untraced: bool = True) -> np.ndarray:
         """P(correct) for every row of `log`, using only that student's earlier rows.
@@ -757,11 +778,17 @@ class KnowledgeTracer(KeywordChecked, ABC):
         parameters of theirs), and a `CoverageWarning` says so once per call, with how many rows
         and which skills (`untraced`): a researcher's trial saw `update` warn of them and
         `predict_proba` say nothing. `warn_untraced=False` is for a caller that counts them
-        itself and says it once (cross-validation, for all its folds), as `update`'s."""
+        itself and says it once (cross-validation, for all its folds), as `update`'s.
+
+        A log holding students this model was fitted on (answers at or before their last
+        training answer) gives a `LeakageWarning` with their count: a metric of these
+        predictions is optimistic; split by student (`adaptive.data.splits.train_test_split`)
+        and score the test students. A loaded model keeps no record of them, and says nothing."""
         self._check_fitted()
         require_log(log, "predict_proba")
         if warn_untraced:
             self.untraced(log).warn(call="predict_proba", fitted=self._skill_code_map())
+        self._warn_trained_students(log, "predict_proba")
         return self._predict_proba(log)
 
     @abstractmethod

@@ -93,6 +93,7 @@ from adaptive.tracing.bkt_tables import (
     population_average,
     weighted_by_skill,
 )
+from adaptive.tracing.leakage import TrainedStudents
 from adaptive.tracing.specs import WHOLE, ParamsRefused, value_problems
 
 MULTI_SKILL = ("mean", "product", "min")
@@ -379,7 +380,9 @@ class BKT(KnowledgeTracer):
         as codes of `log`) with the variants of this BKT; this is what `fitter="pybkt"` does.
         """
         entries, classes = self._prepare(log)
-        return self._import(pybkt_model, log, entries, classes)
+        self._import(pybkt_model, log, entries, classes)
+        self._trained_students = TrainedStudents.of(log)  # scoring them warns, as after `fit`
+        return self
 
     def _prepare(self, log: ResponseLog) -> tuple[_Entries, _Classes]:
         self.check_params()
@@ -414,7 +417,7 @@ class BKT(KnowledgeTracer):
         self.repaired_skills_ = (
             self._repair_degenerate(self.sparse_skills_, refit, relabelled) if native else []
         )
-        self.log_likelihood_ = self.log_likelihood(log)
+        self.log_likelihood_ = self._log_likelihood(log)
         self._fast = None
         return self
 
@@ -717,14 +720,24 @@ class BKT(KnowledgeTracer):
         return self._combine(self._run(log).p, log)
 
     def predict_entries(self, log: ResponseLog) -> np.ndarray:
-        """P(correct) per (response, skill) pair, in `log.exploded()` order (pyBKT's unit)."""
+        """P(correct) per (response, skill) pair, in `log.exploded()` order (pyBKT's unit); a
+        `LeakageWarning` where `log` holds training students, as `predict_proba` gives."""
         self._check_fitted()
         require_log(log, "predict_entries")
+        self._warn_trained_students(log, "predict_entries")
         return self._run(log).p
 
     def log_likelihood(self, log: ResponseLog) -> float:
-        """Sum over (response, skill) pairs of log P(answer | earlier answers): the EM objective."""
+        """Sum over (response, skill) pairs of log P(answer | earlier answers): the EM objective.
+        A `LeakageWarning` where `log` holds training students, as `predict_proba` gives; the
+        training log's own is `log_likelihood_`, kept by `fit`."""
         self._check_fitted()
+        require_log(log, "log_likelihood")
+        self._warn_trained_students(log, "log_likelihood")
+        return self._log_likelihood(log)
+
+    def _log_likelihood(self, log: ResponseLog) -> float:
+        """`log_likelihood` without its checks: `fit`'s own, on the training log."""
         p, correct = self._run(log).p, log.correct[log.exploded()[0]]
         return float(np.sum(np.log(np.where(correct == 1, p, 1.0 - p))))
 
