@@ -77,6 +77,10 @@ BUILT: dict[str, tuple[Callable[[type], BaseException], tuple[str, ...]]] = {
         lambda cls: cls("an answer was given twice", students=("S-1",)),
         ("students",),
     ),
+    "adaptive.errors.LeakageWarning": (
+        lambda cls: cls("10 of the 22 students scored were trained on", count=10, scored=22),
+        ("count", "scored"),
+    ),
     "adaptive.errors.StateWarning": (
         lambda cls: cls("a state made by another model", made_by="ab12", used_by="cd34"),
         ("made_by", "used_by"),
