@@ -45,16 +45,22 @@ class TrainedStudents:
         """How many of `log`'s students the model was trained on whose first answer in `log` is
         at or before their last training answer (any shared student where one log has
         timestamps and the other an order: their times cannot be compared). Vectorized over
-        the log's students: a hash each and a binary search, nothing per response."""
+        the log's students: a hash each, a binary search of the hashes sorted, then of the shared
+        students' codes sorted for their first answer (each search in a random order missed the
+        cache: 13-16 ms against 2 ms at 100,000 students); nothing per response."""
         if not len(log) or not len(self.hashes):
             return 0
         hashes = _id_hashes(log)
-        at = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
-        trained = self.hashes[at] == hashes
-        if log.has_timestamps == self.timestamps:
-            first = log.time[log.student_offsets[:-1]]
-            trained &= first <= self.last_time[at]
-        return int(np.count_nonzero(trained))
+        order = np.argsort(hashes)
+        at = np.minimum(np.searchsorted(self.hashes, hashes[order]), len(self.hashes) - 1)
+        shared = self.hashes[at] == hashes[order]
+        if log.has_timestamps != self.timestamps:
+            return int(np.count_nonzero(shared))
+        codes, at = order[shared], at[shared]
+        by_code = np.argsort(codes)  # searched in code order, as for the hashes
+        codes, at = codes[by_code].astype(log.student.dtype), at[by_code]  # no cast of the log's
+        first = log.time[np.searchsorted(log.student, codes)]
+        return int(np.count_nonzero(first <= self.last_time[at]))
 
     def warn(self, log: ResponseLog, call: str, stacklevel: int) -> None:
         """One `LeakageWarning` when `call` (the method that scores) was given a `log` holding
