@@ -89,3 +89,14 @@ def test_a_pickled_copy_keeps_no_record_of_the_training_students(log):
     assert copy._trained_students is None and model._trained_students is not None
     assert b"_trained_students" not in pickle.dumps(model)
     assert not said(lambda: copy.predict_proba(log))
+
+
+def test_a_log_timed_otherwise_counts_every_shared_student(log):
+    """A training log with an order and a scored one with timestamps (or the other way round):
+    their times cannot be compared (nanoseconds read as later than any order), so every
+    shared student counts."""
+    frame = log.frame.drop(columns="timestamp")
+    frame["order"] = log.position_in_student()
+    model = BKT(seed=0).fit(ResponseLog.from_frame(frame))
+    first_five = log.take_rows(log.student < 5)
+    assert [(w.count, w.scored) for w in said(lambda: model.predict_proba(first_five))] == [(5, 5)]
