@@ -53,7 +53,9 @@ def test_the_warning_names_no_student_and_says_what_to_do():
     assert text.startswith("predict_proba: 6 of the 6 students scored were in this model's")
     assert "jane" not in text and "@" not in text
     assert not any(sid in text or sid.split("+")[1].split("@")[0] in text for sid in named.students)
-    assert not any(str(h) in text for h in model._trained_students.hashes)
+    record = model._trained_students
+    assert not any(str(h) in text or str(h) in repr(record) for h in record.hashes)
+    assert repr(record) == "TrainedStudents(6 students, timestamps)"
     assert "student_kfold" in text and "cross_validate" in text
 
 

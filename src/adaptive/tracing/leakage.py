@@ -33,6 +33,11 @@ class TrainedStudents:
     last_time: np.ndarray
     timestamps: bool
 
+    def __repr__(self) -> str:
+        """A count, never the hashes or times (a traceback's locals print it)."""
+        times = "timestamps" if self.timestamps else "an order"
+        return f"TrainedStudents({counted(len(self.hashes), 'student')}, {times})"
+
     @classmethod
     def of(cls, log: ResponseLog) -> TrainedStudents:
         """The students of the training log `log` and their last answer times."""
