@@ -258,7 +258,9 @@ class LeakageWarning(UserWarning):
     `predict_entries` or `log_likelihood` of a log that shares students, and answers no later
     than theirs in training, with its training log): a metric of those predictions is
     optimistic. `count` holds how many of the `scored` students of the log were trained on;
-    the message has those counts, never an id, and names the split by student to use."""
+    the message has those counts, never an id, and names the split by student to use. A
+    training fit measured on purpose says so with `warnings.simplefilter("ignore",
+    LeakageWarning)` in a `warnings.catch_warnings()` block."""
 
     def __init__(self, message: str, count: int = 0, scored: int = 0) -> None:
         super().__init__(message)
