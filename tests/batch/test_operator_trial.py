@@ -290,3 +290,18 @@ def test_a_killed_nights_snapshot_in_the_making_goes_once_the_night_is_served(di
     run_daily_job(DAY_1, out, **district.job_args())
     assert (state / f"date={DAY_1}" / "meta.json").is_file()
     assert not stale.exists() and other.exists()
+
+
+def test_a_night_after_the_other_engine_s_snapshot_says_so(district, tmp_path):
+    """A district moving to Spark (or back) served its next night into the same folder, and
+    the summary read "first night (no earlier snapshot)" beside two nights' snapshots, as if
+    their history were lost: each engine reads its own snapshots only. It names the other's."""
+    out = tmp_path / "out"
+    other = out / "state" / f"date={DAY_1}"
+    other.mkdir(parents=True)
+    (other / "meta.json").write_text(json.dumps({"format": "parquet-by-school"}))
+    summary = run_daily_job(DAY_2, out, **district.job_args())
+    assert summary.rebuild_reason == (
+        f"no snapshot of this engine's before this night (the state of {DAY_1} is the Spark "
+        "engine's, which this engine does not read)"
+    )

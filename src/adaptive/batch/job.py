@@ -115,6 +115,7 @@ from adaptive.batch.partition import (
 )
 from adaptive.batch.processes import forked_pool, tie_to_this_process
 from adaptive.batch.snapshot import (
+    NPZ_FORMAT,
     catalog_changed,
     load_snapshot,
     previous_snapshot_date,
@@ -935,7 +936,7 @@ def _serve_date(
         ),
     )  # fmt: skip
     replaced = night_served_before(out, day, record)
-    why_rebuilt = rebuilt_words(why_rebuilt, replaced is not None)
+    why_rebuilt = rebuilt_words(why_rebuilt, replaced is not None, state_dir, day, NPZ_FORMAT)
     experiment_served_before(out, day, experiment.sha256 if experiment else None)
     new_assignment = experiment_ended_or_replaced(
         out, day, experiment.sha256 if experiment else None

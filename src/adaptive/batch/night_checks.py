@@ -22,6 +22,7 @@ import pandas as pd
 from adaptive.batch import writer
 from adaptive.batch.log_digest import other_form
 from adaptive.batch.partition import OUTPUT_TABLES, UNASSIGNED_SCHOOL
+from adaptive.batch.snapshot import ENGINE_OF_FORMAT, previous_snapshot_date, snapshot_format
 from adaptive.data.skill_lists import SKILL_SEPARATORS
 from adaptive.dates import DEFAULT_TIMEZONE, night_start, zone_record
 from adaptive.errors import (
@@ -79,11 +80,22 @@ def rebuild_reason(
     return f"a new champion version ({meta['model_version']} -> {version})"
 
 
-def rebuilt_words(reason: str, served_again: bool) -> str:
-    """`rebuild_reason`'s words for a night that may be served again: with no snapshot before
-    it, a re-run is not a "first night" (a trial's re-run with another placement table read
-    "first night (no earlier snapshot)")."""
-    if served_again and reason == FIRST_NIGHT:
+def rebuilt_words(reason: str, served_again: bool, state_dir: Path, day: str, kind: str) -> str:
+    """`rebuild_reason`'s words for a night that may be served again, by the engine whose
+    snapshots are in format `kind`: with no snapshot before it, a re-run is not a "first
+    night" (a trial's re-run with another placement table read "first night (no earlier
+    snapshot)"), nor is a night after the other engine's (a trial's switch of engines read
+    "first night" of a folder holding two nights' snapshots, as if their history were lost)."""
+    if reason != FIRST_NIGHT:
+        return reason
+    other = previous_snapshot_date(state_dir, day, kind, other=True)
+    if other is not None:
+        engine = ENGINE_OF_FORMAT[snapshot_format(Path(state_dir) / f"date={other}")]
+        return (
+            f"no snapshot of this engine's before this night (the state of {other} is the "
+            f"{engine} engine's, which this engine does not read)"
+        )
+    if served_again:
         return "no snapshot before this night (a re-run of it)"
     return reason
 

@@ -51,9 +51,16 @@ def snapshot_dir(state_dir: Path, date: str) -> Path:
     return Path(state_dir) / f"date={date}"
 
 
-def previous_snapshot_date(state_dir: Path, date: str, kind: str = NPZ_FORMAT) -> str | None:
+#: Each snapshot format's engine, as a night's words name it.
+ENGINE_OF_FORMAT = {NPZ_FORMAT: "in-process", SPARK_FORMAT: "Spark"}
+
+
+def previous_snapshot_date(
+    state_dir: Path, date: str, kind: str = NPZ_FORMAT, other: bool = False
+) -> str | None:
     """The latest complete snapshot strictly before `date` written in format `kind` (the
-    in-process engine's `.npz`, or the Spark engine's Parquet by school); ISO dates sort as
+    in-process engine's `.npz`, or the Spark engine's Parquet by school), or with `other`, in
+    any other format (the other engine's: each reads its own only); ISO dates sort as
     strings."""
     root = Path(state_dir)
     if not root.is_dir():
@@ -61,7 +68,7 @@ def previous_snapshot_date(state_dir: Path, date: str, kind: str = NPZ_FORMAT) -
     dates = sorted(
         p.name.removeprefix("date=")
         for p in root.glob("date=*")
-        if (p / "meta.json").is_file() and snapshot_format(p) == kind
+        if (p / "meta.json").is_file() and (snapshot_format(p) == kind) != other
     )
     earlier = [d for d in dates if d < date]
     return earlier[-1] if earlier else None
