@@ -217,6 +217,18 @@ def test_a_lone_percentage_among_fractions_is_told_its_own_value_not_the_columns
     ] * 2
 
 
+def test_a_percentage_column_mostly_of_zeros_gets_the_hint(tmp_path) -> None:
+    """A trial's export was 53% zeros ("not started"), and its 28,000 lines of 66, 85, ... were
+    each told "expected a number in [0, 1]" without the column's hint: zeros read the same in
+    either scale. A -1 typed among them no longer hides it either."""
+    rows = "".join(f"s{i},g3.OA.1,0\n" for i in range(6)) + "s7,g3.OA.1,66\ns8,g3.OA.1,85\n"
+    path = write(tmp_path, HEADER + rows + "s9,g3.OA.1,40\n" * 97 + "s10,g3.OA.1,-1\n")
+    said = [p.split("expected ")[1] for p in problems(path)]
+    assert said[:3] == [
+        "a number in [0, 1] (the column reads as percentages, 0-100: divide it by 100)"
+    ] * 3
+
+
 def test_a_gzipped_csv_is_read(tmp_path) -> None:
     path = tmp_path / "export.csv.gz"
     path.write_bytes(gzip.compress((HEADER + "s1,g5.NS.1,0.85\n\ns2,g3.OA.1,x\n").encode()))
