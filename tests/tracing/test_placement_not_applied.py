@@ -150,3 +150,26 @@ def test_records_on_a_skill_no_answer_trained_say_how_the_lists_read_them(model)
     with pytest.warns(PlacementWarning, match="1 skill the model lacks") as said:
         model.init_state(["NEW001"], prior=records)
     assert "batch_from_model(..., placement=placement)" in str(said[0].message)
+
+
+def test_records_keyed_by_ids_that_lost_their_zeros_are_said(model) -> None:
+    """A trial's last-year export read with `pd.read_csv` keyed every record by '400' for the
+    roster's '000400': `init_state(roster, prior=combine(records, grade))` started every
+    returning student from their grade and the records on students of their own, without a
+    word. Now said, with counts and positions, never an id."""
+    every = [str(s) for s in model.skills_]
+    roster = ["000400", "000401", "000999"]
+    records = placement(["400", "401", "777"], every[:2], value=0.1)  # 777: left the district
+    grade = Placement(tuple(roster), tuple(every), np.full((3, len(every)), 0.8),
+                      ("placed from grade 4",) * 3)  # fmt: skip
+    with pytest.warns(PlacementWarning, match="init_state: 2 of the placement's 3 students") as said:
+        model.init_state(roster, prior=combine(records, grade))
+    text = " ".join(str(w.message) for w in said)
+    assert "dtype={'student_id': str}" in text and "000400" not in text and "'400'" not in text
+    with warnings.catch_warnings():  # the ids as the roster writes them: nothing to say
+        warnings.simplefilter("error", PlacementWarning)
+        model.init_state(roster, prior=combine(placement(roster[:2], every[:2]), grade))
+    state = model.init_state(roster)
+    with pytest.warns(PlacementWarning, match="place: 2 of the placement's 3 students .* their "
+                      "rows place students of their own"):  # fmt: skip
+        model.place(state, records)

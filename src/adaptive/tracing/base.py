@@ -888,6 +888,8 @@ class KnowledgeTracer(KeywordChecked, ABC):
             if ids:
                 _warn_not_placed(ids, prior)
                 wanted = set(ids)
+                outside = [s for s in prior.students if s not in wanted]
+                _warn_placed_apart_from_held(state, outside, "init_state", "place nobody")
                 prior = prior.subset([s for s in prior.students if s in wanted])
             self.place(state, prior)
         return state
@@ -904,6 +906,9 @@ class KnowledgeTracer(KeywordChecked, ABC):
         prior = placement.aligned(self._skill_tuple())
         _warn_partly_placed(prior, placement)
         with state.lock:
+            _warn_placed_apart_from_held(
+                state, placement.students, "place", "place students of their own"
+            )
             rows = state.rows_adding(list(placement.students), self._state_row())
             self._place(state, rows, prior)
             valued = ~np.isnan(placement.mastery).all(axis=1)  # a row of NaN placed nothing
@@ -1705,6 +1710,35 @@ def _warn_new_students_read_as_held(state: TracingState, student_ids: Sequence[s
         "belong to. Pass the id as the state holds it (a uuid.UUID is read in its canonical "
         "form, lower case)",
         StateWarning,
+        stacklevel=4,
+    )
+
+
+def _warn_placed_apart_from_held(
+    state: TracingState, student_ids: Sequence[str], where: str, effect: str
+) -> None:
+    """A `PlacementWarning` when a placement names students the state does not hold whose ids
+    read as held students' (`KnownIds.reads_as`: another case, dropped zeros), saying `where`
+    and what their rows do (`effect`: `place` adds them, `init_state` leaves them out):
+    a trial's last-year export read with `pd.read_csv` keyed every record by '400' for the
+    roster's '000400', and `init_state(roster, prior=combine(records, grade))` started every
+    returning student from their grade, the records on students of their own, without a word.
+    By position, never by id."""
+    new = [s for s in dict.fromkeys(student_ids) if s not in state._rows]
+    if not new or not state.students:
+        return
+    known = state._known_ids()  # every new id looked up: a lost zero is rarely the first
+    matches = {i: m for i, m in enumerate(map(known.reads_as, new)) if m is not None}
+    if not matches:
+        return
+    first = next(iter(matches))
+    warnings.warn(
+        f"{where}: {len(matches):,} of the placement's {len(new):,} students the state does not "
+        f"hold read as held students{match_words(new, {first: matches[first]})}: ids are "
+        f"case-sensitive text, so their rows {effect}, not the held students. "
+        "Keep ids as text (pd.read_csv(path, dtype={'student_id': str}), or "
+        "read_placement(path, catalog), which reads them so)",
+        PlacementWarning,
         stacklevel=4,
     )
 
