@@ -243,6 +243,23 @@ def test_rows_of_students_on_no_roster_may_be_students_who_left():
     )
 
 
+def test_rows_of_roster_students_whose_ids_lost_their_zeros_are_counted_apart():
+    """A start-of-year trial: 24 roster students whose ids lost their zeros in the export were
+    counted among 560 who left, and placed from their grade without a word of their own."""
+    from adaptive.batch.night_checks import warn_placed_off_roster
+    from adaptive.placement import Placement
+
+    table = Placement(("410", "411", "999", "000500"), ("k",), np.full((4, 1), 0.5),
+                      ("placed from x",) * 4)  # fmt: skip
+    profiles = {"000410": object(), "000411": object(), "000500": object()}
+    with pytest.warns(PlacementWarning) as said:
+        assert warn_placed_off_roster(table, profiles, [], "last_year.csv") == 3
+    text = str(said[0].message)
+    assert "3 of its 4 students are in no profile" in text
+    assert "; 2 of them are a profile's id once leading zeros or case are restored" in text
+    assert "000410" not in text and "'410'" not in text
+
+
 def test_a_night_leaves_out_blank_and_identical_placement_rows_when_asked(
     district, tmp_path, capsys
 ):

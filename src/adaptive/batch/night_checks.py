@@ -1225,18 +1225,22 @@ def warn_placed_off_roster(
     """Count (and warn of) the placement table's students that no profile names and the log has
     no answer of (`check_placed_on_roster`). Returns the count."""
     known = set(profiles).union(str(s) for s in log_students)
-    off = sum(1 for s in placement.students if s not in known)
-    check_placed_on_roster(off, len(placement.students), source)
-    return off
+    off = [s for s in placement.students if s not in known]
+    otherwise = len(profiles_spelled_otherwise(off, profiles)) if off else 0
+    check_placed_on_roster(len(off), len(placement.students), source, otherwise)
+    return len(off)
 
 
-def check_placed_on_roster(off: int, total: int, source: str | None) -> None:
+def check_placed_on_roster(off: int, total: int, source: str | None, otherwise: int = 0) -> None:
     """`off` of the placement table's `total` students are in no profile and have no answer
     in the log: nobody is placed from their rows (students who left since last year's export,
     or an id typed otherwise, e.g. a leading zero lost in a spreadsheet): a warning with the
     count, never an id. When that is every student
     of the table (another term's or district's file), the night would run as if it placed its
-    students: refused, as a table with a header only is. Both engines count, then call this."""
+    students: refused, as a table with a header only is. Both engines count, then call this.
+    `otherwise` of them are a profile's id once leading zeros or case are restored
+    (`profiles_spelled_otherwise`): said apart, since those are roster students placed from
+    their grade instead of their records (a trial's 24 were counted among 560 who left)."""
     name = source or "the placement table"
     if total and off == total:
         nobody = (
@@ -1250,11 +1254,18 @@ def check_placed_on_roster(off: int, total: int, source: str | None) -> None:
             "students, or leave the placement out"
         )
     if off:
+        spelt = (
+            f"; {otherwise:,} of them {verb(otherwise, 'is')} a profile's id once leading zeros "
+            "or case are restored ('4501' for '004501'): those roster students are placed from "
+            "their grade, not from these rows. Keep the ids as text in the export"
+            if otherwise
+            else ""
+        )
         warnings.warn(
             f"{name}: {off:,} of its {total:,} students {verb(off, 'is')} in no "
             f"profile and {verb(off, 'has')} no answer in the log: their rows place "
             "nobody (students who left the district, not on this year's roster? or ids written "
-            "otherwise than in the roster, e.g. a leading zero lost?)",
+            f"otherwise than in the roster, e.g. a leading zero lost?){spelt}",
             PlacementWarning,
             stacklevel=4,
         )
