@@ -1932,8 +1932,9 @@ def _warn_partly_placed(prior: np.ndarray, placement: Placement) -> None:
             f"place: the placement ({placement.sources[int(np.flatnonzero(partly)[0])]!r}) "
             f"places {int(partly.sum()):,} of its students on fewer than half of the model's "
             f"{prior.shape[1]:,} skills: the others start from the model's population prior, "
-            "not from their grade. combine(placement, grade_placement(catalog, profiles)) "
-            "starts them from their grade, as the nightly job does",
+            "not from a grade. In Python, combine(placement, grade_placement(catalog, "
+            "profiles)) starts them from their grade; a night does so for every student whose "
+            "profile has a grade (on a night, these have no profile or no grade: give them one)",
             PlacementWarning,
             stacklevel=4,
         )
