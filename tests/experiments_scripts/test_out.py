@@ -39,7 +39,7 @@ SCRIPTS = {
     "bench_load": "10_load.md",
     "bench_log_read": "64_log_read.md",
     "bench_mastery": "45_mastery.md",
-    "bench_ope": None,  # 57_ope.md, with --speed 57_ope_speed.md
+    "bench_ope": None,  # 57_ope.md, with --speed 57_ope_speed.md, with --aa 57_ope_aa.md
     "bench_placement_effect": "53_placement_effect.md",
     "bench_policy": "51_policy_sim.md",
     "bench_policy_bound": "54_policy_bound.md",
@@ -209,6 +209,25 @@ def test_bench_ope_speed_page_and_cases_table_go_to_out(untouched, monkeypatch, 
     bench_ope.write(cases, args, 1.0, None)
     assert args.out.read_text().startswith("# Off-policy evaluation")
     assert len(pd.read_csv(tmp_path / "ope.csv")) == 1
+
+
+def test_bench_ope_aa_page_and_runs_table_go_to_out(untouched, monkeypatch, tmp_path):
+    """`--aa`: the A/A summary (mean, its standard error across seeds, misses on each side) to
+    `--out`, every run in the .csv beside it (the runs stubbed: two seeds, one miss above 0)."""
+    from experiments import bench_ope
+
+    def runs(n_seeds, n_students, temperature, work):
+        return [{"seed": s, "metric": m, "value": v, "ci_low": v - 0.01, "ci_high": v + 0.01,
+                 "std_error": 0.005} for s, v in enumerate((0.02, -0.004)) for m in ("correct",)]  # fmt: skip
+
+    monkeypatch.setattr(bench_ope, "aa_runs", runs)
+    out = tmp_path / "aa.md"
+    bench_ope.main(["--aa", "2", "--students", "5", "--out", str(out)])
+    text = out.read_text()
+    assert f"--aa 2 --students 5 --log-temperature 1.0 --out {out}" in text
+    assert "| correct | 2 | 0.00800 | 0.01200 | 0.66667 |" in text  # mean, se, z
+    assert text.rstrip().endswith("| 1 | 0.50000 | 1 | 0 |")  # misses, share, above, below
+    assert len(pd.read_csv(tmp_path / "aa.csv")) == 2
 
 
 def test_bench_experiment_writes_its_table_beside_out(untouched, monkeypatch, tmp_path):
