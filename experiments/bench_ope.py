@@ -426,6 +426,9 @@ def main(argv: list[str] | None = None) -> None:
         "--log-temperature)",
     )
     ap.add_argument(
+        "--aa-district", type=int, default=3, help="seed of the A/A check's simulated district"
+    )
+    ap.add_argument(
         "--work",
         type=Path,
         default=None,
@@ -459,7 +462,13 @@ def main(argv: list[str] | None = None) -> None:
     if args.aa:
         t0 = time.perf_counter()
         with tempfile.TemporaryDirectory() as tmp:
-            runs = aa_runs(args.aa, args.students, args.log_temperature, Path(args.work or tmp))
+            runs = aa_runs(
+                args.aa,
+                args.students,
+                args.log_temperature,
+                Path(args.work or tmp),
+                args.aa_district,
+            )
         write_aa(pd.DataFrame(runs), args, time.perf_counter() - t0)
         return
     rows = []
@@ -482,12 +491,15 @@ def main(argv: list[str] | None = None) -> None:
     write(pd.DataFrame(rows), args, time.perf_counter() - t0, obp)
 
 
-def aa_runs(n_seeds: int, n_students: int, temperature: float, work: Path) -> list[dict]:
-    """The A/A check a user runs, `n_seeds` times: a simulated district (the tests' fixture:
-    seed 3, 20 responses per student, an IRT champion) served two nights (days 12 and 15) by the
-    exploring policy with exploration seed s, then `evaluate_logs` of that same policy on those
-    nights (bootstrap and fold seed s). Every weight is 1, so the true `dr_minus_logged` is 0: one
-    row per (seed, metric) with its estimate, interval and bootstrap standard error."""
+def aa_runs(
+    n_seeds: int, n_students: int, temperature: float, work: Path, district: int = 3
+) -> list[dict]:
+    """The A/A check a user runs, `n_seeds` times: a simulated district (seed `district`, 3 as
+    the tests' fixture; 20 responses per student, an IRT champion) served two nights (days 12
+    and 15) by the exploring policy with exploration seed s, then `evaluate_logs` of that same
+    policy on those nights (bootstrap and fold seed s). Every weight is 1, so the true
+    `dr_minus_logged` is 0: one row per (seed, metric) with its estimate, interval and bootstrap
+    standard error."""
     import warnings
 
     from adaptive.batch.job import run_daily_job
@@ -498,7 +510,7 @@ def aa_runs(n_seeds: int, n_students: int, temperature: float, work: Path) -> li
 
     warnings.filterwarnings("ignore")  # "a simulated district's log is a fixed history": known
     files, uri = work / "files", f"sqlite:///{work / 'mlflow.db'}"
-    sim = simulate_district(n_students, 3, responses_per_student=20, max_school_days=30)
+    sim = simulate_district(n_students, district, responses_per_student=20, max_school_days=30)
     write_district(sim, files)
     log = sim.response_log()
     trained = train_model("irt", log, registered_name="ope-aa", folds=2, tracking_uri=uri)
@@ -520,8 +532,9 @@ def aa_runs(n_seeds: int, n_students: int, temperature: float, work: Path) -> li
         table = result.estimates.set_index(["metric", "estimator"])
         for metric in METRICS:
             e = table.loc[(metric, DIFFERENCE)]
-            rows.append({"seed": seed, "metric": metric, "decisions": result.diagnostics.n_decisions,
-                         "mean_weight": result.diagnostics.mean_weight, "value": e["value"],
+            diag = result.diagnostics
+            rows.append({"seed": seed, "metric": metric, "decisions": diag.n_decisions,
+                         "mean_weight": diag.mean_weight, "value": e["value"],
                          "ci_low": e["ci_low"], "ci_high": e["ci_high"],
                          "std_error": e["std_error"]})  # fmt: skip
     return rows
@@ -535,9 +548,10 @@ def aa_summary(runs: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for metric, g in runs.groupby("metric", sort=False):
         v, sd = g["value"], g["value"].std(ddof=1)
+        se = sd / np.sqrt(len(g))
         above, below = int((g["ci_low"] > 0).sum()), int((g["ci_high"] < 0).sum())
         rows.append({"metric": metric, "runs": len(g), "mean": v.mean(),
-                     "se_across_seeds": sd / np.sqrt(len(g)), "z": v.mean() / (sd / np.sqrt(len(g))),
+                     "se_across_seeds": se, "z": v.mean() / se,
                      "sd_across_seeds": sd, "mean_bootstrap_se": g["std_error"].mean(),
                      "misses": above + below, "miss_share": (above + below) / len(g),
                      "above_0": above, "below_0": below})  # fmt: skip
@@ -546,16 +560,17 @@ def aa_summary(runs: pd.DataFrame) -> pd.DataFrame:
 
 def write_aa(runs: pd.DataFrame, args, seconds: float) -> None:
     """`57_ope_aa.md` (or `--out`): the A/A summary; every run in the .csv beside it."""
+    district = "" if args.aa_district == 3 else f" --aa-district {args.aa_district}"
     command = (f"--aa {args.aa} --students {args.students} --log-temperature "
-               f"{args.log_temperature}" + out_flag(args.out, OUT_AA))  # fmt: skip
+               f"{args.log_temperature}{district}" + out_flag(args.out, OUT_AA))  # fmt: skip
     text = "\n".join([
         "# Off-policy evaluation: the A/A check (the logging policy on its own nights)", "",
         f"`python -m experiments.bench_ope {command}`", "",
-        f"A simulated district of {args.students} students (seed 3), served two nights by the "
-        f"adaptive policy exploring at temperature {args.log_temperature} (k = 3), once per "
-        f"exploration seed 0..{args.aa - 1}; `evaluate_logs` (`adaptive ope`) of that same "
-        "policy on those nights, bootstrap and outcome-model folds seeded alike. Every importance "
-        "weight is 1, so the true `dr_minus_logged` is exactly 0. z = the mean over seeds / its "
+        f"A simulated district of {args.students} students (seed {args.aa_district}), served two "
+        f"nights by the adaptive policy exploring at temperature {args.log_temperature} (k = 3), "
+        f"once per exploration seed 0..{args.aa - 1}; `evaluate_logs` (`adaptive ope`) of that "
+        "same policy on those nights, bootstrap and outcome-model folds seeded alike. Every "
+        "importance weight is 1, so the true `dr_minus_logged` is exactly 0. z = the mean over seeds / its "
         "standard error across seeds. Unbiased and calibrated: |z| under about 2, the spread "
         "across seeds near the bootstrap's standard error, about 5% of the 95% intervals "
         f"excluding 0, on both sides. Run time {seconds:.0f} s on a shared 2-core machine.", "",

@@ -216,9 +216,9 @@ def test_bench_ope_aa_page_and_runs_table_go_to_out(untouched, monkeypatch, tmp_
     `--out`, every run in the .csv beside it (the runs stubbed: two seeds, one miss above 0)."""
     from experiments import bench_ope
 
-    def runs(n_seeds, n_students, temperature, work):
-        return [{"seed": s, "metric": m, "value": v, "ci_low": v - 0.01, "ci_high": v + 0.01,
-                 "std_error": 0.005} for s, v in enumerate((0.02, -0.004)) for m in ("correct",)]  # fmt: skip
+    def runs(n_seeds, n_students, temperature, work, district):
+        return [{"seed": s, "metric": "correct", "value": v, "ci_low": v - 0.01,
+                 "ci_high": v + 0.01, "std_error": 0.005} for s, v in enumerate((0.02, -0.004))]  # fmt: skip
 
     monkeypatch.setattr(bench_ope, "aa_runs", runs)
     out = tmp_path / "aa.md"
