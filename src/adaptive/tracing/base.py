@@ -906,9 +906,10 @@ class KnowledgeTracer(KeywordChecked, ABC):
         prior = placement.aligned(self._skill_tuple())
         _warn_partly_placed(prior, placement)
         with state.lock:
-            _warn_placed_apart_from_held(
-                state, placement.students, "place", "place students of their own"
-            )
+            if placement.grades is None:  # a grade's students are the roster's, checked
+                _warn_placed_apart_from_held(
+                    state, placement.students, "place", "place students of their own"
+                )
             rows = state.rows_adding(list(placement.students), self._state_row())
             self._place(state, rows, prior)
             valued = ~np.isnan(placement.mastery).all(axis=1)  # a row of NaN placed nothing
