@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -218,7 +219,30 @@ def test_policy_eval_command(tmp_path) -> None:
         csv
     )
     assert set(csv.policy) == {"adaptive", "greedy-target"}
-    assert "Normalized learning gain" in res.output
+    # the issue's gain@N, said tuned on or held out (a trial read the normalized gain's
+    # negative junyi means as adaptive doing worst where it gained most skills)
+    said = " ".join(res.output.split())
+    assert "Skills newly mastered after 3 activities (gain@3" in said and "tuned on" in said
+    assert "20 (seed, student) units a cell: intervals from so few are rough" in said
+    settings = json.loads((tmp_path / "policy_eval_settings.json").read_text())
+    assert settings["adaptive_version"]
+    # a negative seed was numpy's internal error (exit 1)
+    bad = runner.invoke(app, ["policy-eval", "--first-seed", "-1", "--out", str(tmp_path / "x")])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+def test_a_ceiling_whose_gain_is_not_above_0_gives_no_ratio() -> None:
+    """A trial's junyi normalized gains read ratios of -1.1 to -3.9 over a ceiling of 0.003
+    [-0.01, 0.02]: no ratio is read over a ceiling whose gain is not shown above 0."""
+    from adaptive.evaluation.policy_eval import ceiling_ratios
+
+    table = pd.DataFrame({
+        "simulator": ["s"] * 4, "metric": ["skills_gained"] * 2 + ["normalized_gain"] * 2,
+        "n_activities": [5] * 4, "policy": ["adaptive", "ceiling"] * 2,
+        "mean": [0.5, 2.0, -0.03, 0.003], "ci_low": [0.4, 1.5, -0.05, -0.01],
+    })  # fmt: skip
+    assert ceiling_ratios(table)[:2].tolist() == [0.25, 1.0]
+    assert np.isnan(ceiling_ratios(table)[2:]).all()
 
 
 def test_policy_eval_runs_a_model_filter_beside_the_policies_and_refuses_it_where_it_cannot(

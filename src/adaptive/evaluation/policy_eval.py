@@ -68,7 +68,9 @@ Metrics (one value per student; subgroups `slow_learner` and `low_prior` as `<me
 
 Aggregation: mean over all (seed, student) units with a 95% percentile bootstrap interval, the
 paired difference adaptive minus policy with its own interval, and `ceiling_ratio`: the
-policy's mean gain over the ceiling's in the same cell (gain metrics only).
+policy's mean gain over the ceiling's in the same cell (gain metrics only; blank where the
+ceiling's gain is not shown above 0). The ceiling is a greedy policy that reads the truth one
+day at a time: a reference, not a bound, so on few students a policy may read above 1.
 """
 
 from __future__ import annotations
@@ -221,13 +223,18 @@ class EvalSettings:
 
     def to_dict(self) -> dict:
         """The settings as `policy_eval_settings.json` records them beside the table."""
+        from adaptive import __version__
+
         doc = dataclasses.asdict(self)
         doc["policy_config"] = self.policy_config.to_dict()
+        doc["adaptive_version"] = __version__  # what a colleague installs to reproduce it
         return doc
 
     def __post_init__(self) -> None:
         if self.students < 1 or self.seeds < 1:
             raise ConfigError(f"students {self.students}, seeds {self.seeds}: expected >= 1 each")
+        if self.first_seed < 0:  # numpy's seeding refused it as an internal error
+            raise ConfigError(f"first_seed {self.first_seed}: expected an integer >= 0")
         if not self.activities or min(self.activities) < 1:
             raise ConfigError(f"activities {self.activities}: expected positive checkpoints")
         unknown = set(self.simulators) - set(SIMULATOR_KINDS)
@@ -904,9 +911,12 @@ def summarize(long: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> pd.DataF
 
 
 def ceiling_ratios(table: pd.DataFrame) -> np.ndarray:
-    """Each gain row's mean over the ceiling's mean in the same cell (NaN elsewhere)."""
+    """Each gain row's mean over the ceiling's mean in the same cell (NaN elsewhere, and where
+    the ceiling's gain is not shown above 0, its interval's low end at or below 0: a trial's
+    junyi normalized gains read ratios of -1.1 to -3.9 over a ceiling of 0.003 [-0.01, 0.02])."""
     key = ["simulator", "metric", "n_activities"]
-    ceiling = table[table["policy"] == CEILING].set_index(key)["mean"]
+    rows = table[table["policy"] == CEILING].set_index(key)
+    ceiling = rows["mean"].where(rows["ci_low"] > 0)
     if ceiling.empty:
         return np.full(len(table), np.nan)
     base = table["metric"].str.replace("_(" + "|".join(SUBGROUPS) + ")$", "", regex=True)
