@@ -54,3 +54,26 @@ def older_unrelated_log(tmp_path, monkeypatch):
         return path, whole
 
     return make
+
+
+@pytest.fixture
+def parts_one_retyped(tmp_path) -> tuple[Path, Path]:
+    """A folder of three Parquet parts whose middle one has numeric student ids, as after a
+    spreadsheet re-saved that day's export: the folder and the odd part."""
+    import pandas as pd
+
+    folder = tmp_path / "parts"
+    frame = pd.DataFrame(
+        {
+            "student_id": ["17", "18", "19"],
+            "item_id": ["i1", "i2", "i3"],
+            "skill_ids": ["k", "k", "k"],
+            "correct": [1, 0, 1],
+            "timestamp": pd.to_datetime(["2026-10-01", "2026-10-02", "2026-10-03"], utc=True),
+        }
+    )
+    for day in ("day=1", "day=2", "day=3"):
+        (folder / day).mkdir(parents=True)
+        part = frame.astype({"student_id": "int64"}) if day == "day=2" else frame
+        part.to_parquet(folder / day / "part-0.parquet")
+    return folder, folder / "day=2" / "part-0.parquet"

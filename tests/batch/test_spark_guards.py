@@ -166,3 +166,28 @@ def test_a_spark_that_cannot_start_is_one_error_line_not_an_internal_error(distr
     out = tmp_path / "out"  # no date folder nor lock left for the next night to trip on
     assert not (out / "recommendations").exists() or not any((out / "recommendations").iterdir())
     assert not list(out.rglob("*.lock")) or all(p.read_text() == "" for p in out.rglob("*.lock"))
+
+
+def test_a_part_of_another_type_is_refused_before_spark_starts(
+    parts_one_retyped, tmp_path, monkeypatch
+):
+    """A trial's folder of parts, one with int64 ids: Spark failed after 25 s with "An error
+    occurred while calling o183.collectToPython", naming nothing. The driver now refuses it
+    from the parts' footers (`check_parts_types`, the in-process reader's check) before any
+    session starts, naming the part and the column."""
+    from adaptive.batch import spark, spark_job
+    from adaptive.errors import DataValidationError
+
+    def no_session(*args, **kwargs):
+        raise AssertionError("Spark started")
+
+    monkeypatch.setattr(spark, "spark_session", no_session)
+    folder, odd = parts_one_retyped
+    with pytest.raises(DataValidationError) as info:
+        spark_job.run_spark_night(
+            "2026-10-05", tmp_path / "out", model_name="m", data=folder,
+            catalog=tmp_path / "catalog.json", profiles=tmp_path / "profiles.jsonl",
+            state_dir=None, k=3, config=None, mapping=None, tracking_uri=None, master=None,
+        )  # fmt: skip
+    (problem,) = info.value.problems
+    assert (problem.file, problem.column, problem.value) == (str(odd), "student_id", "int64")

@@ -293,6 +293,18 @@ def test_a_stray_file_among_parquet_parts_is_one_error_naming_it(tmp_path):
     assert "only Parquet parts in a log's folder" in problem.expected
 
 
+def test_a_part_whose_column_has_another_type_is_named_with_the_column(parts_one_retyped):
+    """A trial's folder whose one part had int64 ids, the others text: "parts_intid; expected
+    parts whose columns have one type (Unable to merge: ...)" named the folder, not the part.
+    Now the part, the column, its type and the other parts' type, from the footers alone."""
+    folder, odd = parts_one_retyped
+    with pytest.raises(DataValidationError) as info:
+        load_log(folder)
+    (problem,) = info.value.problems
+    assert (problem.file, problem.column, problem.value) == (str(odd), "student_id", "int64")
+    assert "string, as in day=1/part-0.parquet)" in problem.expected
+
+
 def test_a_missing_column_names_the_mapping_key_too(tmp_path):
     """`load_log(mapping={"student_id": "Learner Id"})` with no such column said "name another
     with --student-col": a command-line option to a Python caller. The hint names both the

@@ -628,7 +628,8 @@ def _parquet_log(data: Any, mapping: dict | None) -> tuple[Path, dict[str, str],
     """The Parquet log Spark reads, its source column of each canonical field, and how the
     in-process reader reads its cells (the mapping: a text skill column's separator, for the
     Spark plan and for that reader's errors). Its first file's footer is checked as that reader
-    checks it (`_check_footer`), before Spark starts."""
+    checks it (`_check_footer`), and a folder's parts have one type per column
+    (`check_parts_types`), before Spark starts."""
     if not isinstance(data, str | Path):
         raise ConfigError(
             "the Spark engine reads the response log from a Parquet file (given: an in-memory "
@@ -642,10 +643,10 @@ def _parquet_log(data: Any, mapping: dict | None) -> tuple[Path, dict[str, str],
             f"{path}: the Spark engine reads Parquet logs only; convert it first "
             "(`adaptive validate FILE --out LOG.parquet` with its column options) or use --engine local"
         )
-    import pyarrow.parquet as pq
+    from adaptive.data.readers import check_parts_types, readable_parts
 
-    first = _readable_parts(path)[0]
-    footer = pq.read_metadata(first)
+    footers = readable_parts(path)  # each part's footer, or the in-process reader's error
+    first, footer = footers[0]
     schema = footer.schema.to_arrow_schema()
     names = schema.names
     time_column = m.time or next((c for c in ("timestamp", "time") if c in names), None)
@@ -663,6 +664,7 @@ def _parquet_log(data: Any, mapping: dict | None) -> tuple[Path, dict[str, str],
             "--correct-threshold) or use --engine local"
         )
     _check_footer(first, schema, footer.num_rows, m)
+    check_parts_types(path, footers, m)  # Spark's own error named neither part nor column
     _check_time_type(path, schema, time_column, footer.num_rows, m)
     columns = {
         "student_id": m.student_id[0],
@@ -706,27 +708,6 @@ def _check_time_type(
         "Parquet timestamp column: convert it first (`adaptive validate FILE --out "
         "LOG.parquet` with --time-format or --time-unit) or use --engine local"
     )
-
-
-def _readable_parts(path: Path) -> list[Path]:
-    """The log's file, or each part of a folder of parts (Spark reads the folder as one log), in
-    path order, each with a readable footer. A file that is no Parquet file (a truncated part)
-    is the in-process reader's error, naming it (`adaptive.data.readers._read_parquet`), before
-    Spark or the driver reads any row of the log."""
-    import pyarrow.parquet as pq
-
-    from adaptive.data.readers import parquet_parts
-    from adaptive.errors import DataValidationError, Problem
-
-    parts = parquet_parts(path) if path.is_dir() else [path]
-    for part in parts:
-        try:
-            pq.read_metadata(part)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise DataValidationError(
-                [Problem(str(part), None, None, None, f"a Parquet file ({exc})")]
-            ) from None
-    return parts
 
 
 def _warn_arm_changes(session, out: Path, day: str, reassigned: bool) -> None:

@@ -13,6 +13,7 @@ column whose type cannot hold its field (`correct` as a list, a list of times) i
 
 from __future__ import annotations
 
+import collections
 import csv
 import dataclasses
 import io
@@ -863,10 +864,81 @@ def _listed(names: list[str]) -> str:
     return shown
 
 
+def readable_parts(path: Path) -> list[tuple[Path, pq.FileMetaData]]:
+    """The log's file, or each part of a folder of parts, in path order, with its footer. A
+    file that is no Parquet file (a truncated part, a CSV named .parquet) is one error naming
+    it, before any row of the log is read (by either engine)."""
+    found = []
+    for part in parquet_parts(path) if path.is_dir() else [path]:
+        try:
+            found.append((part, pq.read_metadata(part)))
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise DataValidationError(
+                [Problem(str(part), None, None, None, f"a Parquet file ({exc})")]
+            ) from None
+    return found
+
+
+def check_parts_types(
+    folder: Path, footers: Sequence[tuple[Path, pq.FileMetaData]], mapping: ColumnMapping
+) -> None:
+    """Every column the log reads has one type across a folder's parts (`readable_parts`: their
+    footers only, no rows): else one problem per part whose type no other part's merges with
+    (`pa.unify_schemas`, permissive: int32 and int64, string and large_string merge), naming
+    the part, the column, its type there and the type most parts have. One part re-saved by a
+    spreadsheet (text ids read as numbers) so failed the Spark engine with an error naming
+    nothing and the in-process one naming the folder, not the part. Parts without rows (their
+    columns may have no type) and columns a part lacks (`_read_parquet_parts` names those)
+    are skipped; the columns read are the first part's mapped ones (`select_columns`)."""
+    typed = [(part, meta.schema.to_arrow_schema()) for part, meta in footers if meta.num_rows]
+    if len(typed) < 2:
+        return
+    first, meta = footers[0]
+    names = meta.schema.to_arrow_schema().names  # the reader's names (Arrow's, in its footer)
+    columns, _, _ = select_columns(str(first), names, mapping, line=None)
+    problems = []
+    for column in columns:
+        kinds = [(p, s.field(column).type) for p, s in typed if column in s.names]
+        if not kinds:
+            continue
+        usual = collections.Counter(kind for _, kind in kinds).most_common(1)[0][0]
+        example = next(p for p, kind in kinds if kind == usual)
+        problems += [
+            Problem(
+                str(part),
+                None,
+                column,
+                str(kind),
+                f"the type of the column in the folder's other parts ({usual}, as in "
+                f"{example.relative_to(folder)}): write that part again with the others' "
+                "types (a spreadsheet that re-saved it read text as numbers?)",
+            )
+            for part, kind in kinds
+            if not _types_merge(kind, usual)
+        ]
+    if problems:
+        raise DataValidationError(problems)
+
+
+def _types_merge(one: pa.DataType, other: pa.DataType) -> bool:
+    """Whether two parts' types of a column concatenate as one column (the in-process reader's
+    `pa.concat_tables(..., promote_options="permissive")`)."""
+    try:
+        pa.unify_schemas(
+            [pa.schema([("c", one)]), pa.schema([("c", other)])], promote_options="permissive"
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return False
+    return True
+
+
 def _read_parquet_parts(folder: Path, mapping: ColumnMapping, since: int | None) -> RawTable:
     """A folder of Parquet parts read as one log: each part as `_read_parquet` reads it (its
-    row groups before `since` skipped), in path order; every part has the first one's columns."""
-    parts = parquet_parts(folder)
+    row groups before `since` skipped), in path order; every part has the first one's columns,
+    of one type (`check_parts_types`, from their footers before any row is read)."""
+    footers = readable_parts(folder)
+    check_parts_types(folder, footers, mapping)
+    parts = [part for part, _ in footers]
     raws, offsets, before = [], [], 0
     for part in parts:
         raw = _read_parquet(part, mapping, since)
