@@ -719,6 +719,23 @@ def test_a_log_none_of_whose_ids_are_the_rosters_is_refused_on_spark_as_in_proce
         assert not out.exists(), engine
     assert said[0] == said[1]
     assert not any(s in said[0] for s in other["student_id"].unique())
+    # two students written two ways on the last day: the same words, their rows' count and
+    # dates too (Spark said neither), and no ids
+    frame = district.log.frame.copy()
+    frame["student_id"] = frame["student_id"].astype(str)
+    last = frame["timestamp"].dt.normalize() == frame["timestamp"].max().normalize()
+    two = sorted(frame.loc[last, "student_id"].unique())[:2]
+    frame.loc[last & frame["student_id"].isin(two), "student_id"] = [
+        s.upper() for s in frame.loc[last & frame["student_id"].isin(two), "student_id"]
+    ]
+    frame.to_parquet(data)
+    said = []
+    for engine in ("spark", "local"):
+        with pytest.raises(ConfigError, match="written two ways in it \\(their ") as refused:
+            run_daily_job(DAY_1, tmp_path / f"two-{engine}", engine=engine, **args)
+        said.append(str(refused.value))
+    assert said[0] == said[1]
+    assert not any(s in said[0] for s in [*two, *(t.upper() for t in two)])
 
 
 def test_a_first_night_of_an_empty_log_is_said_on_spark_as_in_process(

@@ -986,17 +986,24 @@ def check_one_spelling_each(
 
 def responses_words(log: ResponseLog, ids: Sequence[str]) -> str:
     """Where the log's responses of the students `ids` are, as a message says it without their
-    ids: 'their 220 responses, dated 2027-01-04' ('... dated 2027-01-04 to 2027-01-06'), or
-    that tonight's log holds none (they are earlier nights' history)."""
+    ids (`rows_words`: their count and dates, UTC)."""
     codes = log.students.get_indexer(pd.Index(list(ids)))
     rows = np.isin(log.student, codes[codes >= 0])
-    n = int(rows.sum())
+    times = log.time[rows] if log.has_timestamps and rows.any() else None
+    span = None if times is None else (int(times.min()), int(times.max()))
+    return rows_words(int(rows.sum()), span)
+
+
+def rows_words(n: int, span: tuple[int, int] | None) -> str:
+    """`n` responses, their oldest and newest times (`span`, ns; None: a log without times) as
+    both engines' refusals say them (`responses_words`, `spark_job._responses_words`): 'their
+    220 responses, dated 2027-01-04' ('... dated 2027-01-04 to 2027-01-06', UTC days), or
+    that tonight's log holds none (they are earlier nights' history)."""
     if not n:
         return "their answers are earlier nights' history"
-    if not log.has_timestamps:
+    if span is None:
         return f"their {counted(n, 'response')}"
-    times = log.time[rows]
-    first, last = (pd.Timestamp(int(t), tz="UTC").date() for t in (times.min(), times.max()))
+    first, last = (pd.Timestamp(t, tz="UTC").date() for t in span)
     dated = f"{first}" if first == last else f"{first} to {last}"
     return f"their {counted(n, 'response')}, dated {dated}"
 

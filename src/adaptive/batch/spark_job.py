@@ -19,7 +19,8 @@ The driver plans and commits; every per-student step runs on the executors, one 
    with a row that reader refuses (an empty id or skill list, an answer or a time it does not
    read) stops the night before any school is served, with that reader's error naming file and
    line (`_refuse_unread_rows`); so does a log whose ids are not the roster's, as in-process
-   (`_check_log_ids`: only the log's distinct student ids reach the driver);
+   (`_check_log_ids`: only the log's distinct student ids reach the driver; a refusal's count
+   and dates of their rows, one aggregate: `_responses_words`);
 3. students are keyed by their current school (profile's school, else "unassigned"), the log's
    rows by their student's school; `cogroup(...).applyInArrow` hands each executor one school:
    its new responses and its students (profile and previous state);
@@ -48,6 +49,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -103,6 +105,7 @@ from adaptive.batch.night_checks import (
     policy_record,
     rebuild_reason,
     rebuilt_words,
+    rows_words,
     say_arm_changes,
     served_inputs,
     warn_few_students_answered,
@@ -912,10 +915,27 @@ def _check_log_ids(
     found = log.students().where("student_id IS NOT NULL").distinct().toArrow()
     students = found.column(0).to_pylist()
     profiles = dict.fromkeys(profile_field(profiles_path, "student_id"))
-    check_log_ids_match(students, profiles)
+    check_log_ids_match(students, profiles, rows_of=functools.partial(_responses_words, log))
     if first_night:
         answered = sum(s in profiles for s in students)
         warn_few_students_answered(answered, len(profiles), source)
+
+
+def _responses_words(log: SparkLog, ids: list[str]) -> str:
+    """`rows_words` of the rows the in-process job reads (`log.read`) of the students `ids`:
+    one Spark aggregate (their count, oldest and newest time), filtered by the ids the driver
+    holds, so a refusal says where their rows are as in-process (without the ids)."""
+    from pyspark.sql import functions as F
+
+    ts = F.col("timestamp")
+    ns = ts if log.nanos else F.unix_micros(ts.cast("timestamp")) * 1000  # naive ones as UTC
+    found = (
+        log.read.where(log.reading["student_id"].isin(list(ids)))
+        .agg(F.count(F.lit(1)).alias("n"), F.min(ns).alias("first"), F.max(ns).alias("last"))
+        .first()
+    )
+    span = None if found["first"] is None else (int(found["first"]), int(found["last"]))
+    return rows_words(int(found["n"]), span)
 
 
 @contextlib.contextmanager
