@@ -656,6 +656,19 @@ def test_a_log_that_writes_a_student_two_ways_is_refused_however_few(district, t
     assert not out.exists()
 
 
+def test_a_log_without_times_is_refused_in_the_spark_engines_words(district, tmp_path):
+    """A log without a time column is read in file order ('order'); the night refuses it with
+    `timestamps_needed`, the words the Spark driver says too (`test_spark_guards`), naming the
+    option that names a time column."""
+    data = tmp_path / "untimed.parquet"
+    district.log.frame.drop(columns="timestamp").to_parquet(data)
+    with pytest.raises(ConfigError) as refused:
+        run_daily_job(district.last_day, tmp_path / "out", **district.job_args(data=data))
+    said = str(refused.value)
+    assert said.startswith(f"{data}: the daily job needs response timestamps (this log has")
+    assert "name its time column with --time-col" in said
+
+
 def test_the_share_of_ids_written_otherwise_decides_refusal_or_warning():
     """The threshold of `check_log_ids_match`: at least a tenth of the log's students without a
     profile, nine in ten of those a profile's id written otherwise, is refused; fewer warn."""

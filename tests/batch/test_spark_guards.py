@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from adaptive.batch import run_daily_job
 from adaptive.batch.spark import SparkUnavailableError, check_master, check_spark_available
-from adaptive.errors import ConfigError
+from adaptive.errors import AdaptiveError, ConfigError
 
 
 @pytest.mark.parametrize(
@@ -168,6 +168,25 @@ def test_a_spark_that_cannot_start_is_one_error_line_not_an_internal_error(distr
     assert not list(out.rglob("*.lock")) or all(p.read_text() == "" for p in out.rglob("*.lock"))
 
 
+def refused_before_spark(data, tmp_path, monkeypatch) -> Exception:
+    """The error of a Spark night of the log `data`, raised before any session starts (one
+    that starts fails the test): the driver's checks of the log's footers, from
+    `spark_job._parquet_log`, come before the catalog is read or the champion fetched."""
+    from adaptive.batch import spark, spark_job
+
+    def no_session(*args, **kwargs):
+        raise AssertionError("Spark started")
+
+    monkeypatch.setattr(spark, "spark_session", no_session)
+    with pytest.raises(AdaptiveError) as info:
+        spark_job.run_spark_night(
+            "2026-10-05", tmp_path / "out", model_name="m", data=data,
+            catalog=tmp_path / "catalog.json", profiles=tmp_path / "profiles.jsonl",
+            state_dir=None, k=3, config=None, mapping=None, tracking_uri=None, master=None,
+        )  # fmt: skip
+    return info.value
+
+
 def test_a_part_of_another_type_is_refused_before_spark_starts(
     parts_one_retyped, tmp_path, monkeypatch
 ):
@@ -175,19 +194,30 @@ def test_a_part_of_another_type_is_refused_before_spark_starts(
     occurred while calling o183.collectToPython", naming nothing. The driver now refuses it
     from the parts' footers (`check_parts_types`, the in-process reader's check) before any
     session starts, naming the part and the column."""
-    from adaptive.batch import spark, spark_job
-    from adaptive.errors import DataValidationError
-
-    def no_session(*args, **kwargs):
-        raise AssertionError("Spark started")
-
-    monkeypatch.setattr(spark, "spark_session", no_session)
     folder, odd = parts_one_retyped
-    with pytest.raises(DataValidationError) as info:
-        spark_job.run_spark_night(
-            "2026-10-05", tmp_path / "out", model_name="m", data=folder,
-            catalog=tmp_path / "catalog.json", profiles=tmp_path / "profiles.jsonl",
-            state_dir=None, k=3, config=None, mapping=None, tracking_uri=None, master=None,
-        )  # fmt: skip
-    (problem,) = info.value.problems
+    (problem,) = refused_before_spark(folder, tmp_path, monkeypatch).problems
     assert (problem.file, problem.column, problem.value) == (str(odd), "student_id", "int64")
+
+
+def test_a_csv_named_parquet_and_a_log_without_times_are_said_as_in_process(
+    parts_one_retyped, tmp_path, monkeypatch
+):
+    """A trial: a CSV named .parquet was "expected a Parquet file (Parquet magic bytes not
+    found in footer...)" on Spark, "the file is text, not Parquet (a CSV file?): name it
+    fake.csv" in-process; a log without a time column was told what Spark needs of any log.
+    Both are the in-process words now, before Spark starts."""
+    import pandas as pd
+
+    from adaptive.data import load_log
+
+    fake = tmp_path / "fake.parquet"
+    fake.write_text("student_id,item_id,skill_ids,correct,timestamp\n1,i,k,1,2026-10-01\n")
+    with pytest.raises(AdaptiveError) as local:
+        load_log(fake)
+    said = str(refused_before_spark(fake, tmp_path, monkeypatch))
+    assert said == str(local.value) and "name it fake.csv" in said
+    untimed = tmp_path / "untimed.parquet"
+    pd.read_parquet(parts_one_retyped[0] / "day=1").drop(columns="timestamp").to_parquet(untimed)
+    said = str(refused_before_spark(untimed, tmp_path, monkeypatch))
+    assert said.startswith(f"{untimed}: the daily job needs response timestamps (this log has")
+    assert "name its time column with --time-col" in said

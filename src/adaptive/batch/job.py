@@ -93,6 +93,7 @@ from adaptive.batch.night_checks import (
     rebuilt_words,
     responses_words,
     served_inputs,
+    timestamps_needed,
     warn_arm_changes,
     warn_few_students_answered,
     warn_future_rows,
@@ -845,9 +846,7 @@ def _serve_date(
     del answered
     warn_off_catalog(log, catalog)  # skills (and activities) the catalog lacks: a warning
     if not log.has_timestamps:
-        raise ConfigError(
-            f"{log.source}: the daily job needs response timestamps (this log has only 'order')"
-        )
+        raise timestamps_needed(log.source)
     time_ns = log.time
     in_future = warn_future_rows(time_ns, log.source, day, timezone)
     naive = report is not None and report.naive_times

@@ -984,6 +984,17 @@ def check_one_spelling_each(
     )
 
 
+def timestamps_needed(source: str) -> ConfigError:
+    """The refusal of a log without response times (no time column, or one of integer order),
+    in both engines' words: a night takes the responses before its start, which needs times.
+    Spark's said only what its engine needs of a log in general."""
+    return ConfigError(
+        f"{source}: the daily job needs response timestamps (this log has only 'order': no "
+        "time column, or one of whole numbers); name its time column with --time-col (in "
+        "Python: mapping={'time': ...})"
+    )
+
+
 def responses_words(log: ResponseLog, ids: Sequence[str]) -> str:
     """Where the log's responses of the students `ids` are, as a message says it without their
     ids (`rows_words`: their count and dates, UTC)."""

@@ -108,6 +108,7 @@ from adaptive.batch.night_checks import (
     rows_words,
     say_arm_changes,
     served_inputs,
+    timestamps_needed,
     warn_few_students_answered,
     warn_future_rows,
     warn_log_times_in_zone,
@@ -653,9 +654,11 @@ def _parquet_log(data: Any, mapping: dict | None) -> tuple[Path, dict[str, str],
     schema = footer.schema.to_arrow_schema()
     names = schema.names
     time_column = m.time or next((c for c in ("timestamp", "time") if c in names), None)
-    if time_column is None or len(m.student_id) != 1 or m.skills_from or m.merge_skill_rows:
+    if time_column is None:
+        raise timestamps_needed(str(path))
+    if len(m.student_id) != 1 or m.skills_from or m.merge_skill_rows:
         raise ConfigError(
-            f"{path}: the Spark engine needs one student column, a timestamp column and "
+            f"{path}: the Spark engine needs one student column and "
             "each response's skills in its own row (no merged skill rows or skills from a "
             "Q-matrix); use --engine local for this log"
         )

@@ -866,10 +866,12 @@ def _listed(names: list[str]) -> str:
 
 def readable_parts(path: Path) -> list[tuple[Path, pq.FileMetaData]]:
     """The log's file, or each part of a folder of parts, in path order, with its footer. A
-    file that is no Parquet file (a truncated part, a CSV named .parquet) is one error naming
-    it, before any row of the log is read (by either engine)."""
+    file that is no Parquet file is one error naming it, before any row of the log is read (by
+    either engine): a CSV named .parquet says so and the name to give it (`check_content`),
+    a truncated part what pyarrow found."""
     found = []
     for part in parquet_parts(path) if path.is_dir() else [path]:
+        check_content(part, "parquet", None)
         try:
             found.append((part, pq.read_metadata(part)))
         except (pa.ArrowInvalid, OSError) as exc:
