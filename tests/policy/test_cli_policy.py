@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -573,3 +574,27 @@ def test_recommend_students_hints_an_id_in_the_wrong_case_by_position(district_d
     assert zeros.value.likely_matches == {0: known}
     with pytest.raises(UnknownStudentsError, match="; it differs only in case from a known"):
         recommend_students([known.upper()], district=district_dir)
+
+
+def test_a_policy_file_is_paired_with_the_shipped_weights(tmp_path) -> None:
+    """A researcher's trial could only subtract two runs' means to compare a policy file with
+    the shipped weights. `--policies adaptive,shipped` pairs them on the same students: the
+    shipped policy scored beside itself differs by exactly 0, and a file that drops interest
+    does not."""
+    args = ["policy-eval", "--students", "20", "--seeds", "1", "--activities", "4",
+            "--simulators", "bkt-cold", "--policies", "adaptive,shipped", "--bootstrap", "20"]  # fmt: skip
+
+    def shipped_row(out: Path) -> pd.Series:
+        csv = pd.read_csv(out / "policy_eval.csv")
+        rows = csv[(csv.policy == "shipped") & (csv.metric == "over_practice")]
+        return rows.iloc[0]
+
+    res = runner.invoke(app, [*args, "--out", str(tmp_path / "same")])
+    assert res.exit_code == 0, res.output
+    same = shipped_row(tmp_path / "same")
+    assert same.diff_mean == 0 and same.diff_ci_low == 0 and same.diff_ci_high == 0
+    mine = tmp_path / "mine.toml"
+    mine.write_text("[weights]\ninterest = 0.0\nreadiness = 4.0\n")
+    res = runner.invoke(app, [*args, "--policy", str(mine), "--out", str(tmp_path / "mine")])
+    assert res.exit_code == 0, res.output
+    assert shipped_row(tmp_path / "mine").diff_mean != 0

@@ -47,7 +47,14 @@ from adaptive.cli.options import (
 )
 from adaptive.cli.output import console, echo, info, warn
 from adaptive.errors import ConfigError
-from adaptive.evaluation.policy_eval import COLD, FAMILIES, OURS, POLICY_NAMES, REFERENCE_NAMES
+from adaptive.evaluation.policy_eval import (
+    COLD,
+    FAMILIES,
+    OURS,
+    POLICY_NAMES,
+    REFERENCE_NAMES,
+    SHIPPED,
+)
 
 if TYPE_CHECKING:
     from adaptive.placement import GradeTable
@@ -361,7 +368,8 @@ def policy_eval(
         typer.Option(
             "--policies",
             help=f"Policies, comma-separated: {', '.join(POLICY_NAMES)} (default: all; "
-            f"{OURS!r} always, the differences are paired with it); also, on the bkt, "
+            f"{OURS!r} always, the differences are paired with it); {SHIPPED!r}: the shipped "
+            "weights, beside a --policy file scored as adaptive; also, on the bkt, "
             f"prerequisite, junyi and graph simulators, the model filters "
             f"{', '.join(REFERENCE_NAMES)}: bounds that know the simulator's model but not "
             "the learner's state.",

@@ -175,6 +175,10 @@ POLICY_NAMES: tuple[str, ...] = (OURS, *BASELINES, CEILING)
 #: model but not the learner's state (`adaptive.evaluation.model_filter`; bkt, prerequisite and
 #: junyi families only). Like the ceiling, they are bounds to read, not baselines to beat.
 REFERENCE_NAMES: tuple[str, ...] = tuple(FILTER_POLICIES)
+#: The shipped policy (`PolicyConfig.default()`) beside `adaptive`, which scores the given
+#: config: asked for by name, so that a policy file is paired with the shipped weights on the
+#: same students (a researcher could only subtract two runs' means).
+SHIPPED = "shipped"
 
 
 def split_kind(kind: str) -> tuple[Family, bool]:
@@ -240,7 +244,7 @@ class EvalSettings:
         unknown = set(self.simulators) - set(SIMULATOR_KINDS)
         if unknown:
             raise ConfigError(f"unknown simulators {sorted(unknown)}; expected {SIMULATOR_KINDS}")
-        known = (*POLICY_NAMES, *REFERENCE_NAMES)
+        known = (*POLICY_NAMES, SHIPPED, *REFERENCE_NAMES)
         unknown = set(self.policies) - set(known)
         if unknown:
             raise ConfigError(f"unknown policies {sorted(unknown)}; expected {known}")
@@ -584,7 +588,8 @@ def run_policy(
         frames.append(builder.frame(cohort.warm))
         model.update(state, builder.log(frames[0]))
     reference = policy_name in (CEILING, *REFERENCE_NAMES)
-    policy = None if reference else make_policy(policy_name, cat, cfg, seed)
+    chosen = OURS if policy_name == SHIPPED else policy_name  # `cfg` is the default's there
+    policy = None if reference else make_policy(chosen, cat, cfg, seed)
     bound = None
     if policy_name in REFERENCE_NAMES:
         bound = model_filter(sim, cohort, FILTER_POLICIES[policy_name], ctx.prerequisite)
