@@ -52,8 +52,21 @@ def start_worker(parent: int, then: Callable[[], None] | None = None) -> None:
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    one_torch_thread()
     if then is not None:
         then()
+
+
+def one_torch_thread() -> None:
+    """Run torch on one thread in a forked worker where the parent has imported it: a thread
+    pool the parent started (OpenMP's, once a deep champion had predicted there) is not
+    copied by `fork`, and the worker's first parallel region waited on it forever (a trial's
+    night with a DKT champion stalled at "schools 0/2" with its 2 workers; `--workers 1`
+    served it in 10 s). Each worker serves a school on one core anyway: the pool has as many
+    workers as cores to use."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
 
 
 def die_with_parent(parent: int) -> None:
