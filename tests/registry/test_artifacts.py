@@ -190,3 +190,24 @@ def test_a_format_version_that_is_not_a_whole_number_is_refused(saved, tmp_path,
     reseal(copy, lambda meta: meta.update(format_version=version))
     with pytest.raises(ArtifactError, match="format_version .*expected a whole number 2 to 4"):
         KnowledgeTracer.load(copy)
+
+
+def test_a_rollback_to_a_tampered_version_is_refused(small_log, sqlite_uri, tmp_path):
+    """A data scientist's trial rolled back to a version whose model.json was edited by hand:
+    ROLLED BACK, and only the next night refused its checksum. The rollback reads it first."""
+    from mlflow import MlflowClient
+
+    from adaptive.registry import promotion
+
+    train_model("irt", small_log, registered_name="tampered", folds=2, tracking_uri=sqlite_uri)
+    (stored,) = (tmp_path / "artifacts").rglob("tracer/model.json")
+    meta = json.loads(stored.read_text())
+    meta["fitted"]["skills"].reverse()
+    stored.write_text(json.dumps(meta, indent=2))
+    train_model("irt", small_log, registered_name="tampered", folds=2, tracking_uri=sqlite_uri)
+    client = MlflowClient(tracking_uri=sqlite_uri, registry_uri=sqlite_uri)
+    client.set_model_version_tag("tampered", "1", promotion.WAS_CHAMPION, "a run")
+    client.set_registered_model_alias("tampered", "champion", "2")
+    with pytest.raises(ArtifactError, match="version 1: model.json: checksum"):
+        promotion.rollback("tampered", "1", "v2 misbehaved", tracking_uri=sqlite_uri)
+    assert str(client.get_model_version_by_alias("tampered", "champion").version) == "2"

@@ -1329,6 +1329,9 @@ def rollback(
         before = None if current is None else str(current.version)
         if before == str(target.version):
             raise ConfigError(f"{name} v{target.version} is already the champion")
+        # its artifact read and checked as a night will read it: a trial's hand-edited
+        # model.json was rolled back to, and only the next night refused its checksum
+        _load(name, str(target.version), client.tracking_uri)
         with mlflow.start_run(
             experiment_id=experiment_id(client, PROMOTION_EXPERIMENT),
             run_name=f"rollback-{name}-v{target.version}",
