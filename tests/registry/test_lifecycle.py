@@ -168,6 +168,18 @@ def test_a_champion_without_its_comparison_is_refused_not_decided_as_a_first_cha
     assert rule.decide(cand, None, 0.69, established(0.04))[1].startswith("first champion")
 
 
+def test_a_candidate_below_the_bar_is_also_said_against_the_champion():
+    """A trial's worse candidate (AUC 0.5434, champion 0.6921) read only "below the minimum
+    bar", with no comparison; the MLflow run had logged its -0.149 [-0.166, -0.132]."""
+    rule = PromotionRule()
+    champ = {"auc": 0.6921, "ece": 0.02, "logloss": 0.60, "rmse": 0.45, "accuracy": 0.7}
+    cand = {**champ, "auc": 0.5434, "logloss": 0.68}
+    worse = Improvement("auc", -0.149, -0.166, -0.132, 240, 1000)
+    promoted, reason = rule.decide(cand, champ, 0.69, established(0.01), worse)
+    assert not promoted and reason.startswith("below the minimum bar: AUC 0.5434 < 0.55; worse:")
+    assert "-0.1490, 95% interval -0.1660 to -0.1320" in reason
+
+
 def test_a_gain_above_the_margin_that_the_students_do_not_establish_is_not_promoted():
     """The trial's case: +0.0016 AUC over the champion on 527 students, margin 0.001, while
     one model's AUC moves by +-0.005 from one draw of students to another."""
