@@ -473,7 +473,10 @@ def test_an_answer_as_text_is_refused_as_text() -> None:
     riddle. The error says the value is text and how to give it."""
     session = PlacementDiagnostic(grades_catalog(), [LearnerProfile("kid", grade=4)]).start("kid")
     session.next_question()
-    with pytest.raises(DiagnosticError, match=r"answer '1' is text; expected the number 0"):
+    with pytest.raises(
+        DiagnosticError,
+        match=r"answer '1' is text; expected 0 \(wrong\) or 1 \(correct\) as a number",
+    ):
         session.answer("1")
     batch = PlacementDiagnostic(grades_catalog(), [LearnerProfile("kid", grade=4)]).start_batch(
         ["kid"]

@@ -1096,8 +1096,8 @@ def _as_answers(correct: np.ndarray | Sequence[int], n: int) -> np.ndarray:
         )
     if values.dtype.kind in "US":
         raise DiagnosticError(
-            f"answers {values[:5].tolist()} are text; expected the numbers 0 (wrong) or 1 "
-            "(correct), or bools: convert a form's or a request's text first"
+            f"answers {values[:5].tolist()} are text; expected 0 (wrong) or 1 (correct) as "
+            "numbers or bools: convert a form's or a request's text first"
         )
     if values.dtype != bool and not np.isin(values, (0, 1)).all():
         bad = values[~np.isin(values, (0, 1))][:5].tolist()
@@ -1114,7 +1114,7 @@ def _one_answer(correct: object, what: str = "answer") -> int:
         return int(correct)  # 1.0 and 0.0 too, as the sheet readers read "1.0"
     if isinstance(correct, str | bytes):  # "answer '1'; expected 0 or 1" read as a riddle
         raise DiagnosticError(
-            f"{what} {correct!r} is text; expected the number 0 (wrong) or 1 (correct), or a "
+            f"{what} {correct!r} is text; expected 0 (wrong) or 1 (correct) as a number or a "
             "bool: convert a form's or a request's text first (int(value))"
         )
     raise DiagnosticError(f"{what} {correct!r}; expected 0 (wrong) or 1 (correct)")
