@@ -321,7 +321,8 @@ def _gain_view(table, last: int, policy_file: str | None) -> Table:
         title=f"Skills newly mastered after {last} activities (gain@{last}; adaptive: policy "
         f"{scored})",
         caption="ratio: the mean over the ceiling's, a greedy policy reading the simulator's "
-        "truth (a reference, not a bound; blank where its gain is not above 0). Split: the "
+        "truth (a reference, not a bound; blank where its gain is not above 0, or where "
+        "--policies leaves it out). Split: the "
         "shipped weights were tuned on bkt and logistic; the others are held out.",
     )
     for col in ("simulator", "split", "policy", "mean [95% CI]", "adaptive - policy [95% CI]",
