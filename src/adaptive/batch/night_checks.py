@@ -22,7 +22,12 @@ import pandas as pd
 from adaptive.batch import writer
 from adaptive.batch.log_digest import other_form
 from adaptive.batch.partition import OUTPUT_TABLES, UNASSIGNED_SCHOOL
-from adaptive.batch.snapshot import ENGINE_OF_FORMAT, previous_snapshot_date, snapshot_format
+from adaptive.batch.snapshot import (
+    ENGINE_OF_FORMAT,
+    previous_snapshot_date,
+    snapshot_dir,
+    snapshot_format,
+)
 from adaptive.data.skill_lists import SKILL_SEPARATORS
 from adaptive.dates import DEFAULT_TIMEZONE, night_start, zone_record
 from adaptive.errors import (
@@ -90,7 +95,8 @@ def rebuilt_words(reason: str, served_again: bool, state_dir: Path, day: str, ki
         return reason
     other = previous_snapshot_date(state_dir, day, kind, other=True)
     if other is not None:
-        engine = ENGINE_OF_FORMAT[snapshot_format(Path(state_dir) / f"date={other}")]
+        found = snapshot_format(snapshot_dir(Path(state_dir), other))
+        engine = ENGINE_OF_FORMAT.get(found, f"{found!r}-format")  # a hand-edited meta.json
         return (
             f"no snapshot of this engine's before this night (the state of {other} is the "
             f"{engine} engine's, which this engine does not read)"
