@@ -176,7 +176,9 @@ def test_a_candidate_below_the_bar_is_also_said_against_the_champion():
     cand = {**champ, "auc": 0.5434, "logloss": 0.68}
     worse = Improvement("auc", -0.149, -0.166, -0.132, 240, 1000)
     promoted, reason = rule.decide(cand, champ, 0.69, established(0.01), worse)
-    assert not promoted and reason.startswith("below the minimum bar: AUC 0.5434 < 0.55; worse:")
+    assert not promoted and reason.startswith(
+        "below the minimum bar: AUC 0.5434 < 0.55; against the champion, worse:"
+    )
     assert "-0.1490, 95% interval -0.1660 to -0.1320" in reason
 
 

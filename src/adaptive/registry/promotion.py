@@ -375,15 +375,14 @@ class PromotionRule:
                 "students); pass it, or champion=None for a first champion"
             )
         below = self.below_bar(candidate, baseline_logloss, over_constant)
-        if below is not None and champion is not None:  # said beside the comparison: a
-            # trial's worse candidate read only "below the minimum bar", not "worse"
-            return (
-                False,
-                f"{below}; {self._against_champion(candidate, champion, over_champion)[1]}",
-            )
+        if below is not None and champion is not None and over_champion is not None:
+            # said beside the comparison: a trial's worse candidate read only "below the
+            # minimum bar", not "worse"
+            against = self._against_champion(candidate, champion, over_champion)[1]
+            return False, f"{below}; against the champion, {against}"
         if below is not None:
             return False, below
-        if champion is None:
+        if champion is None or over_champion is None:
             return (
                 True,
                 f"first champion: {self.bar_met(candidate, baseline_logloss, over_constant)}",
@@ -394,13 +393,13 @@ class PromotionRule:
         self,
         candidate: dict[str, float],
         champion: dict[str, float],
-        over_champion: Improvement | None,
+        over_champion: Improvement,
     ) -> tuple[bool, str]:
         """(better?, reason) of the candidate against the champion on the same students."""
         scores = (
             f"{self.metric} {candidate[self.metric]:.4f} vs champion {champion[self.metric]:.4f}"
         )
-        gain: Improvement = over_champion  # type: ignore[assignment]  # given (`decide`)
+        gain = over_champion
         if not (math.isfinite(gain.low) and math.isfinite(gain.high)):  # nothing to read
             return False, f"not established: {scores} (improvement {gain})"
         if gain.high < 0:  # the whole interval below 0: established worse
