@@ -1727,16 +1727,17 @@ def _warn_placed_apart_from_held(
 ) -> None:
     """A `PlacementWarning` when a placement names students the state does not hold whose ids
     read as held students' (`KnownIds.reads_as`: another case, dropped zeros), saying `where`
-    and what their rows do (`effect`: `place` adds them, `init_state` leaves them out). It
-    reads ids as `update`'s warning does (look-alike characters too, 'l' for '1'), where a
-    night's count of a table's ids written otherwise reads leading zeros and case only
-    (`night_checks.profiles_spelled_otherwise`: a roster's, not a vendor's, spelling). One
-    look-up per new id (about 1.3 s at 400,000): a grade's placement, whose students are the
-    roster's, is not checked (`place`).
-    a trial's last-year export read with `pd.read_csv` keyed every record by '400' for the
+    and what their rows do (`effect`: `place` adds them, `init_state` leaves them out): a
+    trial's last-year export read with `pd.read_csv` keyed every record by '400' for the
     roster's '000400', and `init_state(roster, prior=combine(records, grade))` started every
     returning student from their grade, the records on students of their own, without a word.
-    By position, never by id."""
+    By position, never by id.
+
+    It reads ids as `update`'s warning does (look-alike characters too, 'l' for '1'), where a
+    night's count of a table's ids written otherwise reads leading zeros and case only
+    (`night_checks.profiles_spelled_otherwise`: a roster's spelling). One look-up per new id
+    (about 1.3 s at 400,000): a grade's placement, whose students are the roster's, is not
+    checked (`place`)."""
     new, matches = state.new_ids_read_as_held(student_ids, every=True)
     if not matches:
         return
