@@ -289,6 +289,8 @@ _LOOK_ALIKE = str.maketrans({"l": "1", "i": "1", "|": "1", "o": "0"})
 #: 1.05", "8:05", "v1.00.1"): a spreadsheet keeps those, and "Room 1.05" and "Room 1.5" are two
 #: rooms. `one_spelling`'s rule.
 _ID_ZEROS = re.compile(r"^0+(?=[^0-9]*[0-9])|(?<![0-9.:,])0+(?=[0-9])")
+#: `one_spelling`'s zeros as a pattern Java's regex reads the same (the Spark engine's joins).
+ID_ZEROS_PATTERN = _ID_ZEROS.pattern
 #: The zeros `look_alike` drops, as the report site's script does (`assets.py`, line for line):
 #: any zeros in front of a number, and those that lead the name. A hint's reading, wider than
 #: `one_spelling`'s: 'g3.NS.01' is offered 'g3.NS.1'.

@@ -10,7 +10,7 @@ import pytest
 
 from adaptive.batch.spark_placement import checked_placement_parquet
 from adaptive.curriculum import Catalog, Skill
-from adaptive.errors import DataValidationError
+from adaptive.errors import DataValidationError, PlacementWarning
 from adaptive.placement import read_placement
 
 
@@ -203,3 +203,31 @@ def test_two_codes_a_skill_map_reads_as_one_are_named_on_spark_as_in_process(spa
     assert said == [str(p) for p in local.value.problems]
     assert "got 'a'" in said[0] and "two codes read as one skill" in said[0], said
     assert "safe to drop" not in said[0] and "safe to drop" in said[1], said
+
+
+def test_rows_of_roster_students_whose_ids_lost_their_zeros_are_counted_apart_on_spark(
+    spark, tmp_path
+):
+    """A review: the Spark engine's placement check counted the roster students whose ids lost
+    their zeros among those who left, where the in-process one counts them apart. The same
+    words now, from one join on the ids as `one_spelling` reads them."""
+    import numpy as np
+
+    from adaptive.batch.night_checks import warn_placed_off_roster
+    from adaptive.batch.spark_placement import count_placed_off_roster
+    from adaptive.placement import Placement
+
+    ids = ["410", "411", "999", "000500"]
+    target = tmp_path / "placed.parquet"
+    spark.createDataFrame([(s,) for s in ids], "student_id string").write.parquet(str(target))
+    roster = ["000410", "000411", "000500"]
+    students = spark.createDataFrame([(s,) for s in roster], "student_id string")
+    log = spark.createDataFrame([], "student_id string")
+    with pytest.warns(PlacementWarning) as on_spark:
+        count_placed_off_roster(spark, students, log, target, "last_year.csv")
+    table = Placement(tuple(ids), ("k",), np.full((4, 1), 0.5), ("placed from x",) * 4)
+    with pytest.warns(PlacementWarning) as local:
+        warn_placed_off_roster(table, dict.fromkeys(roster), [], "last_year.csv")
+    said = str(on_spark[0].message)
+    assert said == str(local[0].message)
+    assert "; 2 of them are a profile's id once leading zeros or case are restored" in said

@@ -192,15 +192,32 @@ def _source_problems(session, target: Path, rows) -> tuple[list, int]:
 
 def count_placed_off_roster(session, students, log, target: Path, source: str | None) -> None:
     """The table's students that no profile (or previous state) names and the log has no
-    answer of: counted by Spark (two numbers reach the driver) and said, or refused when that is
-    every student, as the in-process job does (`night_checks.check_placed_on_roster`)."""
+    answer of, and how many of them are a student's id written otherwise: counted by Spark
+    (three numbers reach the driver) and said, or refused when that is every student, as the
+    in-process job does (`night_checks.check_placed_on_roster`)."""
     from adaptive.batch.night_checks import check_placed_on_roster
 
     placed = session.read.parquet(str(target)).select("student_id").distinct()
     known = students.select("student_id").unionByName(log.select("student_id")).distinct()
-    off = placed.join(known, "student_id", "left_anti").count()
+    off_roster = placed.join(known, "student_id", "left_anti")
+    off = off_roster.count()
     if off:
-        check_placed_on_roster(off, placed.count(), source)
+        otherwise = spelled_alike(off_roster).join(
+            spelled_alike(students).distinct(), "spelt", "left_semi"
+        )
+        check_placed_on_roster(off, placed.count(), source, otherwise.count())
+
+
+def spelled_alike(frame):
+    """`frame`'s student ids as `errors.one_spelling` reads them (case folded, the zeros a
+    spreadsheet drops removed), in a column `spelt`: ids written otherwise meet in a join."""
+    from pyspark.sql import functions as F
+
+    from adaptive.errors import ID_ZEROS_PATTERN
+
+    return frame.select(
+        F.regexp_replace(F.lower("student_id"), ID_ZEROS_PATTERN, "").alias("spelt")
+    )
 
 
 def with_placement(session, students, log, target: Path):
