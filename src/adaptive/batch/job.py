@@ -935,7 +935,9 @@ def _serve_date(
         ),
     )  # fmt: skip
     replaced = night_served_before(out, day, record)
-    why_rebuilt = rebuilt_words(why_rebuilt, replaced is not None, state_dir, day, NPZ_FORMAT)
+    why_rebuilt = rebuilt_words(
+        why_rebuilt, replaced is not None, state_dir=state_dir, day=day, kind=NPZ_FORMAT
+    )
     experiment_served_before(out, day, experiment.sha256 if experiment else None)
     new_assignment = experiment_ended_or_replaced(
         out, day, experiment.sha256 if experiment else None

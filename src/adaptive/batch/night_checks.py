@@ -85,7 +85,7 @@ def rebuild_reason(
     return f"a new champion version ({meta['model_version']} -> {version})"
 
 
-def rebuilt_words(reason: str, served_again: bool, state_dir: Path, day: str, kind: str) -> str:
+def rebuilt_words(reason: str, served_again: bool, *, state_dir: Path, day: str, kind: str) -> str:
     """`rebuild_reason`'s words for a night that may be served again, by the engine whose
     snapshots are in format `kind`: with no snapshot before it, a re-run is not a "first
     night" (a trial's re-run with another placement table read "first night (no earlier

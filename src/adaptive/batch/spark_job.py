@@ -375,7 +375,9 @@ def run_spark_night(
             ),
         )  # fmt: skip
         replaced = night_served_before(out, day, record)
-        reason = rebuilt_words(reason, replaced is not None, state_dir, day, SPARK_FORMAT)
+        reason = rebuilt_words(
+            reason, replaced is not None, state_dir=state_dir, day=day, kind=SPARK_FORMAT
+        )
         experiment_served_before(out, day, experiment_sha)
         new_assignment = experiment_ended_or_replaced(out, day, experiment_sha)
         zone_served_before(out, state_dir, day, timezone)

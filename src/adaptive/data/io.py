@@ -616,7 +616,9 @@ def _factorized(values: Sequence) -> tuple[np.ndarray, list]:
 
 def _cells_text(cells: pa.ChunkedArray) -> pa.Array:
     """A quarantine's cells of one column as text, each as `str` writes the value read (a
-    missing one empty): text as it is; other types' distinct values worded once."""
+    missing one empty): text as it is; other types' distinct values worded once. Not a
+    problem's quoting (`validate._shown_cells`, `_show`'s "[a, b]"): a quarantine keeps the
+    row's values as the file's readers write them back, a list as Python prints it."""
     cells = cells.combine_chunks()
     if pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type):
         return cells.cast(pa.string())

@@ -252,7 +252,11 @@ class RefusedProblems(Sequence[Problem]):
         return self.cells.problem(k) if k < n else self.others[k - n]
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and list(self) == list(other)
+        """Equal to a sequence of the same problems; every problem is built to compare (lengths
+        first: two refusals of other sizes build none)."""
+        if not isinstance(other, Sequence) or len(self) != len(other):
+            return False
+        return list(self) == list(other)
 
     __hash__ = None  # type: ignore[assignment]  # a list's: equal by content
 
@@ -412,7 +416,8 @@ def _show(value: object) -> str:
 
 def _shown_cells(cells: pa.Array | pa.ChunkedArray) -> Sequence[str]:
     """Cells as their problems quote them (`_show`): text as it is (a missing cell '') without
-    a Python call per cell (2,000,000 refused cells of text); other types one by one."""
+    a Python call per cell (2,000,000 refused cells of text); other types one by one. A
+    quarantine writes its cells otherwise (`io._cells_text`: as `str` writes them)."""
     if pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type):
         return pc.fill_null(cells, "").to_numpy(zero_copy_only=False)
     return [_show(v) for v in cells.to_pylist()]
