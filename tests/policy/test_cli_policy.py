@@ -591,6 +591,9 @@ def test_a_policy_file_is_paired_with_the_shipped_weights(tmp_path) -> None:
 
     res = runner.invoke(app, [*args, "--out", str(tmp_path / "same")])
     assert res.exit_code == 0, res.output
+    assert "'shipped' without --policy: adaptive is the shipped policy too" in " ".join(
+        res.output.split()
+    )
     same = shipped_row(tmp_path / "same")
     assert same.diff_mean == 0 and same.diff_ci_low == 0 and same.diff_ci_high == 0
     mine = tmp_path / "mine.toml"

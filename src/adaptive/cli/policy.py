@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
+import pandas as pd
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -54,6 +55,8 @@ from adaptive.evaluation.policy_eval import (
     POLICY_NAMES,
     REFERENCE_NAMES,
     SHIPPED,
+    TUNING_SIMULATORS,
+    is_tuning,
 )
 
 if TYPE_CHECKING:
@@ -308,13 +311,11 @@ def _policy_source(policy: Path | None) -> str:
 SMALL_SAMPLE = 30
 
 
-def _gain_view(table, last: int, policy_file: str | None) -> Table:
+def _gain_view(table: pd.DataFrame, last: int, policy_file: str | None) -> Table:
     """The console's table: skills newly mastered after `last` activities (gain@N, the issue's
     target metric; a trial read the normalized gain's negative junyi means as adaptive doing
     worst where it gained most skills), each simulator said tuned on or held out, with the
     paired difference and the ratio to the ceiling."""
-    from adaptive.evaluation.policy_eval import is_tuning
-
     gain = table[(table["metric"] == "skills_gained") & (table["n_activities"] == last)]
     scored = policy_file or "shipped default"  # as `batch` says its policy
     view = Table(
@@ -322,8 +323,8 @@ def _gain_view(table, last: int, policy_file: str | None) -> Table:
         f"{scored})",
         caption="ratio: the mean over the ceiling's, a greedy policy reading the simulator's "
         "truth (a reference, not a bound; blank where its gain is not above 0, or where "
-        "--policies leaves it out). Split: the "
-        "shipped weights were tuned on bkt and logistic; the others are held out.",
+        "--policies leaves it out). Split: the shipped weights were tuned on "
+        f"{' and '.join(TUNING_SIMULATORS)}; the others are held out.",
     )
     for col in ("simulator", "split", "policy", "mean [95% CI]", "adaptive - policy [95% CI]",
                 "ratio"):  # fmt: skip
@@ -419,6 +420,11 @@ def policy_eval(
     def progress(message: str) -> None:
         info(message, dim=f"{time.perf_counter() - started:7.1f}s")
 
+    if SHIPPED in settings.policies and not policy:
+        warn(
+            f"--policies {SHIPPED!r} without --policy: adaptive is the shipped policy too, so "
+            "their difference is 0; give --policy FILE to pair your own weights with them"
+        )
     if students * seeds < SMALL_SAMPLE:
         warn(
             f"{students * seeds} (seed, student) units a cell: intervals from so few are rough "
