@@ -805,7 +805,7 @@ def test_fitting_on_an_empty_log_is_one_config_error_worded_as_bkts(name, train_
 def test_fit_measures_the_learning_curve_and_the_artifact_keeps_it(fitted, train_log, tmp_path):
     """Before, a model knew nothing of whether its district learns gradually; now every fit
     measures it (`learning_curve_`) and save / load keep it. Run over every model class: a
-    model whose `fit` does not end with `_measure_learning` (one added later) fails here."""
+    model whose `fit` does not end with `_finish_fit` (one added later) fails here."""
     from adaptive.tracing.learning_curve import learning_curve
 
     assert fitted.learning_curve_ == learning_curve(train_log)

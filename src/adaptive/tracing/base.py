@@ -682,7 +682,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
     learning_curve_ : `LearningCurve`. Whether learning in the training log is gradual: how
         P(correct) after a wrong answer rises with the practice count on the skill (slope, z,
         n answers; `adaptive.tracing.learning_curve`). Measured at the end of every `fit`
-        (`_measure_learning`) and kept in the artifact; a model saved before it was kept
+        (`_finish_fit`) and kept in the artifact; a model saved before it was kept
         loads as not measured (z NaN: not gradual). The policy holds a skill open for more
         practice where the z is high (`PolicyConfig.gradual_learning_z`).
     curriculum_level_ : `LevelFit`. Whether the district's knowledge follows the curriculum
@@ -753,13 +753,13 @@ class KnowledgeTracer(KeywordChecked, ABC):
     @abstractmethod
     def fit(self, log: ResponseLog) -> Self:
         """Learn parameters from a response log; returns self. Every model's `fit` starts with
-        `require_responses` and ends with `_measure_learning`."""
+        `require_responses` and ends with `_finish_fit`."""
 
-    def _measure_learning(self, log: ResponseLog) -> None:
-        """The last step of every model's `fit`: measure whether learning in its training log is
-        gradual (`learning_curve_`), the same way whatever the model; a curriculum order
-        measured before (`check_curriculum_level`) was another fit's, and is measured no more.
-        Also notes the training students (`_trained_students`), so that scoring them warns."""
+    def _finish_fit(self, log: ResponseLog) -> None:
+        """The last step of every model's `fit`, the same whatever the model: measure whether
+        learning in its training log is gradual (`learning_curve_`; a curriculum order measured
+        before, `check_curriculum_level`, was another fit's, and is measured no more), and note
+        the training students (`_trained_students`), so that scoring them warns."""
         self.learning_curve_ = learning_curve(log)
         self.curriculum_level_ = LevelFit()
         self._trained_students = TrainedStudents.of(log)

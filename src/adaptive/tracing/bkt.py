@@ -240,7 +240,7 @@ class BKT(KnowledgeTracer):
         self._fit(log)
         if catalog is not None:
             self.extend_skills(catalog)
-        self._measure_learning(log)
+        self._finish_fit(log)
         return self
 
     def _fit(self, log: ResponseLog) -> Self:

@@ -13,7 +13,7 @@ All-or-none learning says no: a student who just missed the skill has not learne
 often they practised it before, so their next answer is a guess whatever the count. Gradual
 learning says yes. `learning_curve(log)` fits a logistic regression of `correct` on the practice
 count over those answers and keeps its slope, z and the number of answers (`LearningCurve`);
-every model's `fit` ends by storing it as `learning_curve_` (`KnowledgeTracer._measure_learning`)
+every model's `fit` ends by storing it as `learning_curve_` (`KnowledgeTracer._finish_fit`)
 and its artifact keeps it. The policy holds a skill open for more practice where the z is high
 (`PolicyConfig.gradual_learning_z`, `gradual_min_responses`).
 

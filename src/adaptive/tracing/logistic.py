@@ -206,7 +206,7 @@ class LogisticTracer(LatentMasteryMixin, KnowledgeTracer):
         self.intercept_ = float(lr.intercept_[0])
         self._typical_items(log)
         self.latent_ = LatentMastery.fit(log, self.skills_)
-        self._measure_learning(log)
+        self._finish_fit(log)
         return self
 
     def _typical_items(self, log: ResponseLog) -> None:

@@ -280,7 +280,7 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
             self.history_ = self._train(train, val)
         self.net_.eval()
         self.latent_ = LatentMastery.fit(log, self.skills_, seed=self.seed)
-        self._measure_learning(log)
+        self._finish_fit(log)
         return self
 
     def _train(self, train: Encoded, val: Encoded) -> list[dict[str, float]]:
