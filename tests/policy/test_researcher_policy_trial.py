@@ -119,7 +119,7 @@ def test_policy_eval_scores_the_researchers_own_policy_file(tmp_path, capsys) ->
         # a district's trial: the console's table called the scored row `adaptive` and named
         # no file (only the settings file did): it names the policy as `batch` does
         scored = "policy mine.toml" if extra else "policy shipped default"
-        assert f"(adaptive minus policy; adaptive: {scored})" in " ".join(res.output.split())
+        assert f"(gain@5; adaptive: {scored})" in " ".join(res.output.split())
         table = pd.read_csv(tmp_path / out / "policy_eval.csv")
         means[out] = table.set_index(["policy", "metric", "n_activities"])["mean"]
     # what adaptive chose moved (30 students, 5 activities: its skills gained alone may tie)
