@@ -232,6 +232,20 @@ def test_policy_eval_command(tmp_path) -> None:
     assert bad.exit_code == 2 and "Traceback" not in bad.output
 
 
+def test_policy_eval_quiet_prints_no_warning_about_its_own_burn_in_fit(tmp_path, capsys) -> None:
+    """A researcher's `policy-eval -q` printed "warning: BKT fit on sparse or unusual data ...
+    (every skill's parameters: model.params_table())" about the simulator's burn-in tracer, a
+    model they never held. Its fit's words go to the progress line, which -q hides."""
+    args = ["policy-eval", "--students", "20", "--seeds", "1", "--activities", "3",
+            "--simulators", "bkt", "--policies", "adaptive", "--bootstrap", "20"]  # fmt: skip
+    assert run([*args, "-q", "--out", str(tmp_path / "q")]) == 0
+    quiet = capsys.readouterr()
+    assert "params_table" not in quiet.out + quiet.err and "gain@3" in quiet.out
+    assert run([*args, "--out", str(tmp_path / "v")]) == 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert "its fit on the bkt simulator's burn-in students warned: BKT fit" in said
+
+
 def test_a_ceiling_whose_gain_is_not_above_0_gives_no_ratio() -> None:
     """A trial's junyi normalized gains read ratios of -1.1 to -3.9 over a ceiling of 0.003
     [-0.01, 0.02]: no ratio is read over a ceiling whose gain is not shown above 0."""

@@ -83,6 +83,7 @@ import inspect
 import io
 import json
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,7 +93,7 @@ import numpy as np
 import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
-from adaptive.errors import ConfigError, unknown_key
+from adaptive.errors import ConfigError, FitWarning, unknown_key
 from adaptive.evaluation.model_filter import FILTER_KINDS, FILTER_POLICIES, model_filter
 from adaptive.files import atomic_path, make_folder
 from adaptive.placement import GradeTable, Placement, grade_placement
@@ -753,16 +754,19 @@ def run_matrix(
         catalog = catalogs[family.name]
         if family.name not in tracers:
             t0 = time.perf_counter()
-            tracers[family.name] = fit_tracer(
-                catalog, family.name, settings.fit_students, settings.fit_days,
-                seed=10_000 + list(FAMILIES).index(family.name), tracer=settings.tracer,
-                grade_table=settings.policy_config.grade_table,
-            )  # fmt: skip
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                tracers[family.name] = fit_tracer(
+                    catalog, family.name, settings.fit_students, settings.fit_days,
+                    seed=10_000 + list(FAMILIES).index(family.name), tracer=settings.tracer,
+                    grade_table=settings.policy_config.grade_table,
+                )  # fmt: skip
+            fit_note = _burn_in_fit_note(caught, family.name)
             if progress:
                 fitted = tracers[family.name]
                 progress(
                     f"{family.name}: tracer fitted in {time.perf_counter() - t0:.1f}s; "
-                    f"curriculum order: {fitted.curriculum_level_}"
+                    f"curriculum order: {fitted.curriculum_level_}{fit_note}"
                 )
         model = tracers[family.name]
         for s in range(settings.first_seed, settings.first_seed + settings.seeds):
@@ -800,6 +804,20 @@ def run_matrix(
                 if progress:
                     progress(f"{kind} seed {s} {name}: {time.perf_counter() - t1:.1f}s")
     return pd.concat(frames, ignore_index=True)
+
+
+def _burn_in_fit_note(caught: list[warnings.WarningMessage], family: str) -> str:
+    """The burn-in tracer's `FitWarning`s as words for the progress line ("" without any);
+    every other warning shown as it came. The burn-in is the simulator's own students, not a
+    log the user gave: a researcher's `policy-eval -q` printed "BKT fit on sparse or unusual
+    data ... model.params_table()" about a model they never held."""
+    notes = [str(w.message) for w in caught if issubclass(w.category, FitWarning)]
+    for w in caught:
+        if not issubclass(w.category, FitWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if not notes:
+        return ""
+    return f"; its fit on the {family} simulator's burn-in students warned: {notes[0]}"
 
 
 def _flags(
