@@ -3,6 +3,8 @@ driven through the shipped path (fitted tracer, placement, update, batch_from_mo
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,6 +20,7 @@ from adaptive.evaluation.policy_eval import (
     summarize,
 )
 from adaptive.placement import GradeTable
+from adaptive.policy import PolicyConfig
 
 TINY = EvalSettings(
     students=30, seeds=2, activities=(2, 4), simulators=("graph", "bkt-cold"),
@@ -121,6 +124,11 @@ def test_deterministic_and_resumable(long, tmp_path) -> None:
     first = evaluate_policies(small, tmp_path / "out", cache_dir=cache)
     assert len(list(cache.glob("*.npz"))) == 2
     again = evaluate_policies(small, tmp_path / "out2", cache_dir=cache)  # from the cache
+    # another policy file scores adaptive anew and reuses the baselines' cells, which keep the
+    # shipped settings (a researcher's second --policy ran every baseline again)
+    tuned = dataclasses.replace(PolicyConfig.default(), target_p_correct=0.6)
+    evaluate_policies(dataclasses.replace(small, policy_config=tuned), None, cache_dir=cache)
+    assert len(list(cache.glob("*.npz"))) == 3
     fresh = evaluate_policies(small, None)  # recomputed
     pd.testing.assert_frame_equal(first, again)
     pd.testing.assert_frame_equal(first, fresh)

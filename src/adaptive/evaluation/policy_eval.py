@@ -829,6 +829,21 @@ def _flags(
     return cohort.start_sim.slow_learner, cohort.start_sim.low_prior
 
 
+def _config_read_by(settings: EvalSettings, policy: str) -> dict[str, Any]:
+    """The policy settings a cell's values depend on, as its cache key holds them: the
+    evaluated config for `adaptive`; for every other policy the shipped one's (`run_policy`),
+    with the evaluated config's grade table, which the cohort's shared tracer reads
+    (`fit_tracer`). Keyed by the whole evaluated config, a researcher's second `--policy` file
+    ran every baseline again."""
+    evaluated = settings.policy_config.to_dict()
+    if policy == OURS:
+        return evaluated
+    return {
+        "shipped": PolicyConfig.default().to_dict(),
+        "grade_table": evaluated.get("grade_table"),
+    }
+
+
 def _cell_path(
     cache_dir: str | Path | None, settings: EvalSettings, kind: str, seed: int, policy: str
 ) -> Path | None:
@@ -837,7 +852,7 @@ def _cell_path(
     key = json.dumps(
         [3, _code_fingerprint(), settings.students, list(settings.activities), settings.gap_days, settings.fit_students,
          settings.fit_days, settings.warmup_days, settings.tracer,
-         settings.policy_config.to_dict(), kind, seed, policy, settings.placement,
+         _config_read_by(settings, policy), kind, seed, policy, settings.placement,
          settings.diagnostic_questions, settings.mastery_source, settings.reach_error,
          dict(settings.diagnostic_settings)],
         sort_keys=True, default=str,
