@@ -57,6 +57,10 @@ def test_a_code_of_another_grade_or_number_is_not_offered() -> None:
     assert closest_name("stu0000028", ["stu0000027"]) is None
     assert closest_name("stu000027", ["stu0000027"]) == "stu0000027"
     assert closest_name("a33", ["a3"]) == "a3"
+    # a vendor's retired 'act00350' was offered 'act02050' (difflib aligns the two as a digit
+    # inserted and another deleted): another number of the same width is another activity
+    generated = [f"act{i:05d}" for i in range(2100) if i != 350]
+    assert closest_name("act00350", generated) is None
     assert closest_name("g3.NS.l", skills) == "g3.NS.1"  # a look-alike letter: still the one
 
 

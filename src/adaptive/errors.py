@@ -472,17 +472,31 @@ def numbered_sibling(name: str, other: str) -> bool:
     "g8.NS.1", "g3.NS.4" and "g3.NS.5", "stu0000028" and "stu0000027", and with other changes
     beside it: "g7.NS.2.practice3" and "g5.NF.2.practice3", an operator's trial): they name
     other numbered things (a skill of another grade, the next skill, another student), never
-    offered as the one meant, though their spellings are close. A digit dropped or doubled
-    ("stu000027", "a33") is a slip still offered."""
+    offered as the one meant, though their spellings are close. So are names alike but for a
+    number of the same width written otherwise ("act00350" and "act02050", which difflib aligns
+    as a digit inserted and another deleted: a vendor's retired activity was offered its
+    generated neighbour). A digit dropped or doubled ("stu000027", "a33") is a slip still
+    offered."""
     a, b = name.casefold(), other.casefold()
     if a == b:
         return False
     steps = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
-    return any(
+    return _other_number_of_same_width(a, b) or any(
         op == "replace"
         and any(x.isdigit() for x in a[i1:i2])
         and any(y.isdigit() for y in b[j1:j2])
         for op, i1, i2, j1, j2 in steps
+    )
+
+
+def _other_number_of_same_width(a: str, b: str) -> bool:
+    """Whether `a` and `b` have the same text around their numbers and, at one place, numbers
+    of the same width that differ ("act00350", "act02050")."""
+    parts_a, parts_b = re.split(r"(\d+)", a), re.split(r"(\d+)", b)
+    if len(parts_a) != len(parts_b) or parts_a[0::2] != parts_b[0::2]:
+        return False
+    return any(
+        len(x) == len(y) and x != y for x, y in zip(parts_a[1::2], parts_b[1::2], strict=True)
     )
 
 

@@ -243,10 +243,21 @@ SITE_JS = r"""'use strict';
     scored.sort(function (p, q) { return q[0] - p[0] || (q[1] < p[1] ? -1 : q[1] > p[1] ? 1 : 0); });
     return scored.slice(0, n).map(function (p) { return p[1]; });
   }
-  // `numbered_sibling`: a digit written where the other has another digit
+  // `numbered_sibling`: a digit written where the other has another digit, or the same text
+  // around numbers of which one differs at the same width ('act00350', 'act02050')
+  function otherNumberOfSameWidth(a, b) {
+    var pa = a.split(/([0-9]+)/), pb = b.split(/([0-9]+)/), k;
+    if (pa.length !== pb.length) { return false; }
+    for (k = 0; k < pa.length; k += 2) { if (pa[k] !== pb[k]) { return false; } }
+    for (k = 1; k < pa.length; k += 2) {
+      if (pa[k].length === pb[k].length && pa[k] !== pb[k]) { return true; }
+    }
+    return false;
+  }
   function numberedSibling(name, other) {
     var a = fold(name), b = fold(other), digit = /[0-9]/;
     if (a === b) { return false; }
+    if (otherNumberOfSameWidth(a, b)) { return true; }
     var i = 0, j = 0;
     return matchingBlocks(a, b).some(function (m) {
       var replaced = i < m[0] && j < m[1] && digit.test(a.slice(i, m[0])) && digit.test(b.slice(j, m[1]));
