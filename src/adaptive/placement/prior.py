@@ -856,13 +856,59 @@ def place_new_students(
     From `given` (earlier records, a diagnostic's saved placement) where it knows the student
     and skill, else from their profile's grade (with `table`, else the one read from the
     model's training log: `placement_table`); students with neither join at the population
-    prior. Chunked, so the placement table never holds more than `chunk` students."""
+    prior. Chunked, so the placement table never holds more than `chunk` students. Students
+    the state holds whom a grade placed, and whose profile now has another grade, are placed
+    again from it (`place_regraded`)."""
     table = placement_table(table, model)
-    rows = state.rows(list(dict.fromkeys(str(s) for s in student_ids)), missing=-1)
-    new = [
-        s for s, r in zip(dict.fromkeys(str(s) for s in student_ids), rows, strict=True) if r < 0
-    ]
+    ids = list(dict.fromkeys(str(s) for s in student_ids))
+    rows = state.rows(ids, missing=-1)
+    new = [s for s, r in zip(ids, rows, strict=True) if r < 0]
+    held = [profiles.get(s) for s, r in zip(ids, rows, strict=True) if r >= 0]
+    place_regraded(model, state, catalog, held, rows[rows >= 0], table, chunk)
     for start in range(0, len(new), chunk):
         part = [profiles.get(s) or LearnerProfile(s) for s in new[start : start + chunk]]
         model.place(state, given_or_grade(catalog, part, given, table))
     return len(new)
+
+
+def place_regraded(
+    model: KnowledgeTracer,
+    state: TracingState,
+    catalog: Catalog,
+    profiles: Sequence[LearnerProfile | None],
+    rows: np.ndarray,
+    table: GradeTable | None,
+    chunk: int = 20_000,
+) -> int:
+    """Place again, from their profile's grade, the students of the state's `rows` (their
+    `profiles` aligned; None: no profile) whom a grade placed and whose profile now has
+    another grade: a grade corrected in the student information system (6 typed for 3), a
+    student moved up a grade. Only the skills they never answered move (`place`); what they
+    answered keeps its evidence. Said in one `PlacementWarning` (counts and grades, no id).
+    Returns how many were placed again.
+
+    A vendor's trial: a student placed from grade 6, whose profile was corrected to grade 3,
+    was still served grade 4 work "placed from grade 6" with grades 3-5 counted as known."""
+    words = state.placed_from(np.asarray(rows, np.int64)).astype(str)
+    now = np.array(
+        ["" if p is None or p.grade is None else grade_source(p) for p in profiles], dtype=str
+    )
+    moved = np.flatnonzero(
+        np.char.startswith(words, GRADE_SOURCE_PREFIX) & (now != "") & (words != now)
+    ) if len(words) else np.zeros(0, np.int64)  # fmt: skip
+    if not len(moved):
+        return 0
+    for start in range(0, len(moved), chunk):
+        part = [profiles[i] for i in moved[start : start + chunk].tolist()]
+        model.place(state, grade_placement(catalog, part, table))
+    before = sorted({w.removeprefix(GRADE_SOURCE_PREFIX) for w in words[moved]})
+    n = len(moved)
+    warnings.warn(
+        f"{counted(n, 'student')} placed from grade {some_of(before, 5)} "
+        f"{verb(n, 'has')} another grade in {'its' if n == 1 else 'their'} profile now: placed "
+        "again from the profile's grade, on the skills not answered yet (what was answered "
+        "keeps its evidence)",
+        PlacementWarning,
+        stacklevel=3,
+    )
+    return len(moved)

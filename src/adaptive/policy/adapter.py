@@ -59,6 +59,7 @@ from adaptive.placement.prior import (
     from_a_grade,
     given_or_grade,
     grade_source,
+    place_regraded,
     placement_table,
     warn_grades_beyond,
 )
@@ -1321,8 +1322,12 @@ def _place_unplaced(
     came before any request (`update` adds them at the population prior). As the nightly job
     places a student new to the state: the given value, else the grade's; skills already
     answered keep their evidence (`place`). Students without a grade or a given value are
-    left as they are. One check per request: students once placed cost nothing more."""
+    left as they are. One check per request: students once placed cost nothing more. Students
+    a grade placed whose profile now has another grade (a grade corrected in the student
+    information system) are placed again from it (`place_regraded`)."""
     held = np.flatnonzero(state_rows >= 0)
+    regraded = [plist[i] for i in held.tolist()]
+    place_regraded(model, state, catalog, regraded, state_rows[held], grade_table)
     unplaced = held[~model.is_placed(state, state_rows[held])]
     if not len(unplaced):
         return

@@ -1,0 +1,86 @@
+"""A student whose profile's grade changes after a grade placed them (a grade corrected in the
+student information system, a student moved up a year) is placed again from the new grade, on
+the vendor's path and the nightly job's alike (a vendor's trial: a student placed from grade 6,
+corrected to grade 3, was still served "placed from grade 6" with grades 3-5 counted known)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from test_cold_start import graded_catalog, model  # noqa: F401  (the fitted BKT fixture)
+
+from adaptive.curriculum import LearnerProfile
+from adaptive.data import Response
+from adaptive.errors import PlacementWarning
+from adaptive.placement import grade_placement
+from adaptive.placement.prior import place_new_students
+from adaptive.policy.adapter import batch_from_model
+
+
+def regraded_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
+    return [
+        str(w.message)
+        for w in caught
+        if issubclass(w.category, PlacementWarning) and "another grade" in str(w.message)
+    ]
+
+
+def test_a_corrected_grade_places_the_student_again_on_the_request_path(model) -> None:  # noqa: F811
+    cat = graded_catalog()
+    profiles = {"x": LearnerProfile("x", grade=3), "y": LearnerProfile("y", grade=3)}
+    state = model.init_state(["x", "y"], prior=grade_placement(cat, profiles))
+    # x answers 'div' (a grade 3 skill) before the correction: that evidence stays
+    answer = Response("x", "div-0", ("div",), 1, "2026-09-01T10:00:00Z")
+    model.update(state, answer)
+    answered = model.mastery(state)[0, list(model.skills_).index("div")]
+    profiles["x"] = LearnerProfile("x", grade=1)  # the SIS corrects 3 to 1
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        batch = batch_from_model(model, state, cat, profiles, log=[answer])
+    assert batch.placement.tolist() == ["", "placed from grade 3"]  # x has answers
+    assert state.placed_from(state.rows(["x", "y"])).tolist() == [
+        "placed from grade 1",
+        "placed from grade 3",
+    ]
+    # the state as if placed from grade 1 at the start, but for the answered skill, which
+    # keeps its evidence
+    fresh = model.mastery(model.init_state(["x"], prior=grade_placement(cat, [profiles["x"]])))
+    now = model.mastery(state)[0]
+    skills = list(model.skills_)
+    others = [k for k in range(len(skills)) if skills[k] != "div"]
+    np.testing.assert_allclose(now[others], fresh[0, others])
+    assert now[skills.index("div")] == answered
+    said = regraded_warnings(caught)
+    assert said == [
+        "1 student placed from grade 3 has another grade in its profile now: placed again from "
+        "the profile's grade, on the skills not answered yet (what was answered keeps its "
+        "evidence)"
+    ]
+    with warnings.catch_warnings(record=True) as caught:  # once placed again: nothing more
+        warnings.simplefilter("always")
+        batch_from_model(model, state, cat, profiles, log=[answer])
+    assert not regraded_warnings(caught)
+
+
+def test_the_nightly_placement_places_a_regraded_student_again(model) -> None:  # noqa: F811
+    cat = graded_catalog()
+    profiles = {f"s{i}": LearnerProfile(f"s{i}", grade=2) for i in range(3)}
+    state = model.init_state()
+    assert place_new_students(model, state, cat, profiles, list(profiles)) == 3
+    profiles["s1"] = LearnerProfile("s1", grade=3)  # moved up a year
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert place_new_students(model, state, cat, profiles, list(profiles)) == 0
+    assert len(regraded_warnings(caught)) == 1
+    assert state.placed_from(state.rows(["s0", "s1"])).tolist() == [
+        "placed from grade 2",
+        "placed from grade 3",
+    ]
+    # a student whose placement was not a grade's (a diagnostic, records) is not placed again
+    other = model.init_state(["d"], prior=grade_placement(cat, [LearnerProfile("d", grade=2)]))
+    other.record_placement(other.rows(["d"]), ["placed by diagnostic (15 questions)"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        place_new_students(model, other, cat, {"d": LearnerProfile("d", grade=3)}, ["d"])
+    assert not regraded_warnings(caught)
