@@ -63,6 +63,45 @@ def iso_timestamp(text: str) -> pd.Timestamp | None:
         return None
 
 
+#: A spreadsheet's serial dates (days since 1899-12-30) from 1954 to 2119 (20,000 to 80,000):
+#: a date exported or typed as its number.
+SPREADSHEET_EPOCH = pd.Timestamp("1899-12-30")
+SPREADSHEET_SERIALS = (20_000, 80_000)
+
+
+def spreadsheet_day(value: object) -> str | None:
+    """The day (YYYY-MM-DD) a number means as a spreadsheet's serial date (46438 or "46438":
+    2027-02-20); None where `value` is no number of that range."""
+    try:
+        number = float(str(value).strip()) if not isinstance(value, bool) else None
+    except ValueError:
+        return None
+    low, high = SPREADSHEET_SERIALS
+    if number is None or not low <= number <= high:
+        return None
+    return (SPREADSHEET_EPOCH + pd.Timedelta(days=number)).strftime("%Y-%m-%d")
+
+
+def day_meant(value: object) -> str:
+    """Words after an error about a date that is not ISO 8601, saying the day it likely means:
+    " (did you mean '2027-02-20'?)" for 20/02/2027 or the spreadsheet number 46438; for a date
+    that reads as two days (12/03/2027), both, to write as year-month-day; "" otherwise."""
+    serial = spreadsheet_day(value)
+    if serial is not None:
+        return f" (did you mean {serial!r}? {value} is a spreadsheet's number for that day)"
+    parts = re.fullmatch(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*", str(value))
+    if parts is None:
+        return ""
+    a, b, year = (int(p) for p in parts.groups())
+    days = {f"{year:04d}-{m:02d}-{d:02d}" for d, m in ((a, b), (b, a)) if 1 <= m <= 12}
+    valid = sorted(day for day in days if iso_timestamp(day) is not None)
+    if len(valid) == 1:
+        return f" (did you mean {valid[0]!r}?)"
+    if len(valid) == 2:
+        return f" ({valid[0]} or {valid[1]}? write the day meant as year-month-day)"
+    return ""
+
+
 def iso_day(value: str | dt.date | pd.Timestamp, what: str = "date") -> str:
     """The day of `value` as YYYY-MM-DD (see `parse_iso`)."""
     return parse_iso(value, what).strftime("%Y-%m-%d")

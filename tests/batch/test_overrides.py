@@ -259,6 +259,27 @@ def test_a_bad_file_is_set_aside_by_the_night_and_refused_by_validate(district, 
     assert f'value="{far}"' in row and 'class="far"' in row and "check the assignment" in row
 
 
+@pytest.mark.parametrize(
+    ("date", "said"),
+    [
+        ("12/03/2027", "got '12/03/2027'; expected a day in ISO 8601, year-month-day (a date "
+         "such as 02/03/2027 reads as a different day in different countries) (2027-03-12 or "
+         "2027-12-03? write the day meant as year-month-day)"),
+        (46438, "got 46438; expected a day in ISO 8601, year-month-day (a date such as "
+         "02/03/2027 reads as a different day in different countries) (did you mean "
+         "'2027-02-20'? 46438 is a spreadsheet's number for that day)"),
+    ],
+    ids=["two-days", "spreadsheet-number"],
+)  # fmt: skip
+def test_a_date_that_is_two_days_or_a_spreadsheet_number_is_said_so(tmp_path, date, said):
+    """A teacher's trial: "12/03/2027" and the spreadsheet number 46438 (2027-02-20) were told
+    "expected a day in ISO 8601 such as 2027-02-12", which read as a day to copy."""
+    path = write(tmp_path, {"st1": {"mode": "accelerate"}}, date=date)
+    with pytest.raises(OverridesError) as err:
+        read_overrides(path, CATALOG, PROFILES)
+    assert said in str(err.value) and "2027-02-12" not in str(err.value)
+
+
 def test_every_problem_of_a_file_is_named_at_once(tmp_path):
     """A file with 3 bad ids named only the first: fixed, it failed again on the next."""
     path = write(

@@ -332,6 +332,11 @@ def test_a_vendors_ids_times_and_inputs_are_read_as_the_rest_of_the_library_read
             policy.select(placed, 3, epoch)
     with pytest.raises(ValueError, match="now = nan"):
         policy.select(placed, 3, float("nan"))
+    # a spreadsheet's serial date (a vendor's trial: 46363 was served as 2096, "you mastered it
+    # 70 years ago"); days since the epoch of today's dates are read as before
+    with pytest.raises(ValueError, match=r"46363.0: .* 2096-12-08; .* serial date, 2026-12-07"):
+        policy.select(placed, 3, 46363)
+    assert len(policy.select(placed, 3, 20_429.5).activity[0]) == 3
     shouting = Catalog(
         tuple(Skill(s.id.upper(), s.name, tuple(p.upper() for p in s.prerequisites), s.grade)
               for s in cat.skills),

@@ -78,7 +78,7 @@ from scipy import sparse
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.curriculum.catalog import activity_expected, skill_expected
-from adaptive.dates import EXAMPLE, iso_day, iso_timestamp
+from adaptive.dates import EXAMPLE, day_meant, iso_day, iso_timestamp
 from adaptive.errors import (
     AdaptiveError,
     ConfigError,
@@ -1131,8 +1131,8 @@ def _class_key(
 
 #: what a file's `date` must be, said by each error about it
 DATE_EXPECTED = (
-    f"a day in ISO 8601 such as {EXAMPLE} (year-month-day; a date such as 02/03/2027 reads as a "
-    "different day in different countries)"
+    "a day in ISO 8601, year-month-day (a date such as 02/03/2027 reads as a different day in "
+    "different countries)"
 )
 
 
@@ -1153,23 +1153,10 @@ def _date(source: _Source, doc: _JsonObject) -> str:
     value = doc["date"]
     stamp = iso_timestamp(value) if isinstance(value, str) else None
     if stamp is None:
-        meant = _day_meant(value)
-        hint = f" (did you mean {meant!r}?)" if meant else ""
-        source.note(source.error("date", value, f"{DATE_EXPECTED}{hint}", doc.value_at["date"]))
+        expected = f"{DATE_EXPECTED}{day_meant(value)}"
+        source.note(source.error("date", value, expected, doc.value_at["date"]))
         return ""
     return stamp.strftime("%Y-%m-%d")
-
-
-def _day_meant(value: object) -> str | None:
-    """The ISO day a date written day/month/year or month/day/year means, where only one of
-    the two reads is a day ("20/02/2027": 2027-02-20); None otherwise (02/03/2027 is two)."""
-    parts = re.fullmatch(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*", str(value))
-    if parts is None:
-        return None
-    a, b, year = (int(p) for p in parts.groups())
-    days = {f"{year:04d}-{m:02d}-{d:02d}" for d, m in ((a, b), (b, a)) if 1 <= m <= 12}
-    valid = sorted(day for day in days if iso_timestamp(day) is not None)
-    return valid[0] if len(valid) == 1 else None
 
 
 def _students(

@@ -37,7 +37,7 @@ from scipy import sparse
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.curriculum.catalog import activity_expected, skill_expected
 from adaptive.data.codes import id_list
-from adaptive.dates import parse_iso
+from adaptive.dates import parse_iso, spreadsheet_day
 from adaptive.errors import (
     ArgumentError,
     ConfigError,
@@ -366,7 +366,21 @@ def _days_number(days: float) -> float:
             f"now = {days!r}: expected days since the Unix epoch (a number within "
             f"+-{MAX_DAYS:,.0f}), a datetime, date or Timestamp, or ISO 8601 text{hint}"
         )
+    serial = spreadsheet_day(days) if days >= SPREADSHEET_NOT_EPOCH_DAYS else None
+    if serial is not None:  # a vendor's trial: 46363 was served as 2096, "mastered 70 years ago"
+        read = pd.Timestamp(days, unit="D").strftime("%Y-%m-%d")
+        raise ArgumentError(
+            f"now = {days!r}: as days since the Unix epoch it is {read}; it looks like a "
+            f"spreadsheet's serial date, {serial}: pass the date itself "
+            f"(pd.Timestamp({serial!r})) or days since the epoch"
+        )
     return days
+
+
+#: Days since the epoch from which a number that is also a spreadsheet's serial date (days
+#: since 1899-12-30, `adaptive.dates.spreadsheet_day`) is read as one: 2070-01-01 as epoch
+#: days, the serial date 2000-01-01.
+SPREADSHEET_NOT_EPOCH_DAYS = 36_525.0
 
 
 def check_k(k: object) -> int:
