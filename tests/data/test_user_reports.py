@@ -232,6 +232,39 @@ def test_date_only_attempts_of_a_multi_skill_item_merge_in_any_order(tmp_path):
         assert any(n.startswith("1 response repeats another") for n in report.notes)
 
 
+@pytest.mark.parametrize("merge", [True, False])
+@pytest.mark.parametrize("time", ["2024-10-20T15:47:05-08:00", "7"])
+def test_a_duplicate_listing_the_skills_in_another_order_is_a_duplicate(tmp_path, merge, time):
+    """A copy of a multi-skill row whose cell lists the same skills in another order
+    ("Percent Of~~Circle Graph" for "Circle Graph~~Percent Of") was "a row that does not repeat
+    line 2 with another skill (one response written one row per skill? --merge-skill-rows
+    ...)", and with the option it was merged into the response it copies without a word. The
+    skills are compared as sets: it is a duplicated row, with or without the option, with
+    times of day or an integer order, another row standing between them."""
+    header = "student_id,item_id,skill_ids,correct,when\n"
+    rows = [f"a,i1,Circle Graph~~Percent Of,0,{time}", f"b,i2,k1,1,{time}",
+            f"a,i1,Percent Of~~Circle Graph,0,{time}"]  # fmt: skip
+    mapping = {"time": "when", "skills_sep": "~~", "merge_skill_rows": merge}
+    with pytest.raises(DataValidationError) as info:
+        load_log(write(tmp_path, rows, header=header), mapping=mapping)
+    (problem,) = info.value.problems
+    assert problem.line == 4 and "does not repeat line 2 (" in problem.expected
+    assert "duplicated row" in problem.expected and "--merge-skill-rows" not in problem.expected
+
+
+def test_date_only_skills_in_another_order_are_an_attempt_of_the_day(tmp_path):
+    """With dates only, a row naming an earlier row's skills in another order is the same
+    answer again (kept as an attempt and counted, as an identical row is), never a row "with
+    other skills"."""
+    rows = ["a,i1,k2;k1,1,2024-09-01", "a,i2,k3,0,2024-09-01", "a,i1,k1;k2,1,2024-09-01"]
+    for merge in (True, False):
+        log, report = read_responses_report(
+            write(tmp_path, rows), {"skills_sep": ";", "merge_skill_rows": merge}
+        )
+        assert len(log) == 3
+        assert any(n.startswith("1 response repeats another") for n in report.notes)
+
+
 def test_with_merged_skill_rows_a_part_of_a_response_is_not_sent_to_the_option(tmp_path):
     """With dates only and `merge_skill_rows`, an attempt of the day that names only some of
     the skills of the item's other attempt is still refused, but the message no longer tells

@@ -980,7 +980,7 @@ def repeat_notes(log: ResponseLog, time_column: str | None) -> list[str]:
             "time": time[rows],
             "item": log.item[rows],
             "correct": log.correct[rows],
-            "skills": _codes(pc.binary_join(skills, "\x1f")),
+            "skills": _skill_set_codes(skills),
         }
     )
     repeats = int(key.duplicated().sum())
@@ -1230,7 +1230,7 @@ def reject_repeated_rows(
             "time": values.time[tied],
             "item": _codes(values.item_id.take(take)),
             "correct": values.correct[tied],
-            "skills": _codes(pc.binary_join(values.skill_ids.take(take), "\x1f")),
+            "skills": _skill_set_codes(values.skill_ids.take(take)),
         }
     )
     group = whole_row.groupby(list(whole_row.columns), sort=False).ngroup().to_numpy()
@@ -1337,7 +1337,7 @@ def group_responses(
     new = np.ones(n, dtype=bool)
     if merge_skill_rows and n > 1:
         same_answer = _same_answer_as_previous(values, rows, student_code, item_code)
-        joined = _codes(pc.binary_join(skills, "\x1f"))
+        joined = _skill_set_codes(skills)
         if merged_by_time and same_answer.any():
             # rows of one instant met in time order, any file order: each run's rows are put
             # in attempts, and each attempt is one response
@@ -1455,6 +1455,32 @@ def _take(arr: pa.Array, rows: np.ndarray, in_file_order: bool) -> pa.Array:
     return arr if in_file_order else arr.take(pa.array(rows))
 
 
+def _skill_set_codes(skills: pa.Array) -> np.ndarray:
+    """Integer codes of equal skill SETS, as `_codes` (for grouping and equality only): a cell
+    "Percent Of~~Circle Graph" names the skills of "Circle Graph~~Percent Of", so a row that
+    lists them in another order repeats the other, never a row "with another skill"."""
+    return _codes(pc.binary_join(_sorted_skill_lists(skills), "\x1f"))
+
+
+def _sorted_skill_lists(skills: pa.Array) -> pa.Array:
+    """Each list of `skills` with its ids in text order, so that equal sets are equal lists
+    whatever the file's order of rows or of ids in a cell. Lists of one skill (the common
+    log) are returned as they are, without a sort; the text is sorted over the distinct ids
+    only."""
+    parent = pc.list_parent_indices(skills).to_numpy(zero_copy_only=False)
+    if not (np.diff(parent) == 0).any():  # no list of two skills: no order to differ
+        return skills
+    values = pc.list_flatten(skills)
+    encoded = pc.dictionary_encode(values)
+    distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+    rank = np.argsort(np.argsort(distinct))  # each distinct id's place in text order
+    ids = encoded.indices.to_numpy(zero_copy_only=False)
+    order = np.lexsort((rank[ids], parent))
+    offsets = np.zeros(len(skills) + 1, dtype=np.int32)
+    np.cumsum(np.bincount(parent, minlength=len(skills)), out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), values.take(pa.array(order)))
+
+
 def _codes(arr: pa.Array) -> np.ndarray:
     """Integer codes of equal values (not sorted: for grouping and equality only)."""
     return pc.dictionary_encode(arr).indices.to_numpy(zero_copy_only=False).astype(np.int64)
@@ -1564,7 +1590,7 @@ def _reject_duplicates(
     if day_only:
         by_time, skills = _groups_by_skills(resp.skill_ids, by_time, same)
     else:
-        skills = _codes(pc.binary_join(resp.skill_ids.take(pa.array(by_time)), "\x1f"))
+        skills = _skill_set_codes(resp.skill_ids.take(pa.array(by_time)))
     n = len(t)
     run_start = np.maximum.accumulate(np.where(np.append(True, ~same), np.arange(n), 0))
     split = same & (skills[1:] != skills[run_start[1:]])  # another skill than the group's first
@@ -1629,7 +1655,7 @@ def _groups_by_skills(
     in_group[1:] |= same
     in_group[:-1] |= same
     members = np.flatnonzero(in_group)
-    text = pc.binary_join(skill_ids.take(pa.array(order[members])), "\x1f")
+    text = pc.binary_join(_sorted_skill_lists(skill_ids.take(pa.array(order[members]))), "\x1f")
     names, rank = np.unique(text.to_numpy(zero_copy_only=False), return_inverse=True)
     key = np.zeros(n, dtype=np.int64)
     key[members] = rank
