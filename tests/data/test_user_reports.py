@@ -252,6 +252,23 @@ def test_a_duplicate_listing_the_skills_in_another_order_is_a_duplicate(tmp_path
     assert "duplicated row" in problem.expected and "--merge-skill-rows" not in problem.expected
 
 
+@pytest.mark.parametrize("merge", [True, False])
+def test_a_duplicate_is_shown_with_its_time_as_written(tmp_path, merge):
+    """A duplicate's message showed its time in UTC ("at 2024-10-21T04:47:05+00:00") where the
+    file says 2024-10-20T20:47:05-08:00: a search of the file found nothing. It is shown as
+    the file writes it, for a whole copy and for a copy with another skill alike."""
+    rows = ["a,i1,k1,0,2024-10-20T20:47:05-08:00", "a,i1,k1,0,2024-10-20T20:47:05-08:00",
+            "a,i2,k1,1,2024-10-20T21:00:00-08:00", "a,i2,k2,1,2024-10-20T21:00:00-08:00",
+            "a,i2,k1,1,2024-10-20T21:00:00-08:00"]  # fmt: skip
+    with pytest.raises(DataValidationError) as info:
+        load_log(write(tmp_path, rows), mapping={"merge_skill_rows": merge})
+    shown = {p.line: p.value for p in info.value.problems}
+    assert shown[3] == "item i1 at 2024-10-20T20:47:05-08:00"
+    assert shown[6] == "item i2 at 2024-10-20T21:00:00-08:00"
+    if not merge:  # the second skill row: "another skill", shown the same way
+        assert shown[5] == "item i2 at 2024-10-20T21:00:00-08:00"
+
+
 def test_date_only_skills_in_another_order_are_an_attempt_of_the_day(tmp_path):
     """With dates only, a row naming an earlier row's skills in another order is the same
     answer again (kept as an attempt and counted, as an identical row is), never a row "with

@@ -1239,11 +1239,7 @@ def reject_repeated_rows(
     copies = np.flatnonzero(original != np.arange(len(tied)))
     if len(copies) == 0:
         return
-    items = values.item_id.take(pa.array(tied[copies])).to_pylist()
-    shown = [
-        f"item {item} at {_fmt_time(t, values.time_kind)}"
-        for item, t in zip(items, values.time[tied[copies]], strict=True)
-    ]
+    shown = _item_at_time(values, tied[copies])
     placeholder = len(np.unique(values.time[rows])) == 1  # one time for every row: no times
     hint = (
         f"; column '{time_label}' holds one value for every row (a placeholder?): --file-order "
@@ -1257,6 +1253,14 @@ def reject_repeated_rows(
         for o in original[copies]
     ]
     issues.add(tied[copies], time_label, shown, expected)
+
+
+def _item_at_time(values: RowValues, rows: np.ndarray) -> list[str]:
+    """How a duplicate is shown: "item P93401 at 2024-10-20T15:47:05-08:00", the time as the
+    file writes it (`RowValues.time_as_written`), so that a search of the file finds it."""
+    items = values.item_id.take(pa.array(rows)).to_pylist()
+    times = values.time_as_written(rows)
+    return [f"item {item} at {time}" for item, time in zip(items, times, strict=True)]
 
 
 def _rows_sharing_a_time(values: RowValues, rows: np.ndarray) -> np.ndarray:
@@ -1601,11 +1605,7 @@ def _reject_duplicates(
     first_of = np.empty(n, dtype=np.int64)
     first_of[by_time] = by_time[run_start]
     idx = np.sort(by_time[1:][same])
-    items = values.item_id.take(pa.array(resp.first_row[idx])).to_pylist()
-    shown = [
-        f"item {it} at {_fmt_time(tt, values.time_kind)}"
-        for it, tt in zip(items, t[idx], strict=True)
-    ]
+    shown = _item_at_time(values, resp.first_row[idx])
     split_at = np.zeros(n, dtype=bool)
     split_at[by_time[1:][split]] = True
     repeated = [issues.line_text(lines[first_of[i]]) for i in idx]
