@@ -269,6 +269,17 @@ def test_a_duplicate_is_shown_with_its_time_as_written(tmp_path, merge):
         assert shown[5] == "item i2 at 2024-10-20T21:00:00-08:00"
 
 
+def test_a_frame_row_listing_the_skills_in_another_order_is_a_duplicate():
+    """`ResponseLog.from_frame` compares the skills of repeated rows as sets, as the file
+    readers do: "k2|k1" after "k1|k2" (same student, item, time and answer) is a copy."""
+    from adaptive.data import ResponseLog
+
+    frame = pd.DataFrame({"student_id": "a", "item_id": "i", "skill_ids": ["k1|k2", "k2|k1"],
+                          "correct": 1, "timestamp": "2024-09-01T08:00:00Z"})  # fmt: skip
+    with pytest.raises(DataValidationError, match="row label 1, .*does not repeat row label 0 "):
+        ResponseLog.from_frame(frame, skills_sep="|")
+
+
 def test_date_only_skills_in_another_order_are_an_attempt_of_the_day(tmp_path):
     """With dates only, a row naming an earlier row's skills in another order is the same
     answer again (kept as an attempt and counted, as an identical row is), never a row "with

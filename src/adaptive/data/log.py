@@ -607,7 +607,7 @@ def _reject_repeated_rows(frame: pd.DataFrame, source: str) -> None:
     time = frame["timestamp"]
     if (time == time.dt.normalize()).all():
         return
-    skills = frame["skill_ids"].map(lambda ids: "\x1f".join(ids))
+    skills = frame["skill_ids"].map(lambda ids: "\x1f".join(sorted(ids)))  # a set
     whole = pd.DataFrame({"s": frame["student_id"], "i": frame["item_id"], "t": time,
                           "c": frame["correct"], "k": skills})  # fmt: skip
     copies = np.flatnonzero(whole.duplicated().to_numpy())
