@@ -92,6 +92,24 @@ def test_evaluate_models_writes_the_table_and_is_deterministic(tmp_path):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
+def test_a_rerun_into_the_same_folder_leaves_only_its_own_outputs(tmp_path):
+    """A user's trial: `evaluate --models bkt,irt,pfa --out eval1`, then `--models irt --out
+    eval1` replaced the tables but left `reliability_bkt.png` and `reliability_pfa.png` of the
+    first run, looking current. The earlier run's plots of models not scored now are removed;
+    the user's own files in the folder are not touched."""
+    log = small_log()
+    out = tmp_path / "eval1"
+    evaluate_models(["irt", "pfa"], log, folds=2, out_dir=out, n_boot=10)
+    (out / "reliability_mine.png").write_bytes(b"the user's")
+    (out / "notes.txt").write_text("kept")
+    cmp = evaluate_models(["irt"], log, folds=2, out_dir=out, n_boot=10)
+    written = sorted(p.name for p in cmp.files)
+    assert written == ["metrics.csv", "metrics.md", "per_skill.csv", "reliability.png",
+                       "reliability_irt.png"]  # fmt: skip
+    assert sorted(p.name for p in out.iterdir()) == sorted([*written, "notes.txt",
+                                                            "reliability_mine.png"])  # fmt: skip
+
+
 def test_the_outputs_say_which_folds_and_log_they_measured(tmp_path):
     """A data scientist's trial: metrics.md's header was byte-identical for --seed 0 and
     --seed 1, and metrics.csv held neither the seed nor the log's fingerprint, so tables of

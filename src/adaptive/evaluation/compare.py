@@ -22,7 +22,8 @@ over students (the same seeded draws as the per-model intervals; the interval is
 excludes 0. That is all `evaluate` asks, with no margin; its words are not `promote`'s
 "established", which asks more of the same interval: its lower end must reach the margin.
 
-Outputs are deterministic for a seed (no timings in the files) and written atomically.
+Outputs are deterministic for a seed (no timings in the files) and written atomically; a run
+into an earlier run's folder removes that run's `reliability_<model>.png` of models it does not score.
 
 A model that cannot be evaluated on the log (an `AdaptiveError` while fitting or predicting, e.g.
 a fold whose training students answered only right for a model that needs both) does not cost
@@ -226,7 +227,12 @@ def write_outputs(
     log: ResponseLog,
     failed: dict[str, str] | None = None,
 ) -> list[Path]:
+    """Write the comparison's files into `out_dir` (the module's list). A run into the folder
+    of an earlier one leaves only its own outputs: the per-model plots the earlier run wrote
+    for models this run does not score are removed (`_earlier_models`), so none looks
+    current; no other file of the folder is touched."""
     make_folder(out_dir)
+    stale = _earlier_models(out_dir) - set(results)
     files = [out_dir / "metrics.csv", out_dir / "metrics.md", out_dir / "per_skill.csv"]
     atomic_write_bytes(files[0], table.to_csv(index=False, float_format="%.6f").encode())
     atomic_write_bytes(files[1], markdown_report(full, log, failed).encode())
@@ -246,7 +252,21 @@ def write_outputs(
         files.append(
             plot_reliability({name: curve}, path, title=f"{name}: out-of-fold reliability")
         )
+    for name in stale:
+        (out_dir / f"reliability_{name}.png").unlink(missing_ok=True)
     return files
+
+
+def _earlier_models(out_dir: Path) -> set[str]:
+    """The models whose plots an earlier run wrote into `out_dir`: the `model` column of its
+    `metrics.csv` (every model scored, each with its `reliability_<model>.png`). None when the
+    folder holds no such file, or one this command did not write; a name that is not a plain
+    file name is never taken, so nothing outside the folder is named."""
+    try:
+        earlier = pd.read_csv(out_dir / "metrics.csv", usecols=["model"], dtype=str)["model"]
+    except (OSError, ValueError):  # none yet, or not a table of ours (pandas' errors too)
+        return set()
+    return {name for name in earlier.dropna() if name and Path(name).name == name}
 
 
 #: what the difference columns hold, said under the table on screen and in metrics.md
