@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from mlflow import MlflowClient
 
 import adaptive
 from adaptive.data.log import ResponseLog
-from adaptive.errors import ConfigError, CoverageWarning, LeakageWarning
+from adaptive.errors import ConfigError, CoverageWarning, DataValidationError, LeakageWarning
 from adaptive.evaluation import auc
 from adaptive.registry import PromotionRule, load_version, promote, train_model
 from adaptive.registry.promotion import Improvement
@@ -909,3 +910,18 @@ def test_an_improvement_no_draw_could_score_has_no_interval():
     assert not promoted and reason.startswith("not established: auc 0.7000 vs champion 0.7000")
     assert "no draw of the 20 held-out students could be scored" in reason
     assert "nan" not in reason.lower(), reason
+
+
+def test_held_out_answers_all_wrong_are_counted_not_quoted_as_an_id(small_log, store_uri):
+    """A user's trial: promote on a log whose held-out students answered all wrong said
+    "column 'student_id': got '81'; expected held-out students with both ...": 81 is how many
+    students were held out, no id. It is said as a count, of column 'correct'."""
+    name = "all-wrong"
+    first = train_model("irt", small_log, registered_name=name, folds=2, tracking_uri=store_uri)
+    wrong = ResponseLog.from_frame(small_log.frame.assign(correct=0), source="wrong.csv")
+    with pytest.raises(DataValidationError) as info:
+        promote(name, first.version, wrong, tracking_uri=store_uri)
+    (problem,) = info.value.problems
+    assert problem.file == "wrong.csv" and problem.column == "correct" and problem.value is None
+    assert re.match(r"\d+ held-out students, every answer wrong \(0\): expected held-out "
+                    "students with both correct and wrong answers", problem.expected)  # fmt: skip

@@ -505,17 +505,7 @@ def promote(
         if holdout_note and (held.n_students == 0 or held.correct.min() == held.correct.max()):
             raise ConfigError(f"{holdout_note}: too few to compare on")
         if held.n_students == 0 or held.correct.min() == held.correct.max():
-            raise DataValidationError(
-                [
-                    Problem(
-                        str(log.source),
-                        None,
-                        "student_id",
-                        str(held.n_students),
-                        "held-out students with both correct and wrong answers",
-                    )
-                ]
-            )
+            raise _one_kind_of_answer(log, held)
         uri = mlflow.get_tracking_uri()
         same = champion_mv is not None and champion_mv.version == candidate_mv.version
         champion_note = (
@@ -679,6 +669,23 @@ def promote(
         champion_note,
         holdout_note,
     )
+
+
+def _one_kind_of_answer(log: ResponseLog, held: ResponseLog) -> DataValidationError:
+    """The error for held-out students who cannot compare two models (no AUC): none at all, or
+    answers all right or all wrong. Their number is said as a count, on column 'correct'
+    (it is no cell's value: the students' ids are never said)."""
+    n = held.n_students
+    if n == 0:
+        found = "no held-out students"
+    else:
+        kind = "right (1)" if held.correct.min() == 1 else "wrong (0)"
+        found = f"{counted(n, 'held-out student')}, every answer {kind}"
+    expected = (
+        f"{found}: expected held-out students with both correct and wrong answers, to compare "
+        "the models on"
+    )
+    return DataValidationError([Problem(str(log.source), None, "correct", None, expected)])
 
 
 def _holdout_rules(
