@@ -923,5 +923,6 @@ def test_held_out_answers_all_wrong_are_counted_not_quoted_as_an_id(small_log, s
         promote(name, first.version, wrong, tracking_uri=store_uri)
     (problem,) = info.value.problems
     assert problem.file == "wrong.csv" and problem.column == "correct" and problem.value is None
-    assert re.match(r"\d+ held-out students, every answer wrong \(0\): expected held-out "
-                    "students with both correct and wrong answers", problem.expected)  # fmt: skip
+    assert re.fullmatch(r"held-out students with both correct and wrong answers, to compare "
+                        r"the models on; found \d+ held-out students, every answer wrong \(0\)",
+                        problem.expected)  # fmt: skip

@@ -682,8 +682,8 @@ def _one_kind_of_answer(log: ResponseLog, held: ResponseLog) -> DataValidationEr
         kind = "right (1)" if held.correct.min() == 1 else "wrong (0)"
         found = f"{counted(n, 'held-out student')}, every answer {kind}"
     expected = (
-        f"{found}: expected held-out students with both correct and wrong answers, to compare "
-        "the models on"
+        "held-out students with both correct and wrong answers, to compare the models on; "
+        f"found {found}"
     )
     return DataValidationError([Problem(str(log.source), None, "correct", None, expected)])
 
