@@ -224,9 +224,10 @@ def test_a_percentage_column_mostly_of_zeros_gets_the_hint(tmp_path) -> None:
     rows = "".join(f"s{i},g3.OA.1,0\n" for i in range(6)) + "s7,g3.OA.1,66\ns8,g3.OA.1,85\n"
     path = write(tmp_path, HEADER + rows + "s9,g3.OA.1,40\n" * 97 + "s10,g3.OA.1,-1\n")
     said = [p.split("expected ")[1] for p in problems(path)]
-    assert said[:3] == [
-        "a number in [0, 1] (the column reads as percentages, 0-100: divide it by 100)"
-    ] * 3
+    assert (
+        said[:3]
+        == ["a number in [0, 1] (the column reads as percentages, 0-100: divide it by 100)"] * 3
+    )
 
 
 def test_a_gzipped_csv_is_read(tmp_path) -> None:

@@ -162,7 +162,9 @@ def test_records_keyed_by_ids_that_lost_their_zeros_are_said(model) -> None:
     records = placement(["400", "401", "777"], every[:2], value=0.1)  # 777: left the district
     grade = Placement(tuple(roster), tuple(every), np.full((3, len(every)), 0.8),
                       ("placed from grade 4",) * 3)  # fmt: skip
-    with pytest.warns(PlacementWarning, match="init_state: 2 of the placement's 3 students") as said:
+    with pytest.warns(
+        PlacementWarning, match="init_state: 2 of the placement's 3 students"
+    ) as said:
         model.init_state(roster, prior=combine(records, grade))
     text = " ".join(str(w.message) for w in said)
     assert "dtype={'student_id': str}" in text and "000400" not in text and "'400'" not in text
