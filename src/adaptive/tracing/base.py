@@ -909,18 +909,27 @@ class KnowledgeTracer(KeywordChecked, ABC):
         """
         self._check_state(state)
         _check_placement(placement, "placement")
-        placement = on_skills(placement, self._skill_tuple(), "place")
-        prior = placement.aligned(self._skill_tuple())
-        _warn_partly_placed(prior, placement)
+        skills = self._skill_tuple()
+        placement = on_skills(placement, skills, "place")
+        n = len(placement.students)
+        partly, valued = np.zeros(n, bool), np.zeros(n, bool)
         with state.lock:
             if placement.grades is None:  # a grade's students are the roster's, checked
                 _warn_placed_apart_from_held(
                     state, placement.students, "place", "place students of their own"
                 )
             rows = state.rows_adding(list(placement.students), self._state_row())
-            self._place(state, rows, prior)
-            valued = ~np.isnan(placement.mastery).all(axis=1)  # a row of NaN placed nothing
+            # a block of students at a time: a district's 400,000 placed at once held several
+            # (students x skills) copies (a vendor's trial: 6.9 GB at peak for a 3 GB state)
+            for start in range(0, n, PLACE_BLOCK):
+                block = np.arange(start, min(start + PLACE_BLOCK, n))
+                prior = placement.aligned(skills, block)
+                has_value = ~np.isnan(prior)
+                valued[block] = has_value.any(axis=1)  # a row of NaN placed nothing
+                partly[block] = _partly_placed(has_value, placement)
+                self._place(state, rows[block], prior)
             state.record_placement(rows[valued], np.asarray(placement.sources)[valued])
+        _warn_partly_placed(partly, placement, len(skills))
 
     def restart(
         self, state: TracingState, student_ids: Iterable[str], prior: Placement | None = None
@@ -1926,22 +1935,30 @@ def _warn_not_placed(ids: Sequence[str], prior: Placement) -> None:
 PARTLY_PLACED_SHARE = 0.5
 
 
-def _warn_partly_placed(prior: np.ndarray, placement: Placement) -> None:
+#: How many students `place` places at a time (its temporary arrays are this many rows).
+PLACE_BLOCK = 20_000
+
+
+def _partly_placed(has_value: np.ndarray, placement: Placement) -> np.ndarray:
+    """(n,) True for the students a placement (not a grade's) places on some, but fewer than
+    half, of the model's skills (`has_value`: (n, skills) True where it gives a value)."""
+    if placement.grades is not None or not has_value.size:
+        return np.zeros(len(has_value), bool)
+    return has_value.any(axis=1) & (has_value.mean(axis=1) < 1.0 - PARTLY_PLACED_SHARE)
+
+
+def _warn_partly_placed(partly: np.ndarray, placement: Placement, n_skills: int) -> None:
     """Say when a placement (not a grade's) leaves most of the model's skills unplaced for the
-    students it places: those skills start from the population prior, not from the students'
-    grade (a vendor's trial: a table of grades 4-5 placed a student who knew none of grade 4
-    at about one half on grade 8, from the population). The nightly job and `batch_from_model`
-    fill them from the grade themselves; `place` cannot, having no profiles. Counts only."""
-    if placement.grades is not None or not prior.size:
-        return
-    valued = ~np.isnan(prior)
-    placed = valued.any(axis=1)
-    partly = placed & (valued.mean(axis=1) < 1.0 - PARTLY_PLACED_SHARE)
+    students it places (`partly`, `_partly_placed`): those skills start from the population
+    prior, not from the students' grade (a vendor's trial: a table of grades 4-5 placed a
+    student who knew none of grade 4 at about one half on grade 8, from the population). The
+    nightly job and `batch_from_model` fill them from the grade themselves; `place` cannot,
+    having no profiles. Counts only."""
     if partly.any():
         warnings.warn(
             f"place: the placement ({placement.sources[int(np.flatnonzero(partly)[0])]!r}) "
             f"places {int(partly.sum()):,} of its students on fewer than half of the model's "
-            f"{prior.shape[1]:,} skills: the others start from the model's population prior, "
+            f"{n_skills:,} skills: the others start from the model's population prior, "
             "not from a grade. In Python, combine(placement, grade_placement(catalog, "
             "profiles)) starts them from their grade; a night does so for every student whose "
             "profile has a grade (on a night, these have no profile or no grade: give them one)",
