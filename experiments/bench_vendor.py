@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import platform
+import resource
 import shlex
 import sys
 import time
@@ -129,16 +130,24 @@ def responses_frame(responses) -> pd.DataFrame:
 
 
 def district_state(model, catalog, n: int):
+    """A state of `n` students placed from their grade, by the README's start-up path
+    (`init_state(ids, prior=grade_placement(catalog, profiles))`), with its seconds and how far
+    it raised the process's peak memory (MB; 0 where an earlier, larger step set the peak)."""
     ids = [f"stu{i:07d}" for i in range(n)]
-    profiles = [LearnerProfile(s, grade=3 + i % 6) for i, s in enumerate(ids[: min(n, 20_000)])]
-    state = model.init_state(ids)
-    for start in range(0, n, 20_000):  # placed in chunks, as the nightly job does
-        part = [
-            LearnerProfile(s, grade=3 + (start + i) % 6)
-            for i, s in enumerate(ids[start : start + 20_000])
-        ]
-        model.place(state, grade_placement(catalog, part))
-    return state, ids, profiles
+    profiles = [LearnerProfile(s, grade=3 + i % 6) for i, s in enumerate(ids)]
+    peak_before = peak_rss_mb()
+    t0 = time.perf_counter()
+    state = model.init_state(ids, prior=grade_placement(catalog, profiles))
+    startup = {
+        "startup_s": time.perf_counter() - t0,
+        "startup_peak_rise_mb": peak_rss_mb() - peak_before,
+    }
+    return state, ids, profiles[: min(n, 20_000)], startup
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident memory so far, in MB (Linux reports KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def time_requests(request, calls: int) -> tuple[np.ndarray, np.ndarray]:
@@ -187,7 +196,7 @@ def first_request_ms(model, state, catalog, profiles, policy, answers, now_d) ->
 
 
 def bench_size(model, catalog, n: int, calls: int) -> dict[str, float]:
-    state, ids, plist = district_state(model, catalog, n)
+    state, ids, plist, startup = district_state(model, catalog, n)
     profiles = {p.student_id: p for p in plist}
     policy = AdaptivePolicy(catalog, PolicyConfig.default())
     sid = ids[n // 2]
@@ -216,6 +225,7 @@ def bench_size(model, catalog, n: int, calls: int) -> dict[str, float]:
     wall, cpu = time_requests(request, calls)
     out = {
         "students": n,
+        **startup,
         "p50_ms": float(np.percentile(wall, 50)),
         "p99_ms": float(np.percentile(wall, 99)),
         "cpu_p99_ms": float(np.percentile(cpu, 99)),
@@ -301,8 +311,9 @@ def sizes_of(text: str) -> list[int]:
 TABLE_HEAD = (
     "| students in state | p50 (ms) | p99 (ms) | p99 CPU (ms) | peer p99 (ms) | "
     "log-per-request p99 (ms) | target | curriculum order read: p50 / p99 (ms) | "
-    "new student's first answer: median / max (ms) | reserve (ms) | after it: max (ms) |",
-    "|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+    "new student's first answer: median / max (ms) | reserve (ms) | after it: max (ms) | "
+    "start-up: placed in (s) / peak memory rise (MB) |",
+    "|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
 )
 
 
@@ -318,7 +329,8 @@ def table_rows(rows: list[dict[str, float]]) -> list[str]:
             f"{r['cpu_p99_ms']:.2f} | {peer} | {log_peer} | p99 <= 2 ms: {met} | "
             f"{r['level_p50_ms']:.2f} / {r['level_p99_ms']:.2f} | "
             f"{r['new_student_median_ms']:.3f} / {r['new_student_max_ms']:.1f} | "
-            f"{r['reserve_ms']:.0f} | {r['reserved_max_ms']:.2f} |"
+            f"{r['reserve_ms']:.0f} | {r['reserved_max_ms']:.2f} | "
+            f"{r['startup_s']:.1f} / {r['startup_peak_rise_mb']:,.0f} |"
         )
     return lines
 
@@ -349,7 +361,10 @@ def main(argv: list[str] | None = None) -> int:
         "history turned into a `ResponseLog` per request, at N = 1. Last columns: "
         f"`update(state, Response)` of {NEW_STUDENTS} students new to the state, one after "
         "another (the state grows into spare rows: the first one may make the room); then "
-        f"`state.reserve(len(state) + {RESERVED:,})` (its time) and {NEW_STUDENTS} more. "
+        f"`state.reserve(len(state) + {RESERVED:,})` (its time) and {NEW_STUDENTS} more; "
+        "the start-up: `init_state(ids, prior=grade_placement(catalog, profiles))` of the N "
+        "students in one call (the README's path), its seconds and how far it raised the "
+        "process's peak resident memory (0: under an earlier step's peak). "
         f"{platform.processor() or platform.machine()}, one "
         "thread, a shared machine (wall times are upper bounds; CPU time excludes preemption).",
         "",
