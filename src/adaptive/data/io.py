@@ -168,11 +168,13 @@ def read_responses_report(
 
     n_problems = len(issues) + len(raw.unparsed) + len(raw.header_lines)
     rejected_rows = issues.rejected(n)
-    if quarantine is not None:
+    refused = _refused(issues, raw) if n_problems else None
+    scores = refused is not None and _reads_as_scores(refused[3], values.correct)
+    if quarantine is not None and not scores:
         _write_quarantine(Path(quarantine), raw, issues)
     every_row = n_problems > 0 and bool(rejected_rows.all())
-    if n_problems and (quarantine is None or every_row):
-        _refuse(issues, raw, every_row, quarantine)
+    if refused is not None and (quarantine is None or every_row or scores):
+        _refuse(refused, raw, every_row, quarantine)
     keep = ~rejected_resp
     frame = _canonical_frame(values, responses, keep)
     log = ResponseLog.from_canonical(frame, source=raw.source)
@@ -244,11 +246,15 @@ def refuse_header_only(log: ResponseLog) -> None:
 
 
 def _refuse(
-    issues: Issues, raw: RawTable, every_row: bool, quarantine: str | Path | None
+    refused: tuple[RefusedProblems, int, int, RefusedCells],
+    raw: RawTable,
+    every_row: bool,
+    quarantine: str | Path | None,
 ) -> NoReturn:
-    """Raise the `DataValidationError` listing the log's problems: without a quarantine for
-    any, and with one where `every_row` was refused (nothing would be left to load: an empty
-    log, which every command then failed on as "0 students", is no reading of the file). The
+    """Raise the `DataValidationError` listing the log's problems (`refused`, from `_refused`):
+    without a quarantine for any; with one where `every_row` was refused (nothing would be
+    left to load: an empty log, which every command then failed on as "0 students", is no
+    reading of the file) or where answers hold scores (a column of scores read as 0 / 1). The
     hint says how to load the other rows, or, every row refused, the commonest problem and
     that the file is read otherwise than it is written (`every_row_hint`), or that it holds
     a header and no rows where each repeats the header (`header_only_hint`).
@@ -256,10 +262,19 @@ def _refuse(
     The problems are in line order, the rows the reader could not split and those repeating
     the header among the cells' (`_refused`); only the first `DataValidationError.MAX_LISTED`
     are `Problem`s: the error counts the others, by kind, from the issues' columns."""
-    listed, total, kinds, cells = _refused(issues, raw)
+    listed, total, kinds, cells = refused
     aside = None if quarantine is None else Path(quarantine)
     hint = refused_cells_hint(cells, raw.rows_read, every_row, aside)
     raise DataValidationError(listed, total=total, hint=hint, kinds=kinds)
+
+
+def _reads_as_scores(cells: RefusedCells, correct: np.ndarray) -> bool:
+    """Whether a log's answer column reads as scores, refused with a quarantine too: its
+    refused cells holding a score other than 0 and 1 outnumber its answers read as 1 (`correct`,
+    every row's). Such a column is read otherwise than it is written, not bad rows: a trial's
+    percent scores (0 to 100) went to the quarantine but for the 0s, which loaded as a log of
+    wrong answers. A 0 / 1 column's stray 2 (right answers are many) is a bad row to set aside."""
+    return cells.scores > np.count_nonzero(correct == 1)
 
 
 def _refused(issues: Issues, raw: RawTable) -> tuple[RefusedProblems, int, int, RefusedCells]:

@@ -192,9 +192,12 @@ def refused_cells_hint(
     """The hint that closes a log file's refusal, the same on both engines: where every one of
     its `n_rows` rows was refused (and there is more than one, or a `quarantine` was given),
     `every_row_hint`; else how to load the other rows (`refused_rows_hint`). A file whose
-    every row repeats the header holds no rows at all: `header_only_hint`."""
+    every row repeats the header holds no rows at all: `header_only_hint`; one whose answers
+    hold scores, refused with a `quarantine` too, is told to read them (`scores_aside_hint`)."""
     if every_row and _header_lines(cells) == sum(cells.told.values()):
         return header_only_hint(cells, quarantine)
+    if cells.scores and quarantine is not None:
+        return scores_aside_hint(cells, n_rows, quarantine)
     if every_row and (n_rows > 1 or quarantine is not None):
         return every_row_hint(cells, n_rows, quarantine)
     return refused_rows_hint(cells, n_rows)
@@ -213,6 +216,19 @@ def refused_rows_hint(cells: RefusedCells, n_rows: int) -> str:
             f"{option_words('correct_threshold', 'T')} rather than set them aside. {hint}"
         )
     return _header_lines_words(cells) + hint
+
+
+def scores_aside_hint(cells: RefusedCells, n_rows: int, quarantine: Path) -> str:
+    """What a log file whose answers hold scores other than 0 and 1 is told with a `quarantine`:
+    the threshold that reads them, as without one; nothing is set aside, since a column of
+    scores is read otherwise than it is written, not bad rows. A trial's percent scores
+    (0 to 100) went to the quarantine but for the 0s, which loaded as a log of wrong answers."""
+    return (
+        f"{_scores_words(cells, n_rows)}: to read them as answers, give "
+        f"{option_words('correct_threshold', 'T')} rather than set them aside (nothing was "
+        f"written to {quarantine}): a column of scores is read otherwise than it is written, "
+        "not bad rows to set aside with --quarantine."
+    )
 
 
 def _header_lines(cells: RefusedCells) -> int:

@@ -1,0 +1,51 @@
+"""A data scientist's trial of the response-log readers with their own export (issue 69): a
+percent-score column given as the answers, epoch seconds read as milliseconds, a footer line
+counted as blank, and a frame's 'TRUE' / 'FALSE' answers. Each was read silently otherwise than
+it is written, or told unclearly; each is now one clear error, or read as the file readers do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from adaptive.cli import run
+from adaptive.data import load_log
+from adaptive.errors import DataValidationError
+
+HEADER = "student_id,item_id,skill_ids,correct,timestamp\n"
+
+
+def write(tmp_path: Path, rows: list[str], header: str = HEADER, name: str = "log.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(header + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def percent_rows() -> list[str]:
+    """An export's score_pct column (0, 25, 50, 100) given as the answers: most rows are not 0."""
+    scores = ["25", "0", "100", "50", "0", "100", "25", "100"]
+    return [f"s{n % 3},i{n},k,{s},2024-09-01T08:0{n}:00Z" for n, s in enumerate(scores)]
+
+
+def test_a_column_of_scores_is_refused_with_a_quarantine_too(tmp_path, capsys):
+    """The trial's `--correct-col score_pct --quarantine q.csv` set aside every non-0 score
+    (24,910 of 30,000 rows) and loaded the 0s alone (pct correct 0.0), exit 0; `train` then
+    registered a model of AUC nan. Scores are a column read otherwise than it is written, not
+    bad rows: the refusal names --correct-threshold with a quarantine as without, and nothing
+    is set aside."""
+    path = write(tmp_path, percent_rows())
+    aside = tmp_path / "q.csv"
+    with pytest.raises(DataValidationError) as info:
+        load_log(path, quarantine=aside)
+    hint = str(info.value).splitlines()[-1]
+    assert hint.startswith("6 rows (75%) of column 'correct' hold a score other than 0 and 1 "
+                           "(such as 25): to read them as answers, give correct_threshold=T "
+                           "(--correct-threshold T) rather than set them aside")  # fmt: skip
+    assert "not bad rows to set aside with --quarantine" in hint
+    assert not aside.exists()
+    assert run(["validate", str(path), "--quarantine", str(aside)]) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert "--correct-threshold T) rather than set them aside" in said
+    log = load_log(path, mapping={"correct_threshold": 50}, quarantine=aside)
+    assert len(log) == 8 and log.correct.sum() == 4  # 50 and 100 are right answers
