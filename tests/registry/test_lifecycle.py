@@ -107,6 +107,25 @@ def test_lifecycle_promotes_only_better_models(
     assert leaks == []
 
 
+@pytest.mark.parametrize("answer", [0, 1])
+def test_a_log_of_one_answer_is_refused_before_any_fit(small_log, answer, tmp_path):
+    """A trial's percent scores loaded as their 0s alone (every non-0 score quarantined):
+    `train` fitted it and registered a model of AUC nan. A training log whose every answer is
+    the same is refused, naming the answer column, before any fit or run."""
+    frame = small_log.frame.assign(correct=answer)
+    one_kind = ResponseLog.from_frame(frame, source="zeros.csv")
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    with pytest.raises(DataValidationError) as info:
+        train_model("irt", one_kind, registered_name=NAME, folds=3, tracking_uri=uri)
+    (problem,) = info.value.problems
+    assert problem.file == "zeros.csv" and problem.column == "correct"
+    assert problem.value.endswith(
+        f"training answers is {answer} ({'right' if answer else 'wrong'})"
+    )
+    assert "--correct-threshold" in problem.expected
+    assert not (tmp_path / "mlflow.db").exists()
+
+
 def test_training_run_records_fingerprint_and_evaluation(small_log, sqlite_uri):
     result = train_model("irt", small_log, folds=3, tracking_uri=sqlite_uri)
     run = MlflowClient(tracking_uri=sqlite_uri).get_run(result.run_id)

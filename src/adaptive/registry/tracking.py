@@ -28,12 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
+import numpy as np
 import pandas as pd
 
 import adaptive
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.log import ResponseLog
-from adaptive.errors import ConfigError, DataValidationError, Problem
+from adaptive.errors import ConfigError, DataValidationError, Problem, counted
 from adaptive.evaluation import cross_validate, plot_reliability
 from adaptive.evaluation.calibration import reliability_table
 from adaptive.paths import source_checkout
@@ -133,6 +134,28 @@ def check_model_name(name: str) -> None:
         )
 
 
+def check_both_answers(log: ResponseLog, train_log: ResponseLog) -> None:
+    """A training log whose every answer is the same (all wrong, or all right) is refused: a
+    model fitted on it predicts that answer, and its folds' AUC is undefined (nan). A trial's
+    percent-score column loaded as its 0s alone trained and registered such a model."""
+    answers = np.unique(train_log.correct)
+    if len(answers) == 1:
+        word = "1 (right)" if answers[0] == 1 else "0 (wrong)"
+        raise DataValidationError(
+            [
+                Problem(
+                    str(log.source),
+                    None,
+                    "correct",
+                    f"every one of the {counted(len(train_log), 'training answer')} is {word}",
+                    "right and wrong answers: a model fitted on one kind predicts it alone and "
+                    "cannot be scored (AUC undefined). Is the answer column the right one, "
+                    "read as it is written (scores need --correct-threshold)?",
+                )
+            ]
+        )
+
+
 def check_catalog_covers_log(catalog: Catalog, log: ResponseLog) -> None:
     """A catalog that shares no skill with the log is another district's (or another
     subject's): the model would know the catalog's skills from no answer at all, and the
@@ -215,6 +238,7 @@ def train_model(
                 )
             ]
         )
+    check_both_answers(log, train_log)
     with tracking(tracking_uri) as client:  # reach the store before the fit; clean up after kills
         fail_stale_runs(client, experiment_id(client, experiment), kind="train")
     cv = cross_validate(model, train_log, folds, seed, label=spec_info["name"])
