@@ -49,3 +49,33 @@ def test_a_column_of_scores_is_refused_with_a_quarantine_too(tmp_path, capsys):
     assert "--correct-threshold T) rather than set them aside" in said
     log = load_log(path, mapping={"correct_threshold": 50}, quarantine=aside)
     assert len(log) == 8 and log.correct.sum() == 4  # 50 and 100 are right answers
+
+
+#: Epoch seconds of September 2024 (the trial's `export_epoch.csv`).
+SECONDS_ROWS = [f"s{n % 2},i{n},k,{n % 2},{1726000000 + 60 * n}" for n in range(6)]
+TS_HEADER = "student_id,item_id,skill_ids,correct,ts\n"
+
+
+def test_seconds_read_as_milliseconds_are_refused_naming_seconds(tmp_path, capsys):
+    """The trial's epoch seconds read with `--time-unit ms` were told in a note that their
+    typical time is 1970-01-21, then "No problems found", exit 0, and `--out` wrote times of
+    1970; milliseconds read as seconds were refused. Both are refused, naming the unit that
+    reads them as dates, with a quarantine too (a column read in the wrong unit, not bad rows)."""
+    path = write(tmp_path, SECONDS_ROWS, header=TS_HEADER)
+    for quarantine in (None, tmp_path / "q.csv"):
+        with pytest.raises(DataValidationError) as info:
+            load_log(path, {"time": "ts", "time_unit": "ms"}, quarantine=quarantine)
+        (problem,) = info.value.problems
+        assert problem.column == "ts" and problem.value == "1726000000"
+        assert problem.expected.endswith(
+            "read as milliseconds the column's typical time is 1970-01-20 23:26, before 1980; "
+            "read as seconds it is 2024-09-10: try --time-unit s (time_unit 's')"
+        )
+    out = tmp_path / "out.parquet"
+    args = ["validate", str(path), "--time-col", "ts", "--time-unit", "ms", "--out", str(out)]
+    assert run(args) == 2 and not out.exists()
+    assert "try --time-unit s" in " ".join(capsys.readouterr().err.split())
+    assert load_log(path, {"time": "ts", "time_unit": "s"}).frame["timestamp"].min().year == 2024
+    millis = write(tmp_path, [r.replace(",1726", ",1726000") for r in SECONDS_ROWS], TS_HEADER)
+    with pytest.raises(DataValidationError, match="try --time-unit ms"):
+        load_log(millis, {"time": "ts", "time_unit": "s"})

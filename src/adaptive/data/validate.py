@@ -706,9 +706,9 @@ def time_notes(
     """Hints for the load report when the time column was probably meant another way.
 
     Whole numbers in the epoch range read as an order, or epoch numbers whose unit puts the
-    typical time before 1980 or after 2100 (a wrong `time_unit`), are loaded as asked; the
-    note says how to ask otherwise, with the unit that reads them as dates of those years where
-    one does. Only the `kept` rows count (a rejected row's time is a placeholder 0, which once
+    typical time before 1980 or after 2100 (a wrong `time_unit`) where no unit reads them as
+    dates of those years (where one does, the reader refused them:
+    `_refuse_unit_of_no_dates`), are loaded as asked; the note says how to ask otherwise. Only the `kept` rows count (a rejected row's time is a placeholder 0, which once
     put the typical time of milliseconds read as seconds at 1970-01-01); the median ignores the
     odd bad row.
     """
@@ -724,15 +724,9 @@ def time_notes(
     unit = mapping.time_unit
     if unit is not None and not EPOCH_NS_PLAUSIBLE[0] <= median < EPOCH_NS_PLAUSIBLE[1]:
         when = pd.Timestamp(int(median), unit="ns").isoformat()
-        number = np.array([median / NS_PER_UNIT[unit]])
-        other = plausible_units(number, unit)[0]
-        instead = ""
-        if other:
-            date = pd.Timestamp(int(number[0] * NS_PER_UNIT[other]), unit="ns").date()
-            instead = f" (read as {EPOCH_UNITS[other]} it is {date}: {unit_words(other)})"
         return [
             f"column '{time_column}' read with time_unit {unit!r} puts its typical "
-            f"time at {when}: check the unit{instead}"
+            f"time at {when}: check the unit"
         ]
     return []
 
@@ -1092,7 +1086,51 @@ def _epoch_times(arr: pa.Array, col: str, unit: str, issues: Issues) -> np.ndarr
     _beyond_range(bad & ~not_number, nums, unit, col, shown, expected, issues)
     with np.errstate(invalid="ignore", over="ignore"):
         approx = np.round(np.where(bad | exact, 0.0, nums) * per_unit).astype(np.int64)
-    return np.where(bad, 0, np.where(exact, ints * per_unit, approx)).astype(np.int64)
+    times = np.where(bad, 0, np.where(exact, ints * per_unit, approx)).astype(np.int64)
+    _refuse_unit_of_no_dates(times, ~bad, unit, col, shown, expected, issues.source)
+    return times
+
+
+def _refuse_unit_of_no_dates(
+    times: np.ndarray,
+    read: np.ndarray,
+    unit: str,
+    col: str,
+    shown: pa.Array,
+    expected: str,
+    source: str,
+) -> None:
+    """Refuse a column of epoch numbers whose typical time (the median of the `read` rows'
+    `times`, ns), read in `unit`, is before 1980 or after 2100 where another unit reads it as
+    a date of those years (`plausible_units`): the column is read in the wrong unit, one
+    problem naming the unit that reads it as dates. Epoch seconds read as milliseconds were
+    loaded as times of 1970-01-21 with a note alone (their opposite, milliseconds read as
+    seconds, is past the times a log holds: refused row by row, `_beyond_range`)."""
+    if not read.any():
+        return
+    median = float(np.median(times[read]))
+    if EPOCH_NS_PLAUSIBLE[0] <= median < EPOCH_NS_PLAUSIBLE[1]:
+        return
+    number = median / NS_PER_UNIT[unit]
+    other = plausible_units(np.array([number]), unit)[0]
+    if not other:
+        return  # no unit reads them as dates: the load report's note says to check the unit
+    when = pd.Timestamp(int(median), unit="ns")
+    date = pd.Timestamp(int(number * NS_PER_UNIT[other]), unit="ns").date()
+    end = "before 1980" if median < EPOCH_NS_PLAUSIBLE[0] else "after 2100"
+    raise DataValidationError(
+        [
+            Problem(
+                source,
+                None,
+                col,
+                str(shown[int(np.argmax(read))].as_py()),
+                f"{expected}: read as {EPOCH_UNITS[unit]} the column's typical time is "
+                f"{when:%Y-%m-%d %H:%M}, {end}; read as {EPOCH_UNITS[other]} it is {date}: "
+                f"{unit_words(other)}",
+            )
+        ]
+    )
 
 
 def _beyond_range(
