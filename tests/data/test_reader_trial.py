@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from adaptive.cli import run
-from adaptive.data import load_log
+from adaptive.data import load_log, load_log_report
 from adaptive.errors import DataValidationError
 
 HEADER = "student_id,item_id,skill_ids,correct,timestamp\n"
@@ -79,3 +79,18 @@ def test_seconds_read_as_milliseconds_are_refused_naming_seconds(tmp_path, capsy
     millis = write(tmp_path, [r.replace(",1726", ",1726000") for r in SECONDS_ROWS], TS_HEADER)
     with pytest.raises(DataValidationError, match="try --time-unit ms"):
         load_log(millis, {"time": "ts", "time_unit": "s"})
+
+
+def test_a_footer_in_an_unused_column_is_a_refused_row_not_a_blank_line(tmp_path):
+    """The trial's export ended in "Total: 30000,,,,,,,," under an unused first column
+    (event_id): it was counted as "blank lines skipped 1". It is a row with empty required
+    cells, refused naming its line as any such row; a line of empty fields is still blank."""
+    header = "event_id," + HEADER
+    rows = [f"{n},s1,i{n},k,{n % 2},2024-09-01T08:0{n}:00Z" for n in range(3)]
+    path = write(tmp_path, [*rows, ",,,,,", "Total: 3,,,,,"], header=header)
+    with pytest.raises(DataValidationError) as info:
+        load_log(path)
+    assert {p.line for p in info.value.problems} == {6}
+    assert {p.column for p in info.value.problems} >= {"student_id", "correct"}
+    log, report = load_log_report(path, quarantine=tmp_path / "q.csv")
+    assert (len(log), report.blank_lines, report.rows_quarantined) == (3, 1, 1)

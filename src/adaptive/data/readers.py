@@ -578,7 +578,6 @@ def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | 
     # Physical line of each kept row: data rows are lines 2..; unparsed rows take some of them.
     bad_lines = np.array(sorted(p.line for p in unparsed), dtype=np.int64)
     lines = _remaining_lines(n_kept, bad_lines)
-    table, lines, cell_problems, blank = _drop_blank_rows(table, lines, cell_problems)
     raw = RawTable(
         source=source,
         is_parquet=False,
@@ -590,10 +589,9 @@ def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | 
         unparsed=unparsed,
         unparsed_text=unparsed_text,
         cell_problems=cell_problems,
-        blank_lines=blank,
         csv_format=(sep, compression, mapping.encoding),
     )
-    return _set_aside_header_lines(raw)
+    return _set_aside_header_lines(_drop_blank_lines(raw))
 
 
 def _set_aside_header_lines(raw: RawTable) -> RawTable:
@@ -724,17 +722,32 @@ def _decode_utf8(arr: pa.Array) -> tuple[pa.Array, list[tuple[int, str]]]:
     return pa.array(out, type=pa.string()), bad
 
 
-def _drop_blank_rows(
-    table: pa.Table, lines: np.ndarray, cell_problems: list[CellProblem]
-) -> tuple[pa.Table, np.ndarray, list[CellProblem], int]:
-    """Drop rows whose every read column is empty (blank lines); they are counted, not loaded."""
-    blank = None
-    for name in table.column_names:
-        empty = pc.equal(pc.binary_length(table.column(name)), 0).to_numpy(zero_copy_only=False)
-        blank = empty if blank is None else blank & empty
-    if blank is None or not blank.any():
-        return table, lines, cell_problems, 0
-    return _drop_rows(table, lines, cell_problems, blank)
+def _drop_blank_lines(raw: RawTable) -> RawTable:
+    """`raw` without its blank lines, counted in `blank_lines`, not loaded: rows whose every
+    field of the file's is empty. The columns read decide which rows may be; the others are
+    read again for those rows alone (`unread_columns`: one more pass only where some may), so
+    that a footer such as "Total: 30000,,,," whose text is in a column the log does not use is
+    a row, refused for its empty cells, not a blank line (a trial's footer was counted as one)."""
+    blank = _empty_rows([raw.table.column(c) for c in raw.table.column_names])
+    if not blank.any():
+        return raw
+    rows = np.flatnonzero(blank)
+    others = unread_columns(raw, raw.lines[rows])
+    if others:
+        blank[rows] = _empty_rows([pa.array(v, pa.string()) for v in others.values()])
+    table, lines, problems, n_blank = _drop_rows(raw.table, raw.lines, raw.cell_problems, blank)
+    return dataclasses.replace(
+        raw, table=table, lines=lines, cell_problems=problems, blank_lines=n_blank
+    )
+
+
+def _empty_rows(columns: Sequence[pa.Array | pa.ChunkedArray]) -> np.ndarray:
+    """Which rows are empty in every one of `columns` (all rows where there are none)."""
+    blank = np.ones(len(columns[0]) if columns else 0, dtype=bool)
+    for column in columns:
+        empty = pc.fill_null(pc.equal(pc.binary_length(column), 0), True)  # None: not read
+        blank &= empty.to_numpy(zero_copy_only=False)
+    return blank
 
 
 def _drop_rows(
