@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from adaptive.cli import run
 from adaptive.data import load_log, load_log_report
+from adaptive.data.log import ResponseLog
 from adaptive.errors import DataValidationError
 
 HEADER = "student_id,item_id,skill_ids,correct,timestamp\n"
@@ -94,3 +96,28 @@ def test_a_footer_in_an_unused_column_is_a_refused_row_not_a_blank_line(tmp_path
     assert {p.column for p in info.value.problems} >= {"student_id", "correct"}
     log, report = load_log_report(path, quarantine=tmp_path / "q.csv")
     assert (len(log), report.blank_lines, report.rows_quarantined) == (3, 1, 1)
+
+
+def test_from_frame_reads_true_and_false_as_the_file_readers_do(tmp_path):
+    """The trial's frame of 'TRUE' / 'FALSE' answers (a spreadsheet's, as its CSV writes
+    them) was refused by `ResponseLog.from_frame` ("expected 0 or 1") while the file readers
+    read them. `from_frame` reads the same words, in any case and trimmed; other text is still
+    refused."""
+    answers = ["TRUE", "FALSE", "true", " false ", "True", 1, 0.0, "1"]
+    frame = pd.DataFrame(
+        {
+            "student_id": "s",
+            "item_id": [f"i{n}" for n in range(len(answers))],
+            "skill_ids": "k",
+            "correct": pd.Series(answers, dtype=object),
+            "order": range(len(answers)),
+        }
+    )
+    log = ResponseLog.from_frame(frame)
+    assert log.correct.tolist() == [1, 0, 1, 0, 1, 1, 0, 1]
+    rows = [f"s,i{n},k,{a},{n}" for n, a in enumerate(answers)]
+    path = write(tmp_path, rows, "student_id,item_id,skill_ids,correct,order\n")
+    assert load_log(path).correct.tolist() == log.correct.tolist()
+    with pytest.raises(DataValidationError, match="expected 0 or 1") as info:
+        ResponseLog.from_frame(frame.assign(correct=["yes", None, *answers[2:]]))
+    assert [p.value for p in info.value.problems] == ["yes", ""]

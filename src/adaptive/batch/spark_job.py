@@ -147,9 +147,9 @@ from adaptive.curriculum.profile import (
     profile_field,
     profile_fields,
 )
-from adaptive.data.log import WHOLE_FLOAT
+from adaptive.data.log import RIGHT_WORDS, WHOLE_FLOAT, WRONG_WORDS
 from adaptive.data.mapping import ColumnMapping
-from adaptive.data.validate import RIGHT_WORDS, WRONG_WORDS, parquet_problems
+from adaptive.data.validate import parquet_problems
 from adaptive.dates import DEFAULT_TIMEZONE, night_start
 from adaptive.errors import AdaptiveError, ConfigError, NightWarning
 from adaptive.experiment.assign import Assignment, AssignmentFacts
@@ -1151,7 +1151,7 @@ def _unread(frame, sep: str | None):  # a pyspark Column (imported by Spark only
 def _correct_number(frame, column: str):
     """A log's `correct` as the in-process reader reads it (`validate._check_correct`): 1 or 0
     from a boolean, from the number 1 or 0, or from the text of a right or a wrong answer
-    (`validate.RIGHT_WORDS`, `WRONG_WORDS`: trimmed, any case, so a spreadsheet's TRUE / FALSE;
+    (`log.RIGHT_WORDS`, `WRONG_WORDS`: trimmed, any case, so a spreadsheet's TRUE / FALSE;
     a whole number written as a float, "1.00", or with a decimal comma, "1,0", as that reader
     reads a Parquet cell, in any mix); empty (null) for any other value, which
     `_refuse_unread_rows` refuses. Left as they were, a boolean or text column failed on the

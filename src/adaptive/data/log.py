@@ -282,7 +282,8 @@ class ResponseLog:
         `SKILL_LIST_MIN_ROWS` rows on unless each part is a skill of the column) are said in a
         `DataNoteWarning` naming `skills_sep`, as a file's load report says them; `notes=False`
         says nothing (a caller that reads a request's rows per call, as MLflow serving does,
-        and cannot pass `skills_sep`). The frame is
+        and cannot pass `skills_sep`). `correct`: 0 and 1 (numbers, or text of them), or the
+        words a file's reader takes ('TRUE' / 'false', any case: `RIGHT_WORDS`). The frame is
         sorted stably by student then time; its values are checked (the readers in
         `adaptive.data.io` report file positions; this check reports row labels).
         """
@@ -531,6 +532,36 @@ def _missing_entry(value: object) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
+#: The text of a right and of a wrong answer in a `correct` column, compared trimmed and in
+#: lower case: a boolean column written out as text (TRUE / FALSE from a spreadsheet, True /
+#: False from pandas) is read as the boolean it was, by the file readers
+#: (`validate._check_correct`), `ResponseLog.from_frame` (`_frame_correct`) and the Spark
+#: engine (`batch.spark_job._correct_number`).
+RIGHT_WORDS = ("1", "1.0", "true")
+WRONG_WORDS = ("0", "0.0", "false")
+
+
+def among(word: pa.Array, words: Sequence[str]) -> np.ndarray:
+    """Which cells of `word` (text) are one of `words`, as a numpy mask (null: none)."""
+    found = pc.is_in(word, pa.array(list(words), pa.string()))
+    return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+
+
+def _frame_correct(cells: pd.Series) -> pd.Series:
+    """A frame's answers as numbers: numbers as they are, and text that is no number read as
+    the file readers read it (`RIGHT_WORDS`, `WRONG_WORDS`: 'TRUE' / 'false' as 1 / 0); any
+    other cell NaN, refused. Only the cells that are no number are read as words."""
+    correct = pd.to_numeric(cells, errors="coerce")
+    texts = correct.isna().to_numpy()  # a missing cell reads as null: no word, still NaN
+    if texts.any():
+        text = pa.array(cells[texts].astype("string"), pa.string())
+        word = pc.utf8_lower(pc.utf8_trim_whitespace(text))
+        read = np.where(among(word, RIGHT_WORDS), 1.0, np.nan)
+        read[among(word, WRONG_WORDS)] = 0.0
+        correct[texts] = read
+    return correct
+
+
 def _canonical_frame(
     frame: pd.DataFrame, source: str, skills_sep: str | None = None, notes: bool = True
 ) -> pd.DataFrame:
@@ -553,7 +584,7 @@ def _canonical_frame(
     out["student_id"] = _id_text(out["student_id"])
     out["item_id"] = _id_text(out["item_id"])
     out["skill_ids"] = as_skill_list_column(out["skill_ids"], skills_sep)
-    correct = pd.to_numeric(out["correct"], errors="coerce")
+    correct = _frame_correct(out["correct"])
     bad = ~correct.isin([0, 1]).to_numpy()
     refused = RefusedCells(source=source)
     refused.add_rows(frame["correct"], bad, "correct", "0 or 1")

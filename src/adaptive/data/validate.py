@@ -28,8 +28,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from adaptive.data.log import (
+    RIGHT_WORDS,
     SKILL_LIST_TYPE,
+    WRONG_WORDS,
     ResponseLog,
+    among,
     clean_skill_lists,
     whole_floats_as_integers,
 )
@@ -445,14 +448,6 @@ def _check_id(arr: pa.ChunkedArray, column: str, issues: Issues) -> pa.Array:
     return ids
 
 
-#: The text of a right and of a wrong answer in a `correct` column, compared trimmed and in
-#: lower case: a boolean column written out as text (TRUE / FALSE from a spreadsheet, True /
-#: False from pandas) is read as the boolean it was. The Spark engine reads the same words
-#: (`batch.spark_job._correct_number`).
-RIGHT_WORDS = ("1", "1.0", "true")
-WRONG_WORDS = ("0", "0.0", "false")
-
-
 def _check_correct(
     arr: pa.ChunkedArray,
     column: str,
@@ -486,12 +481,12 @@ def _check_correct(
     right_words = [*RIGHT_WORDS, *mapping.correct_values]
     wrong_words = [*WRONG_WORDS, *mapping.incorrect_values]
     word = pc.utf8_lower(text)
-    right, wrong = _among(word, right_words), _among(word, wrong_words)
+    right, wrong = among(word, right_words), among(word, wrong_words)
     bad = ~(right | wrong)
     if bad.any():  # 0 and 1 written otherwise ("1.00", "0,0"), read by value as Spark reads them
         number = _number_text(word, decimal_comma)
-        right |= _among(number, list(RIGHT_WORDS))
-        bad = ~(right | wrong | _among(number, list(WRONG_WORDS)))
+        right |= among(number, list(RIGHT_WORDS))
+        bad = ~(right | wrong | among(number, list(WRONG_WORDS)))
         if bad.any():
             expected = _correct_expected(_number_text(text, decimal_comma), bad, mapping)
             issues.add_mask(bad, column, text, expected)
@@ -527,8 +522,8 @@ def _scores_at_threshold(
         scores = pd.to_numeric(pd.Series(numbers.to_pandas(), dtype=object), errors="coerce")
         scores = scores.to_numpy(np.float64)
         word = pc.utf8_lower(shown)
-        right = _among(word, ["true", *mapping.correct_values])
-        wrong = _among(word, ["false", *mapping.incorrect_values])
+        right = among(word, ["true", *mapping.correct_values])
+        wrong = among(word, ["false", *mapping.incorrect_values])
     negative = scores < 0
     if negative.any():  # pyKT pads its sequences with -1: no answer, never a wrong one
         issues.add_mask(negative, column, shown, f"a score >= 0; {PADDING_HINT}")
@@ -569,10 +564,6 @@ def check_threshold_splits(scores: np.ndarray, threshold: float, column: str, so
             f"{where} reads every answer as {side}: the column's scores run from {low:g} to "
             f"{high:g}. Give a threshold within them (a score at or above it is a right answer)"
         )
-
-
-def _among(word: pa.Array, words: list[str]) -> np.ndarray:
-    return pc.is_in(word, pa.array(words, pa.string())).to_numpy(zero_copy_only=False)
 
 
 def _correct_expected(text: pa.Array, bad: np.ndarray, mapping: ColumnMapping) -> str:
