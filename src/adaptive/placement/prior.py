@@ -906,9 +906,8 @@ def place_regraded(
     now = np.array(
         ["" if p is None or p.grade is None else grade_source(p) for p in profiles], dtype=str
     )
-    moved = np.flatnonzero(
-        np.char.startswith(words, GRADE_SOURCE_PREFIX) & (now != "") & (words != now)
-    ) if len(words) else np.zeros(0, np.int64)  # fmt: skip
+    by_grade = np.char.startswith(words, GRADE_SOURCE_PREFIX) if len(words) else now != ""
+    moved = np.flatnonzero(by_grade & (now != "") & (words != now))
     if not len(moved):
         return 0
     for start in range(0, len(moved), chunk):
