@@ -1472,3 +1472,39 @@ def test_a_student_whose_applied_choices_stand_is_not_told_the_list_is_the_polic
         "the class page: it says what to fix, and its form exports the file again."
     ), said["s2"]
     assert "tonight's list is the policy's own" in said["s1"]
+
+
+def test_a_student_who_changed_school_or_left_keeps_their_mastery_history(
+    report_district, tmp_path
+):
+    """A trial: a student moved to another school (and one who left, served in `unassigned`
+    after) showed "–" on every earlier night of their mastery over time, and "mastery rose on 0
+    and fell on 0", while the output read them on each night at their old school. Their readings
+    are looked up by student id across schools, as growth's are."""
+    import warnings
+
+    from adaptive.batch import run_daily_job
+    from adaptive.batch.partition import UNASSIGNED_SCHOOL
+    from adaptive.reports.site.pages import student_anchor
+
+    d = report_district
+    rows = [json.loads(line) for line in d.profiles.read_text().splitlines() if line.strip()]
+    mover, leaver = rows[0], rows.pop(1)["student_id"]  # the second student left
+    mover.update(school_id="sch-new", class_id="new-4A")  # the district's one school: a new one
+    moved = tmp_path / "moved.jsonl"
+    moved.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    before = d.students().set_index("student_id")
+    assert before.loc[mover["student_id"], "school_id"] != mover["school_id"]
+    batch, night = tmp_path / "batch", (pd.Timestamp(d.day) + pd.Timedelta(days=1)).strftime("%F")
+    shutil.copytree(d.batch, batch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the leaver is in the log alone
+        run_daily_job(night, batch, **d.job_args(profiles=moved))
+        build_site(batch, night, tmp_path / "site", catalog=d.catalog, profiles=moved)
+    sections = _sections(tmp_path / "site")
+    served = pd.read_parquet(batch / "students" / f"date={night}").set_index("student_id")
+    for sid, school in ((mover["student_id"], "sch-new"), (leaver, UNASSIGNED_SCHOOL)):
+        assert served.loc[sid, "school_id"] == school
+        section = sections[student_anchor(sid)]
+        assert f"Mastery ({d.day} → {night})" in section, sid
+        assert "– →" not in section, sid  # read at their school of that night

@@ -106,8 +106,9 @@ class Context:
     set_aside: list[SetAsideFile]  # overrides files the night set aside (not applied)
     #: class (school, class id) -> the newest date of its files the night applied
     applied_dates: dict[tuple[str | None, str], str]
-    history_dates: list[str]
-    #: earlier nights before `history_dates` (`HISTORY_DATES` are shown), said on the pages
+    #: the earlier nights shown in each student's mastery over time, read by student id
+    history: History
+    #: earlier nights before `history`'s (`HISTORY_DATES` are shown), said on the pages
     unshown_nights: int
     baseline_date: str | None
     #: where each student's growth starts, looked up by student id across all schools once
@@ -440,7 +441,7 @@ def _context(run, catalog, profiles, roster, norm, class_id, whole, schools) -> 
         overrides=applied_overrides(run.out, run.date),
         set_aside=set_aside_files(run.out, run.date),
         applied_dates=applied_dates(run.out, run.date),
-        history_dates=earlier[-HISTORY_DATES:],
+        history=History.index(run, earlier[-HISTORY_DATES:], usable, schools),
         unshown_nights=max(0, len(earlier) - HISTORY_DATES),
         baseline_date=baseline,
         starts=growth_starts(run, baseline, late, usable, schools),
@@ -559,8 +560,8 @@ def _school_arrays(ctx: Context, school: str) -> SchoolArrays:
         ctx.norm, ctx.catalog, grades, t.mastery, ctx.run.date, base, ctx.baseline_date,
         placed=no_answer, baseline_unread=unread, own_mastery=own, own_dates=own_dates,
     )  # fmt: skip
-    history = [read_mastery(ctx.run.out, d, school, ids, ctx.layouts[d]) for d in ctx.history_dates]
-    stack = np.stack([h for h in history if h is not None] + [t.mastery], axis=0)
+    history, dates = ctx.history.of(ids)
+    stack = np.stack([*history, t.mastery], axis=0)
     return SchoolArrays(
         tables=t,
         ids=ids,
@@ -577,10 +578,70 @@ def _school_arrays(ctx: Context, school: str) -> SchoolArrays:
         placement=placements(t, ids),
         history=stack,
         codes=pages.percent_codes(stack),
-        dates=[d for d, h in zip(ctx.history_dates, history, strict=True) if h is not None],
+        dates=dates,
         recs=_rec_blocks(t, ids, classes, ctx.catalog, grades, ctx.overrides),
         next_groups={k: g for k, g in t.next_groups.groupby("class_id", sort=True)},
     )
+
+
+@dataclass(frozen=True)
+class History:
+    """The earlier nights of each student's mastery over time (`HISTORY_DATES`), read by student
+    id in whatever school served them each night, as growth is (`growth_starts`): a student who
+    changed school, or left (served in `unassigned` after), keeps the readings of the school
+    that served them then (read at their current school alone, they showed "–" on every
+    earlier night). Indexed once per build: each night's student ids alone (`served_ids`),
+    kept only for the students of the pages being built; the mastery is read per school of
+    the pages, from each school that served one of its students that night."""
+
+    out: Path
+    dates: list[str]
+    layouts: dict[str, SkillLayout]
+    #: each night's school of each student of the build that it served (student id -> school)
+    served_by: dict[str, pd.Series]
+
+    @classmethod
+    def index(
+        cls, run: BatchRun, dates: list[str], layouts: dict[str, SkillLayout], schools: list[str]
+    ) -> History:
+        """The index of `dates` (each with a layout in `layouts`) for the report night's students
+        of `schools`."""
+        built = pd.Index(
+            np.concatenate(
+                [served_ids(partition_path(run.out, "students", run.date, s)) for s in schools]
+            ),
+            dtype=object,
+        )
+        served_by = {}
+        for night in dates:
+            parts = [(s, served_ids(path)) for s, path in night_partitions(run.out, night)]
+            ids = np.concatenate([i for _, i in parts]) if parts else np.empty(0, object)
+            where = np.repeat([s for s, _ in parts], [len(i) for _, i in parts]).astype(object)
+            keep = pd.Index(ids, dtype=object).isin(built)
+            series = pd.Series(where[keep], index=pd.Index(ids[keep], dtype=object))
+            served_by[night] = series[~series.index.duplicated()]
+        return cls(run.out, list(dates), layouts, served_by)
+
+    def of(self, ids: np.ndarray) -> tuple[list[np.ndarray], list[str]]:
+        """Each night's (n, S) mastery of `ids` (NaN rows for students it did not read) and the
+        nights themselves: a night none of whose schools serving one of `ids` holds a mastery
+        reading is left out (as a night before the school was served)."""
+        readings, nights = [], []
+        for night in self.dates:
+            where = self.served_by[night].reindex(pd.Index(ids, dtype=object)).to_numpy(object)
+            m = None
+            for school in pd.unique(where[pd.notna(where)]):
+                rows = np.flatnonzero(where == school)
+                read = read_mastery(self.out, night, school, ids[rows], self.layouts[night])
+                if read is None:
+                    continue
+                if m is None:
+                    m = np.full((len(ids), read.shape[1]), np.nan, np.float32)
+                m[rows] = read
+            if m is not None:
+                readings.append(m)
+                nights.append(night)
+        return readings, nights
 
 
 @dataclass(frozen=True)

@@ -329,12 +329,16 @@ def read_mastery(
     rows for students absent then, NaN columns for skills that night's catalog lacked), or
     None when that date has no partition or no mastery column for the school. A student who
     had answered nothing by then reads as the night placed them, as the report's own night
-    reads them."""
+    reads them. Only the rows of `student_ids` are read (a class's report, a school's few
+    students who moved from another: not the whole school's mastery)."""
     path = partition_path(out, "students", date, school)
     names = pq.read_schema(path).names if path.is_file() else []
     if "mastery" not in names:
         return None
-    table = pq.read_table(path, columns=["student_id", "mastery"])
+    sought = pd.unique(np.asarray(student_ids, dtype=object)).tolist()
+    table = pq.read_table(
+        path, columns=["student_id", "mastery"], filters=[("student_id", "in", sought)]
+    )
     values = pc.list_flatten(table.column("mastery")).to_numpy(zero_copy_only=False)
     if values.size != table.num_rows * layout.width:  # an unrecorded night of another catalog
         return None
