@@ -1508,3 +1508,37 @@ def test_a_student_who_changed_school_or_left_keeps_their_mastery_history(
         section = sections[student_anchor(sid)]
         assert f"Mastery ({d.day} → {night})" in section, sid
         assert "– →" not in section, sid  # read at their school of that night
+
+
+@pytest.mark.parametrize("case", ["same date", "dated later"])
+def test_a_class_file_read_but_not_applied_is_said_on_its_page_and_recorded(
+    report_district, tmp_path, case
+):
+    """A trial: two different exports of one class with the same date, or a file dated after
+    the night, were not applied, said in the night's log alone: the class page showed no
+    notice, the record no entry, and the form no longer held the teacher's choices (a
+    re-export lost them). Now each is recorded beside the files set aside, with why, and its
+    class page says so as for a file set aside, a lone file filling the form."""
+    from adaptive.batch.overrides import set_aside_files
+
+    d = report_district
+    klass, (a, b), night = _class_and_next_night(d, 2)
+    later = (pd.Timestamp(night) + pd.Timedelta(days=3)).strftime("%F")
+    files = (
+        {"one.json": (night, {a: {"mode": "remediate"}}),
+         "two.json": (night, {b: {"mode": "accelerate"}})}
+        if case == "same date"
+        else {"one.json": (later, {a: {"mode": "remediate"}})}
+    )  # fmt: skip
+    html, said = _class_page_after_exports(d, tmp_path, klass, night, files)
+    recorded = set_aside_files(tmp_path / "batch", night)
+    assert sorted(Path(f.path).name for f in recorded) == sorted(files)
+    assert "Not applied tonight: this class's overrides file" in said
+    row = re.search(rf'<tr data-student="{re.escape(a)}">.*?</tr>', html, re.S).group(0)
+    if case == "same date":
+        assert "has other choices than another file of the class with the same date" in said
+        assert "their dates cannot tell which is your last" in said
+    else:
+        assert "(one.json) is dated after the night (a file applies from its date on)" in said
+        assert f"dated {later}, after the night of {night}" in said
+        assert 'value="remediate" selected' in row  # the file's choices fill the form

@@ -292,6 +292,10 @@ class OverrideSet:
     #: the files with problems, set aside tonight (`read_overrides` with `strict` False):
     #: their students are served without them, every other file applied
     set_aside: tuple[SetAsideFile, ...] = field(default=(), compare=False)
+    #: the files read without a problem but not applied (`later`, and the files of the
+    #: `held_back` classes), recorded with the files set aside (`SetAsideFile.why` says why)
+    #: so that the class page says so and fills its form with them, as for a file set aside
+    not_applied: tuple[SetAsideFile, ...] = field(default=(), compare=False)
     #: the class ids that several schools use (`class_schools`): a message names their school
     shared: frozenset[str] = field(default=frozenset(), compare=False)
 
@@ -313,8 +317,8 @@ class OverrideSet:
             doc["classes"] = _by_school({k: sorted(ids) for k, ids in self.classes.items()})
         if self.class_dates:
             doc["class_dates"] = _by_school(self.class_dates)
-        if self.set_aside:
-            doc["set_aside"] = [file.to_dict() for file in self.set_aside]
+        if self.set_aside or self.not_applied:
+            doc["set_aside"] = [file.to_dict() for file in (*self.set_aside, *self.not_applied)]
         return (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode()
 
     @property
@@ -445,6 +449,15 @@ class LaterFile:
         )
 
 
+#: why a file was not applied, as its class page says it (`SetAsideFile.why`)
+WHY_PROBLEMS = "had problems"
+WHY_LATER = "is dated after the night (a file applies from its date on)"
+WHY_SAME_DATE = (
+    "has other choices than another file of the class with the same date (which one the "
+    "teacher meant cannot be told, so neither was applied)"
+)
+
+
 @dataclass(frozen=True)
 class SetAsideFile:
     """A file with problems, set aside by the night (`read_overrides` with `strict` False):
@@ -455,10 +468,19 @@ class SetAsideFile:
     path: str
     classes: tuple[tuple[str | None, str], ...]
     problems: tuple[str, ...]
+    #: why it was not applied, as the class page says it ("had problems", `WHY_PROBLEMS`; a
+    #: file read without a problem: `WHY_LATER`, `WHY_SAME_DATE`)
+    why: str = ""
 
     def to_dict(self) -> dict:
-        return {"file": self.path, "classes": [list(k) for k in self.classes],
-                "problems": list(self.problems)}  # fmt: skip
+        doc = {"file": self.path, "classes": [list(k) for k in self.classes],
+               "problems": list(self.problems)}  # fmt: skip
+        return {**doc, "why": self.why} if self.why else doc
+
+    @property
+    def reason(self) -> str:
+        """Why the night did not apply it, in a class page's words."""
+        return self.why or WHY_PROBLEMS
 
     def is_for(self, key: ClassKey) -> bool:
         """Whether the file is one of the class `key` (`recorded_for`)."""
@@ -549,13 +571,13 @@ def read_overrides(
     for aside in set_aside:
         warnings.warn(aside.warning(district.shared), NightWarning, stacklevel=2)
     later: list[LaterFile] = []
+    day = None
     if night is not None:
         day = iso_day(night, "night")
         later = [_later(f, warn_later) for f in files if f.date > day]
         files = [f for f in files if _in_force(f, day, warn_later)]
-    merged = dataclasses.replace(
-        _merged(files, later, district.shared), set_aside=set_aside, shared=district.shared
-    )
+    merged = _merged(files, later, district.shared, day)
+    merged = dataclasses.replace(merged, set_aside=set_aside, shared=district.shared)
     warn_far_assignments(merged, catalog, profiles)
     return merged
 
@@ -1477,11 +1499,15 @@ def _merged(
     files: Sequence[_FileOverrides],
     later: Sequence[LaterFile] = (),
     shared: Collection[str] = (),
+    night: str | None = None,
 ) -> OverrideSet:
     """Every file's students as one set: each class from one file (`_one_file_per_class`),
-    each student in one file; `later`: the files dated after the night, left out; `shared`:
-    the class ids several schools use (a warning names their school)."""
-    files, held_back = _one_file_per_class(_read_once(files), shared)
+    each student in one file; `later`: the files dated after the night (`night`), left out;
+    `shared`: the class ids several schools use (a warning names their school). The files
+    not applied are recorded for their class pages (`OverrideSet.not_applied`)."""
+    once = _read_once(files)
+    files, held_back = _one_file_per_class(once, shared)
+    held = [f for f in once if f.klass in held_back]
     students, sources = _one_entry_per_student(files)
     of_class: dict[ClassKey, set[str]] = {}
     dated: dict[ClassKey, str] = {}
@@ -1497,7 +1523,33 @@ def _merged(
         dict(sorted(dated.items())),
         tuple(later),
         held_back,
+        not_applied=tuple(_not_applied(held, later, shared, night)),
     )
+
+
+def _not_applied(
+    held: Sequence[_FileOverrides],
+    later: Sequence[LaterFile],
+    shared: Collection[str],
+    night: str | None,
+) -> list[SetAsideFile]:
+    """The files of held-back classes (`held`) and those dated after the night (`later`) as
+    the record's entries beside the files set aside, each with what the night said of it
+    (file names and dates, no student id)."""
+    out = []
+    for file in held:
+        same = [f for f in held if f.klass == file.klass and f is not file]
+        others = ", ".join(Path(f.path).name for f in same)
+        problem = (
+            f"class {class_words(file.klass, shared)}: dated {file.date}, as {others}, with other "
+            "choices: which one the teacher meant cannot be told, so none is applied"
+        )
+        out.append(SetAsideFile(str(file.path), (file.klass,), (problem,), WHY_SAME_DATE))
+    after = f", after the night of {night}" if night else ", after the night"
+    for file in later:
+        problem = f"dated {file.date}{after}: not applied (overrides apply from their date on)"
+        out.append(SetAsideFile(file.path, file.classes, (problem,), WHY_LATER))
+    return out
 
 
 def _one_entry_per_student(
@@ -1694,7 +1746,7 @@ def record_overrides(out: str | Path, date: str, overrides: OverrideSet | None) 
     """Write the overrides applied on `date` (ids only, no names) for that date's report, or
     remove an earlier record when none are given (a re-run without them)."""
     path = overrides_path(out, date)
-    if overrides is not None and (overrides or overrides.set_aside):
+    if overrides is not None and (overrides or overrides.set_aside or overrides.not_applied):
         atomic_write_bytes(path, overrides.to_json())
     else:
         path.unlink(missing_ok=True)
@@ -1742,7 +1794,10 @@ def set_aside_files(out: str | Path, date: str) -> list[SetAsideFile]:
         doc = json.loads(path.read_text(encoding="utf-8"))
         return [
             SetAsideFile(
-                d["file"], tuple(map(_recorded_class, d["classes"])), tuple(d["problems"])
+                d["file"],
+                tuple(map(_recorded_class, d["classes"])),
+                tuple(d["problems"]),
+                str(d.get("why", "")),
             )  # fmt: skip
             for d in doc.get("set_aside", [])
         ]

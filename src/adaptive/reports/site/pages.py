@@ -693,8 +693,9 @@ def set_aside_notice(c: ClassData) -> str:
         todo = "" if chosen is not None and chosen.applied else " Fix them here and export again."
         return (
             '<div class="set-aside" role="alert"><p><strong>Not applied tonight:</strong> this '
-            f"class's overrides file ({names}) had problems, so its students were served without "
-            f"it.{todo}</p>{_form_source_words(c.set_aside_form)}<ul>{night}</ul></div>"
+            f"class's overrides file ({names}) {_why_words(c.set_aside)}, so its students were "
+            f"served without it.{todo}</p>{_form_source_words(c.set_aside_form)}<ul>{night}</ul>"
+            "</div>"
         )
     label = dict(zip(c.student_ids, c.labels, strict=True))
     said = "".join(
@@ -704,8 +705,8 @@ def set_aside_notice(c: ClassData) -> str:
     )
     return (
         '<div class="set-aside" role="alert"><p><strong>Not applied tonight:</strong> this '
-        f"class's overrides file ({names}) had problems, so its students were served without "
-        "it. Its choices are filled in below: fix the ones marked (a mode that is none of the "
+        f"class's overrides file ({names}) {_why_words(c.set_aside)}, so its students were "
+        "served without it. Its choices are filled in below: fix the ones marked (a mode that is none of the "
         "modes is marked beside its dropdown, activity and skill ids the catalog does not have "
         "under their fields) and export again; the new file is "
         "written whole (its class, date and format as the night reads them).</p>"
@@ -714,6 +715,19 @@ def set_aside_notice(c: ClassData) -> str:
         + _unmatched_words(c.set_aside_form.unmatched)
         + f"<details><summary>The night's problems, as its warning said them</summary><ul>{night}"
         "</ul></details></div>"
+    )
+
+
+def _why_words(files: Sequence[SetAsideFile]) -> str:
+    """Why the night did not apply a class's files, in the notice's words: "had problems" (a
+    file set aside), or what else kept it out (`SetAsideFile.reason`: dated after the night,
+    or another file of the class with the same date); a file read without a problem but not
+    applied was said in the night's log alone, and the class page was silent."""
+    reasons = list(dict.fromkeys(f.reason for f in files))
+    if len(reasons) == 1:
+        return e(reasons[0])
+    return "; ".join(
+        f"{', '.join(_file_words(f) for f in files if f.reason == r)} {e(r)}" for r in reasons
     )
 
 
@@ -837,7 +851,7 @@ def set_aside_text(c: ClassData, i: int, catalog: Catalog) -> str:
         files = [f for f in c.set_aside if form.read_as.get(f.path) in paths]
         text = (
             f"<p><strong>Not applied tonight:</strong> the teacher's choices for {label} are in "
-            f"this class's {_files_words(files)}, which had problems, so the night set "
+            f"this class's {_files_words(files)}, which {_why_words(files)}, so the night set "
             f"{_it(files)} aside: {tonight}, without them. {see}</p>"
         )
         if shown is not None:
@@ -851,7 +865,7 @@ def set_aside_text(c: ClassData, i: int, catalog: Catalog) -> str:
         held = "they" if len(unread) > 1 else "it"
         return (
             f"<p><strong>Not applied tonight:</strong> this class's {_files_words(unread)} "
-            f"had problems, so the night set {_it(unread)} aside: any choices {held} held for "
+            f"{_why_words(unread)}, so the night set {_it(unread)} aside: any choices {held} held for "
             f"{label} were not applied: {tonight}. {see}</p>"
         )
     return ""
