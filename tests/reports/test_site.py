@@ -1542,3 +1542,27 @@ def test_a_class_file_read_but_not_applied_is_said_on_its_page_and_recorded(
         assert "(one.json) is dated after the night (a file applies from its date on)" in said
         assert f"dated {later}, after the night of {night}" in said
         assert 'value="remediate" selected' in row  # the file's choices fill the form
+
+
+def test_a_class_page_names_the_choices_the_night_dropped_for_students_gone_from_the_class(
+    report_district, tmp_path
+):
+    """A trial: an export naming a student who left the district and one now in another class
+    was applied without them, said in the night's log alone ("lines 18 and 23: 1 student in no
+    profile ... and 1 student in class ..."). The class page says which of its choices were
+    dropped and why (its own students' ids: the teacher's page)."""
+    d = report_district
+    klass, (a,), night = _class_and_next_night(d, 1)
+    students = d.students()
+    other = students.loc[students["class_id"] != klass].iloc[0]
+    choices = {a: {"mode": "remediate"}, "gone-00001": {"mode": "accelerate"},
+               other["student_id"]: {"mode": "remediate"}}  # fmt: skip
+    html, said = _class_page_after_exports(
+        d, tmp_path, klass, night, {"export.json": (night, choices)}
+    )
+    assert "Dropped tonight: the class's overrides file named 2 students not in this class" in said
+    assert "gone-00001: in no profile (left the district?)" in said
+    assert (
+        f"{other['student_id']}: now in class '{other['class_id']}' per the profiles"
+        in unescape(said)
+    )

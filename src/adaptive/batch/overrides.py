@@ -296,6 +296,11 @@ class OverrideSet:
     #: `held_back` classes), recorded with the files set aside (`SetAsideFile.why` says why)
     #: so that the class page says so and fills its form with them, as for a file set aside
     not_applied: tuple[SetAsideFile, ...] = field(default=(), compare=False)
+    #: each class -> its students that a file applied for it skipped, as `skipped_students`
+    #: reads them back (recorded, so that the class page says which choices were dropped)
+    skipped: dict[ClassKey, tuple[tuple[str, str], ...]] = field(
+        default_factory=dict, compare=False
+    )
     #: the class ids that several schools use (`class_schools`): a message names their school
     shared: frozenset[str] = field(default=frozenset(), compare=False)
 
@@ -317,6 +322,8 @@ class OverrideSet:
             doc["classes"] = _by_school({k: sorted(ids) for k, ids in self.classes.items()})
         if self.class_dates:
             doc["class_dates"] = _by_school(self.class_dates)
+        if self.skipped:
+            doc["skipped"] = _by_school({k: [list(p) for p in v] for k, v in self.skipped.items()})
         if self.set_aside or self.not_applied:
             doc["set_aside"] = [file.to_dict() for file in (*self.set_aside, *self.not_applied)]
         return (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode()
@@ -728,6 +735,9 @@ class _FileOverrides:
     date: str
     students: dict[str, StudentOverride]
     classes: dict[ClassKey, tuple[str, ...]]
+    #: the students of its class skipped (`_warn_gone`): (student id, their class now as said
+    #: by `class_words`, "" where they are in no profile, `IN_NO_CLASS` in no class)
+    skipped: tuple[tuple[str, str], ...] = ()
 
     @property
     def content(self) -> tuple:
@@ -949,15 +959,16 @@ def _read_file(file: Path, district: _District) -> _FileOverrides:
     _check_tag(source, doc, "version", VERSION)
     klass = _class_key(source, doc, _class_id(source, doc, district.classes), district)
     date = _date(source, doc)
-    students = _students(source, doc, klass, district)
+    students, skipped = _students(source, doc, klass, district)
     source.check()  # every problem of the file at once
     classes: dict[ClassKey, list[str]] = {klass: []} if klass is not None else {}
     for sid in students:
         classes.setdefault(klass or class_key(district.profiles[sid]), []).append(sid)
     classes = {k: ids for k, ids in classes.items() if k[1]}  # students in no class
     return _FileOverrides(
-        file, klass, date, students, {c: tuple(sorted(ids)) for c, ids in classes.items()}
-    )
+        file, klass, date, students, {c: tuple(sorted(ids)) for c, ids in classes.items()},
+        tuple(skipped) if klass is not None else (),
+    )  # fmt: skip
 
 
 def _check_tag(source: _Source, doc: _JsonObject, key: str, value: str | int) -> None:
@@ -1183,13 +1194,14 @@ def _date(source: _Source, doc: _JsonObject) -> str:
 
 def _students(
     source: _Source, doc: _JsonObject, klass: ClassKey | None, district: _District
-) -> dict[str, StudentOverride]:
-    """Each student's checked overrides (`doc`'s `students`), by trimmed id; a student given
-    twice (even once with a space) is an error pointing at both entries, and so is an id in no
-    profile that is a likely typo of a classmate's (`typo_of`)."""
+) -> tuple[dict[str, StudentOverride], list[tuple[str, str]]]:
+    """Each student's checked overrides (`doc`'s `students`), by trimmed id, and the students
+    skipped (`_FileOverrides.skipped`); a student given twice (even once with a space) is an
+    error pointing at both entries, and so is an id in no profile that is a likely typo of a
+    classmate's (`typo_of`)."""
     if "students" not in doc:
         source.note(source.missing(doc, "students", "an object of student id -> overrides"))
-        return {}
+        return {}, []
     given = doc["students"]
     if not isinstance(given, _JsonObject):
         at = doc.value_at["students"]
@@ -1197,13 +1209,14 @@ def _students(
             source.place(at), "students", _json_kind(given),
             "an object of student id -> overrides", source.position(at),
         ))  # fmt: skip
-        return {}
+        return {}, []
     keys: dict[str, list[str]] = {}  # trimmed id -> the keys written for it
     for key in given:
         keys.setdefault(key.strip(), []).append(key)
     out = {}
     left: list[_Student] = []  # in no profile: left the district since the export, or a typo
     moved: dict[str, list[int]] = {}  # another class per the profiles -> the lines
+    skipped: list[tuple[str, str]] = []  # the moved students: (id, their class as said)
     for sid, written in keys.items():
         times = sum(given.repeated.get(k, 1) for k in written)
         if times > 1:
@@ -1227,9 +1240,9 @@ def _students(
             left.append(student)
         elif klass is not None and class_key(profile) != klass:
             other = class_key(profile)
-            moved.setdefault(class_words(other, district.shared) if other[1] else "", []).append(
-                source.line(student.key_at)
-            )
+            said = class_words(other, district.shared) if other[1] else ""
+            moved.setdefault(said, []).append(source.line(student.key_at))
+            skipped.append((sid, said or IN_NO_CLASS))
         else:
             out[sid] = override
     if left:  # the file's class, or its other students' classes
@@ -1239,7 +1252,7 @@ def _students(
     if not source.problems:  # a file with problems is not applied at all (its own warning)
         said = None if klass is None else class_words(klass, district.shared)
         _warn_gone(source, said, [source.line(s.key_at) for s in left], moved)
-    return out
+    return out, sorted([*skipped, *((s.sid, "") for s in left)])
 
 
 def _check_typos(
@@ -1524,6 +1537,7 @@ def _merged(
         tuple(later),
         held_back,
         not_applied=tuple(_not_applied(held, later, shared, night)),
+        skipped={f.klass: f.skipped for f in files if f.klass is not None and f.skipped},
     )
 
 
@@ -1767,6 +1781,20 @@ def applied_dates(out: str | Path, date: str) -> dict[tuple[str | None, str], st
     before the dates were recorded): what a class's set-aside file is compared with
     (`set_aside_form`), looked up with `recorded_for`."""
     return {c: str(d) for c, d in _from_record(_recorded(out, date, "class_dates")).items()}
+
+
+#: how a skipped student's class is recorded where their profile names none (`_FileOverrides`)
+IN_NO_CLASS = "no class"
+
+
+def skipped_students(
+    out: str | Path, date: str
+) -> dict[tuple[str | None, str], list[tuple[str, str]]]:
+    """The students the job skipped on `date` in each class's applied file (`OverrideSet.
+    skipped`): class -> (student id, their class now as said, "" where they are in no profile:
+    left the district; `IN_NO_CLASS`: in no class); empty for a record without them."""
+    skipped = _from_record(_recorded(out, date, "skipped"))
+    return {c: [(str(a), str(b)) for a, b in v] for c, v in skipped.items()}  # type: ignore[union-attr]
 
 
 def _recorded(out: str | Path, date: str, key: str) -> dict:

@@ -23,6 +23,7 @@ from adaptive.batch.overrides import (
     recorded_for,
     set_aside_files,
     set_aside_form,
+    skipped_students,
 )
 from adaptive.batch.partition import every_skill_known
 from adaptive.batch.writer import partition_path
@@ -106,6 +107,8 @@ class Context:
     set_aside: list[SetAsideFile]  # overrides files the night set aside (not applied)
     #: class (school, class id) -> the newest date of its files the night applied
     applied_dates: dict[tuple[str | None, str], str]
+    #: class -> the students its applied file named whom the night skipped, and where they are
+    skipped: dict[tuple[str | None, str], list[tuple[str, str]]]
     #: the earlier nights shown in each student's mastery over time, read by student id
     history: History
     #: earlier nights before `history`'s (`HISTORY_DATES` are shown), said on the pages
@@ -441,6 +444,7 @@ def _context(run, catalog, profiles, roster, norm, class_id, whole, schools) -> 
         overrides=applied_overrides(run.out, run.date),
         set_aside=set_aside_files(run.out, run.date),
         applied_dates=applied_dates(run.out, run.date),
+        skipped=skipped_students(run.out, run.date),
         history=History.index(run, earlier[-HISTORY_DATES:], usable, schools),
         unshown_nights=max(0, len(earlier) - HISTORY_DATES),
         baseline_date=baseline,
@@ -861,6 +865,9 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
         overrides=overrides,
         set_aside=set_aside,
         set_aside_form=set_aside_form(set_aside, set(ids.tolist()), applied, overrides),
+        skipped=tuple(
+            (ctx.names.get(sid, sid), where) for sid, where in recorded_for(ctx.skipped, key) or ()
+        ),
         no_answer=s.no_answer[rows],
         placement=s.placement[rows],
         grades=s.grades[rows],

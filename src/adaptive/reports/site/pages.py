@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from adaptive.batch.overrides import (
+    IN_NO_CLASS,
     MODE_BANDS,
     MODES,
     ClassKey,
@@ -237,6 +238,9 @@ class ClassData:
     #: them: one file's, by the night's rule for a class's several files (`set_aside_form`;
     #: empty where no file could be read again, or none can be told the teacher's last)
     set_aside_form: SetAsideForm = field(default_factory=SetAsideForm)
+    #: the students the class's applied file named whom the night skipped (`skipped_students`):
+    #: (their name or id, their class now as said; "" in no profile: left the district)
+    skipped: tuple[tuple[str, str], ...] = ()
     #: the progression rule's inputs the night read besides mastery (`partition.skill_columns`):
     #: (n, S) answers and current run of right answers, (n,) `gradual_hold`; None for a night
     #: written before the students table carried them
@@ -672,6 +676,34 @@ def next_skill_list(c: ClassData, catalog: Catalog) -> str:
     )
 
 
+def skipped_notice(c: ClassData) -> str:
+    """The choices of the class's applied file that the night dropped, and why: a student who
+    left the district (in no profile) or is in another class per the profiles is skipped
+    (`overrides._warn_gone`), said in the night's log alone (lines and counts) while the
+    teacher's page was silent. On the teacher's own class page, each such student is named."""
+    if not c.skipped:
+        return ""
+    items = "".join(
+        f"<li>{e(label)}: "
+        + (
+            "in no profile (left the district?)"
+            if not where
+            else "in no class per the profiles"
+            if where == IN_NO_CLASS
+            else f"now in class {e(where)} per the profiles"
+        )
+        + "</li>"
+        for label, where in c.skipped
+    )
+    n = len(c.skipped)
+    return (
+        '<div class="set-aside" role="status"><p><strong>Dropped tonight:</strong> the class\'s '
+        f"overrides file named {counted(n, 'student')} not in this class, so the night did not "
+        f"apply {'their' if n > 1 else 'the'} choices; the form below leaves "
+        f"{'them' if n > 1 else 'that student'} out of its next export.</p><ul>{items}</ul></div>"
+    )
+
+
 def set_aside_notice(c: ClassData) -> str:
     """What the night did not apply: each overrides file of the class it set aside, so that
     the teacher who exported it fixes it (the night's warning reaches only its operator). Where
@@ -929,6 +961,7 @@ def overrides_form(c: ClassData, date: str, catalog: Catalog) -> str:
         + _per_catalog("form-ids", catalog, _form_ids)
         + ">"
         + set_aside_notice(c)
+        + skipped_notice(c)
         + "<p>Choose per student; the file you export is read by the nightly job "
         "(<code>adaptive batch --overrides FILE</code>) and shows here the next morning. Activity "
         "ids are separated by commas or semicolons; assigned ones come first, in order. Set "
