@@ -1566,3 +1566,35 @@ def test_a_class_page_names_the_choices_the_night_dropped_for_students_gone_from
         f"{other['student_id']}: now in class '{other['class_id']}' per the profiles"
         in unescape(said)
     )
+
+
+def test_a_student_page_says_when_the_teachers_assignments_overrun_the_days_minutes(
+    report_district, tmp_path
+):
+    """A trial: a list the teacher's assignments took past the day's minutes (`minutes_left`
+    -68 in the output) was not mentioned on the student page. It is now, with the minutes."""
+    import warnings
+
+    from adaptive.batch import run_daily_job
+    from adaptive.curriculum import Catalog
+
+    d = report_district
+    klass, (a,), night = _class_and_next_night(d, 1)
+    acts = sorted(Catalog.from_json(d.catalog).activities, key=lambda x: -x.expected_minutes)[:12]
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    doc = {"class_id": klass, "date": night, "students": {a: {"assigned": [x.id for x in acts]}}}
+    (exports / "export.json").write_text(json.dumps(doc))
+    batch = tmp_path / "batch"
+    shutil.copytree(d.batch, batch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # far assignments
+        run_daily_job(night, batch, **d.job_args(overrides=exports))
+    left = pd.read_parquet(batch / "students" / f"date={night}").set_index("student_id")
+    over = -float(left.loc[a, "minutes_left"])
+    assert over > 1
+    build_site(batch, night, tmp_path / "site", catalog=d.catalog, class_id=klass)
+    said = " ".join(re.sub(r"<[^>]+>", "", _sections(tmp_path / "site")[f"s-{a}"]).split())
+    assert (
+        f"the teacher's assignments take {round(over)} minutes more than the day's budget" in said
+    )

@@ -875,6 +875,7 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
         streak=None if t.streak is None else t.streak[rows],
         gradual_hold=_column(t.students, "gradual_hold", rows),
         in_arm=None if arms is None else arms.astype(str) != "",
+        minutes_left=_column(t.students, "minutes_left", rows),
     )
 
 
@@ -1086,6 +1087,10 @@ def _student_section(ctx, c: pages.ClassData, i: int, history, codes, dates, rec
         reason=pages.group_reason(c, i, ctx.catalog, ctx.order, ctx.norm.target_years),
         still=c.still_needed(i, ctx.run.policy),
         set_aside=pages.set_aside_text(c, i, ctx.catalog),
+        budget=pages.over_budget_text(
+            None if c.minutes_left is None else c.minutes_left[i],
+            override is not None and bool(override.assigned),
+        ),
     )
 
 

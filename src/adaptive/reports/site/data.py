@@ -48,7 +48,14 @@ RULE_LISTS = ("n_responses", "streak")
 COUNT_COLUMNS = ("n_mastered", "n_needs_review", "n_stuck")  # the heatmap's count columns
 STUDENT_COLUMNS = ("student_id", "class_id", *COUNT_COLUMNS, *SKILL_LISTS)
 #: students columns read where the night wrote them (an older night's table lacks them)
-OPTIONAL_STUDENT_COLUMNS = ("placement", "recommended", "gradual_hold", "arm", *RULE_LISTS)
+OPTIONAL_STUDENT_COLUMNS = (
+    "placement",
+    "recommended",
+    "gradual_hold",
+    "arm",
+    "minutes_left",
+    *RULE_LISTS,
+)
 REC_COLUMNS = (
     "student_id",
     "class_id",

@@ -249,6 +249,9 @@ class ClassData:
     gradual_hold: np.ndarray | None = None
     #: (n,) served by an experiment arm's policy, whose rule the night does not record (None: none)
     in_arm: np.ndarray | None = None
+    #: (n,) the minutes of each student's day's budget tonight's list leaves (`minutes_left`;
+    #: negative: over it); None for a night written before the column
+    minutes_left: np.ndarray | None = None
 
     @property
     def key(self) -> ClassKey:
@@ -326,6 +329,19 @@ def no_answer_text(placement: str) -> str:
     students table kept every student's placement, for a student served nothing) it is not
     known: said so, not guessed (it said "no grade" of a student placed from grade 12)."""
     return f"no answers yet: {placement or 'placement not recorded for this night'}"
+
+
+def over_budget_text(minutes_left: float | None, assigned: bool) -> str:
+    """What the student page says of a list that overruns the day's minutes (`minutes_left`
+    negative; "" otherwise): the teacher's assignments are served whatever their minutes
+    (`assigned`: the student has some), so a teacher sees what their choices cost the day
+    (the night wrote -68 and no page said it)."""
+    if minutes_left is None or not minutes_left < -0.5:
+        return ""
+    over = f"{counted(round(-float(minutes_left)), 'minute')} more than the day's budget"
+    if assigned:
+        return f"Time: the teacher's assignments take {over}."
+    return f"Time: tonight's activities take {over}."
 
 
 def no_recommendation_text(placement: str, nothing_left: bool, assumed_known: float) -> str:
@@ -1298,6 +1314,7 @@ def student_section(
     still: np.ndarray | None = None,
     set_aside: str = "",
     unshown: int = 0,
+    budget: str = "",
 ) -> str:
     """A student's page, one section of the class's students document (shown alone when its
     link is followed): recommendations with reasons, growth, mastery over time, interests, goals
@@ -1308,7 +1325,8 @@ def student_section(
     why the student is in `group` (`group_reason`), HTML-safe. `still`: (S,) what each skill
     still needs to count as mastered (`ClassData.still_needed`), said beside its state.
     `set_aside`: the class's set-aside overrides file as it concerns the student
-    (`set_aside_text`), HTML; said before what the night applied."""
+    (`set_aside_text`), HTML; said before what the night applied. `budget`: a list over the
+    day's minutes, said (`over_budget_text`)."""
     anchor = student_anchor(sid)
     if group == NO_ANSWERS:
         status = (
@@ -1325,6 +1343,7 @@ def student_section(
         f'<p class="summary">{status} {growth.sentence(norm.target_years)}</p>',
         "<h3>Next activities and why</h3>",
         f'<p class="mode">{mode_effect}</p>' if mode_effect else "",
+        f'<p class="budget">{budget}</p>' if budget else "",
         recs_html,
         "<h3>Mastery over time</h3>",
         _timeline(catalog, order, progression, history, codes, dates, still, unshown),
