@@ -335,6 +335,23 @@ def test_the_form_marks_unknown_ids_suggests_the_meant_one_and_refuses_to_export
     assert doc["students"][c]["excluded"] == [second] and b not in doc["students"]
 
 
+def test_a_skill_id_in_the_assign_field_is_said_to_be_a_skill_id(report_district, page):
+    """A trial: a skill id (`g4.NF.1`) typed under Assign read only "not an activity of the
+    catalog", while the mirror slip (an activity under Set aside) names what it is. Both do."""
+    d = report_district
+    students = d.students()
+    klass = mixed_class(students)
+    a = sorted(students.loc[students["class_id"] == klass, "student_id"])[0]
+    skill = Catalog.from_json(d.catalog).skill_ids[0]
+    open_page(page, class_page(d.site, klass))
+    for field in (0, 1):  # Assign, Exclude
+        page.fill(f'#overrides tr[data-student="{a}"] input >> nth={field}', skill)
+        said = page.text_content(f'#overrides tr[data-student="{a}"] .bad')
+        assert f"{skill}: a skill id, not an activity id" in said, said
+        page.fill(f'#overrides tr[data-student="{a}"] input >> nth={field}', "")
+    assert not page.errors
+
+
 def test_a_set_aside_file_comes_back_in_the_form_with_its_slips_marked(
     report_district, page, tmp_path
 ):

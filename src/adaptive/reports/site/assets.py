@@ -305,6 +305,10 @@ SITE_JS = r"""'use strict';
         return;
       }
       if (classmates[a]) { out.push(a + ': a student id, not an activity id'); return; }
+      if (knownSkill[a]) {
+        out.push(a + ': a skill id, not an activity id (a whole skill is set aside under Set aside)');
+        return;
+      }
       var meant = closest(a);
       out.push(a + ': not an activity of the catalog' + (meant ? ' (did you mean ' + meant + '?)' : ''));
     });
