@@ -90,6 +90,8 @@ class Norm:
     baseline_weeks: float = 4.0
     #: growth is judged only this many weeks after the baseline (over days it is noise)
     min_weeks: float = 6.0
+    #: the norm file's name as the pages say it ("" for the shipped norm)
+    source: str = ""
 
     @classmethod
     def from_toml(cls, path: str | Path | None = None) -> Norm:
@@ -117,6 +119,7 @@ class Norm:
             grades,
             _number(path, doc, "baseline_weeks", cls.baseline_weeks),
             _number(path, doc, "min_weeks", cls.min_weeks),
+            source="" if path == NORM_SPEC else path.name,
         )
         norm.year_start_of("2000-01-01", where=str(path))  # check the month-day once
         if not norm.target_years > 0:
@@ -128,6 +131,20 @@ class Norm:
                     "most 52"
                 )
         return norm
+
+    def describe(self) -> str:
+        """The norm in words, as the pages say it (plain text): which file, and each grade's
+        start and end shares, so a reader sees which norm the figures come from (a custom
+        norm's figures were explained with the shipped norm's 10% and 80%)."""
+        name = (
+            f"{self.source} (the district's own norm file)"
+            if self.source
+            else ("the shipped norm (src/adaptive/specs/norm.toml)")
+        )
+        bands = [f"grade {g} {_span(s, e)}" for g, (s, e) in sorted(self.grades.items())]
+        rest = "every other grade" if bands else "every grade"
+        bands.append(f"{rest} {_span(self.start, self.end)}")
+        return f"{name}, the share at the year's start to its end: {'; '.join(bands)}"
 
     def band(self, grades: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(start, end) shares per student grade (NaN grade -> NaN)."""
@@ -150,6 +167,11 @@ class Norm:
                 f"{where}: year_start {self.year_start!r}: expected MM-DD, e.g. 09-01"
             ) from exc
         return start if start <= day else start.replace(year=day.year - 1)
+
+
+def _span(start: float, end: float) -> str:
+    """A grade's band in words: "10% to 80%" (the year's start to its end)."""
+    return f"{100 * start:g}% to {100 * end:g}%"
 
 
 def _number(path: Path, doc: dict, key: str, default: float) -> float:

@@ -1237,8 +1237,8 @@ def _baseline(ctx: Context) -> Baseline:
 def _method(norm: Norm) -> str:
     return (
         "<p>The norm gives, per grade, the share of that grade's skills a typical student has "
-        f"mastered at the start ({pct(norm.start)}) and the end ({pct(norm.end)}) of the school "
-        f"year (which starts on {e(norm.year_start)}). A student's share of grade-level skills "
+        "mastered at the start and the end of the school year (which starts on "
+        f"{e(norm.year_start)}); the norm used is {e(norm.describe())}. A student's share of grade-level skills "
         "mastered (mean P(mastered)) is placed on that line in months, 12 months being one school "
         "year. Growth is the change since the baseline: the school year's first night served "
         f"(in the order the nights were run) dated in its first {norm.baseline_weeks:g} weeks, "

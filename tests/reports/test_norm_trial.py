@@ -1,0 +1,63 @@
+"""A district chief academic officer's trial of growth against a norm of their own: the pages
+say which norm they used, a norm file's mistakes are all said at once, and a student with no
+answer since their start is not measured yet."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from adaptive.reports.growth import Norm
+from adaptive.reports.site import build_site
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+def _grades(profiles: Path) -> list[int]:
+    with profiles.open() as f:
+        return sorted({int(json.loads(line)["grade"]) for line in f if line.strip()})
+
+
+def test_the_norm_in_words_names_its_file_and_each_grade(tmp_path):
+    assert Norm.from_toml().describe() == (
+        "the shipped norm (src/adaptive/specs/norm.toml), the share at the year's start to its "
+        "end: every grade 10% to 80%"
+    )
+    path = tmp_path / "district_norm.toml"
+    path.write_text("[grade.3]\nstart = 0.1\nend = 0.45\n[default]\nstart = 0.2\nend = 0.9\n")
+    said = Norm.from_toml(path).describe()
+    assert said.startswith("district_norm.toml (the district's own norm file)")
+    assert said.endswith("grade 3 10% to 45%; every other grade 20% to 90%")
+
+
+@pytest.fixture(scope="module")
+def custom_norm_site(report_district, tmp_path_factory):
+    """The district's site with a norm file of its own that has a table for every served grade
+    but the last, and no [default]."""
+    d = report_district
+    root = tmp_path_factory.mktemp("custom-norm")
+    grades = _grades(d.profiles)
+    path = root / "norm_nog.toml"
+    path.write_text(
+        "target_years = 1.5\n"
+        + "".join(f"[grade.{g}]\nstart = 0.1\nend = 0.45\n" for g in grades[:-1])
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        build_site(d.batch, d.day, root / "site", catalog=d.catalog, profiles=d.profiles, norm=path)
+    return root / "site", grades, [str(w.message) for w in caught]
+
+
+def test_the_district_page_says_the_norm_it_used(custom_norm_site):
+    site, grades, _ = custom_norm_site
+    method = _text((site / "index.html").read_text()).split("How growth is measured")[1]
+    assert "norm_nog.toml" in method
+    assert f"grade {grades[0]} 10% to 45%" in method
+    assert "start (10%) and the end (80%)" not in method
