@@ -61,3 +61,28 @@ def test_the_district_page_says_the_norm_it_used(custom_norm_site):
     assert "norm_nog.toml" in method
     assert f"grade {grades[0]} 10% to 45%" in method
     assert "start (10%) and the end (80%)" not in method
+
+
+def test_a_served_grade_the_norm_file_leaves_out_is_warned_of_and_said(custom_norm_site):
+    site, grades, caught = custom_norm_site
+    last = grades[-1]
+    said = [m for m in caught if "norm_nog.toml: no table for grade" in m]
+    assert said == [
+        f"norm_nog.toml: no table for grade {last} (served tonight) and no [default]: it uses "
+        f"the shipped default, 10% to 80%; add [grade.{last}] (start, end) or a [default] table "
+        "to set it"
+    ]
+    method = _text((site / "index.html").read_text()).split("How growth is measured")[1]
+    assert (
+        f"grade {last} (served, no table in the file) and every other grade 10% to 80% (the "
+        "shipped default: the file has no [default])"
+    ) in method
+
+
+def test_a_norm_with_a_default_or_every_grade_warns_of_nothing(tmp_path):
+    path = tmp_path / "norm.toml"
+    path.write_text("[grade.3]\nstart = 0.1\nend = 0.45\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert Norm.from_toml(path).served([3.0, float("nan")]).unnormed == ()
+        assert Norm.from_toml().served([3.0, 5.0]).unnormed == ()

@@ -56,6 +56,7 @@ measurement uncertainty is taken into account).
 from __future__ import annotations
 
 import tomllib
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -65,7 +66,7 @@ import pandas as pd
 from scipy.special import ndtr
 
 from adaptive.curriculum import Catalog
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, ConfigWarning
 from adaptive.files import read_user_text
 from adaptive.grades import GRADE_EXPECTED, to_grade
 from adaptive.specs import SPECS_DIR
@@ -92,6 +93,11 @@ class Norm:
     min_weeks: float = 6.0
     #: the norm file's name as the pages say it ("" for the shipped norm)
     source: str = ""
+    #: the file has a [default] table (the shipped norm does): else a grade without its own
+    #: table gets the shipped default, which `served` warns of
+    has_default: bool = True
+    #: served grades that get the shipped default for want of a table (`served`)
+    unnormed: tuple[int, ...] = ()
 
     @classmethod
     def from_toml(cls, path: str | Path | None = None) -> Norm:
@@ -120,6 +126,7 @@ class Norm:
             _number(path, doc, "baseline_weeks", cls.baseline_weeks),
             _number(path, doc, "min_weeks", cls.min_weeks),
             source="" if path == NORM_SPEC else path.name,
+            has_default="default" in doc,
         )
         norm.year_start_of("2000-01-01", where=str(path))  # check the month-day once
         if not norm.target_years > 0:
@@ -143,8 +150,31 @@ class Norm:
         )
         bands = [f"grade {g} {_span(s, e)}" for g, (s, e) in sorted(self.grades.items())]
         rest = "every other grade" if bands else "every grade"
-        bands.append(f"{rest} {_span(self.start, self.end)}")
+        if self.unnormed:
+            which = ", ".join(str(g) for g in self.unnormed)
+            rest = f"grade {which} (served, no table in the file) and {rest}"
+        shipped = "" if self.has_default else " (the shipped default: the file has no [default])"
+        bands.append(f"{rest} {_span(self.start, self.end)}{shipped}")
         return f"{name}, the share at the year's start to its end: {'; '.join(bands)}"
+
+    def served(self, grades: Iterable[float]) -> Norm:
+        """This norm for a night that serves `grades` (NaN: no grade): the served grades the
+        file has no table for, and no [default] either, get the shipped default, which a district
+        that left a grade out did not choose: a `ConfigWarning` names them (the pages say it too,
+        `describe`), where they silently used it."""
+        served = {int(g) for g in grades if g == g}  # NaN != NaN
+        missing = tuple(sorted(served - set(self.grades))) if not self.has_default else ()
+        if missing:
+            which = ", ".join(str(g) for g in missing)
+            warnings.warn(
+                f"{self.source}: no table for grade {which} (served tonight) and no [default]: "
+                f"{'they use' if len(missing) > 1 else 'it uses'} the shipped default, "
+                f"{_span(self.start, self.end)}; add [grade.{missing[0]}] (start, end) or a "
+                "[default] table to set it",
+                ConfigWarning,
+                stacklevel=2,
+            )
+        return replace(self, unnormed=missing)
 
     def band(self, grades: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(start, end) shares per student grade (NaN grade -> NaN)."""

@@ -182,6 +182,7 @@ def build_site(
         run, catalog, profiles, roster, norm, class_id, school is None and class_id is None,
         schools,
     )  # fmt: skip
+    ctx.norm = norm.served(_grade(p) for p in ctx.profiles.values())  # warns of grades left out
     out = Path(out)
     _check_replaceable(out)  # before the work, not after it
     staging = make_folder(out.parent, out) / f".{out.name}.staging-{secrets.token_hex(4)}"
