@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from adaptive.errors import ConfigError
 from adaptive.reports.growth import Norm
 from adaptive.reports.site import build_site
 
@@ -86,3 +87,37 @@ def test_a_norm_with_a_default_or_every_grade_warns_of_nothing(tmp_path):
         warnings.simplefilter("error")
         assert Norm.from_toml(path).served([3.0, float("nan")]).unnormed == ()
         assert Norm.from_toml().served([3.0, 5.0]).unnormed == ()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            "target_years = 150\n",
+            "target_years = 150: expected years of growth per school year, more than 0 and at "
+            "most 5; a percent is not years: for 150% write 1.5",
+        ),
+        ("target_years = 0\n", "target_years = 0: expected years of growth per school year"),
+        (
+            "target_year = 2\n",
+            "unknown key `target_year`; did you mean `target_years`? (expected year_start, "
+            "target_years, baseline_weeks, min_weeks, default, grade)",
+        ),
+        (
+            "[grade.3]\nstrat = 0.1\nend = 0.8\n",
+            "unknown key `grade.3.strat`; did you mean `start`?",
+        ),
+        (
+            "target_years = 1.5\ntarget_years = 2\n",
+            "line 2: `target_years` is set twice (line 1); expected each key once",
+        ),
+    ],
+)
+def test_a_norm_file_refuses_an_implausible_bar_and_unknown_or_repeated_keys(
+    tmp_path, content, message
+):
+    path = tmp_path / "norm.toml"
+    path.write_text(content)
+    with pytest.raises(ConfigError) as caught:
+        Norm.from_toml(path)
+    assert message in str(caught.value)

@@ -66,9 +66,10 @@ import pandas as pd
 from scipy.special import ndtr
 
 from adaptive.curriculum import Catalog
-from adaptive.errors import ConfigError, ConfigWarning
+from adaptive.errors import ConfigError, ConfigWarning, closest_name
 from adaptive.files import read_user_text
 from adaptive.grades import GRADE_EXPECTED, to_grade
+from adaptive.policy.config import invalid_toml
 from adaptive.specs import SPECS_DIR
 
 NORM_SPEC = SPECS_DIR / "norm.toml"
@@ -104,11 +105,13 @@ class Norm:
         """Read a norm file (default: the shipped one); errors name the file and the key."""
         path = Path(path) if path is not None else NORM_SPEC
         try:
-            doc = tomllib.loads(read_user_text(path, "a norm TOML file"))
+            text = read_user_text(path, "a norm TOML file")
+            doc = tomllib.loads(text)
         except FileNotFoundError as exc:
             raise ConfigError(f"norm file {path} not found; expected a TOML file") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+        except tomllib.TOMLDecodeError as exc:  # a key set twice: its name and both lines
+            raise ConfigError(invalid_toml(path, text, exc)) from exc
+        _check_keys(path, doc)
         default = doc.get("default", {})
         grades = {}
         for key, table in doc.get("grade", {}).items():
@@ -129,8 +132,8 @@ class Norm:
             has_default="default" in doc,
         )
         norm.year_start_of("2000-01-01", where=str(path))  # check the month-day once
-        if not norm.target_years > 0:
-            raise ConfigError(f"{path}: target_years {norm.target_years}: expected > 0")
+        if not 0 < norm.target_years <= MAX_TARGET_YEARS:
+            raise ConfigError(f"{path}: {_target_problem(norm.target_years)}")
         for key in ("baseline_weeks", "min_weeks"):
             if not 0 < getattr(norm, key) <= 52:
                 raise ConfigError(
@@ -197,6 +200,45 @@ class Norm:
                 f"{where}: year_start {self.year_start!r}: expected MM-DD, e.g. 09-01"
             ) from exc
         return start if start <= day else start.replace(year=day.year - 1)
+
+
+#: the most years of growth per school year a district's bar may ask (150 was a percent)
+MAX_TARGET_YEARS = 5.0
+#: the keys a norm file may set, at its top level and in [default] / [grade.N]
+NORM_KEYS = ("year_start", "target_years", "baseline_weeks", "min_weeks", "default", "grade")
+BAND_KEYS = ("start", "end")
+
+
+def _target_problem(value: float) -> str:
+    """Why `target_years` is refused: a bar of years per school year, more than 0 and at most
+    `MAX_TARGET_YEARS` (150, a percent, read "on track for 150 years" on every page)."""
+    said = (
+        f"target_years = {value:g}: expected years of growth per school year, more than 0 and "
+        f"at most {MAX_TARGET_YEARS:g}"
+    )
+    if MAX_TARGET_YEARS < value <= 100 * MAX_TARGET_YEARS:
+        said += f"; a percent is not years: for {value:g}% write {value / 100:g}"
+    return said
+
+
+def _check_keys(path: Path, doc: dict) -> None:
+    """Refuse a key the norm file may not set (`target_year` was ignored, the bar silently
+    1.5), saying the one most likely meant."""
+    tables = [((), doc, NORM_KEYS)]
+    if isinstance(doc.get("default"), dict):
+        tables.append((("default",), doc["default"], BAND_KEYS))
+    grades = doc.get("grade")
+    if isinstance(grades, dict):
+        tables += [(("grade", k), t, BAND_KEYS) for k, t in grades.items() if isinstance(t, dict)]
+    for where, table, valid in tables:
+        for key in table:
+            if key not in valid:
+                name = ".".join([*where, key])
+                close = closest_name(key, valid)
+                meant = f"; did you mean `{close}`?" if close else ""
+                raise ConfigError(
+                    f"{path}: unknown key `{name}`{meant} (expected {', '.join(valid)})"
+                )
 
 
 def _span(start: float, end: float) -> str:
