@@ -10,11 +10,15 @@ import warnings
 from html import unescape
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from adaptive.errors import ConfigError
-from adaptive.reports.growth import Norm
-from adaptive.reports.site import build_site
+from adaptive.reports.growth import Norm, student_growth
+from adaptive.reports.site import build_site, student_groups
+from adaptive.reports.site.pages import StudentGrowth
+from adaptive.reports.teacher import GROUPS
+from tests.reports.test_growth import NORM, catalog
 
 
 def _text(html: str) -> str:
@@ -121,3 +125,23 @@ def test_a_norm_file_refuses_an_implausible_bar_and_unknown_or_repeated_keys(
     with pytest.raises(ConfigError) as caught:
         Norm.from_toml(path)
     assert message in str(caught.value)
+
+
+def test_a_student_with_no_answer_since_their_start_is_not_measured_yet():
+    """A school onboarded mid-year: 203 of its 275 "measured" students had no answer since
+    their start, growth 0.0 each (the school's median 0.0), some flagged "Needs remediation"."""
+    before, now = np.full((3, 20), 0.3, np.float32), np.full((3, 20), 0.3, np.float32)
+    now[1, :10] = 0.5  # answered since: measured growth
+    now[2, 15] = 0.6  # answered only on another grade's skill: evidence, read as measured
+    g = student_growth(NORM, catalog(), np.full(3, 3), now, "2027-03-02", before, "2026-12-01")
+    assert [g.reason(i) for i in range(3)] == ["no_new_answers", "", ""]
+    assert not g.known[0] and np.isnan(g.months[0]) and g.known[1:].all()
+    assert g.summary().left_out == {"no_new_answers": 1} and g.summary().n == 2
+    said = StudentGrowth.of(g, 0).sentence(1.5)
+    assert said == "Growth: not measured yet: no answer since the baseline night (2026-12-01)."
+    # a gap in current work alone (not most of it) flags no remediation without a growth
+    group = np.full((3, 20), GROUPS.index("on_track"), np.int8)
+    group[0, 0] = GROUPS.index("remediate")
+    progression = np.ones((3, 20), np.int8)
+    groups = student_groups(group, progression=progression, n_stuck=np.zeros(3), growth=g)
+    assert GROUPS[groups[0]] != "remediate"

@@ -41,7 +41,8 @@ school year; in between it is linear. Method, per student of grade g on date D:
                ago is left out and counted, `too_soon`).
 
 Students with no answer yet (`placed`: their mastery is a placement from their grade, not a
-measurement), students without a grade, students not served on the baseline night
+measurement), students with no answer since their start (`no_new_answers`: the same reading at
+both ends, nothing measured, not a growth of 0), students without a grade, students not served on the baseline night
 (`no_baseline`) and the others `LEFT_OUT` names are left out of growth, and counted by reason
 (`Growth.left_out`, `GrowthSummary.left_out`).
 
@@ -450,9 +451,16 @@ _PER_STUDENT = (
 #: - no_common_skill: served then, but no skill of their grade read both then and tonight (their
 #:   grade's skills were added to the catalog since): nothing to compare;
 #: - too_soon: their growth starts later than the baseline, from their own first night, less
-#:   than `min_weeks` weeks ago: it cannot be judged yet.
+#:   than `min_weeks` weeks ago: it cannot be judged yet;
+#: - no_new_answers: the model's reading of them tonight is the one of the night their growth
+#:   starts from (the nightly job reads a student anew only from answers): nothing measured
+#:   since, not a growth of 0 (a school onboarded mid-year: 203 of its 275 "measured"
+#:   students grew 0.0, its median 0.0, some flagged for remediation).
 #: (no_baseline and no_reading: only without an own first reading, `student_growth`'s `own`.)
-LEFT_OUT = ("", "placed", "ungraded", "no_baseline", "no_reading", "no_common_skill", "too_soon")
+LEFT_OUT = (
+    "", "placed", "ungraded", "no_baseline", "no_reading", "no_common_skill", "too_soon",
+    "no_new_answers",
+)  # fmt: skip
 
 
 def student_growth(
@@ -500,6 +508,7 @@ def student_growth(
     start_date = np.full(n, baseline.date, dtype=object)
     both = mask  # the grade's skills read at both ends
     now = level
+    unchanged = np.zeros(n, bool)  # the same reading at both ends: nothing measured since
     if baseline_date is not None:  # the night's reading, or none (never the norm's level)
         now_m = np.asarray(mastery, dtype=float)
         then = np.full(now_m.shape, np.nan)
@@ -520,6 +529,7 @@ def student_growth(
         both = mask & ~np.isnan(then) & ~np.isnan(now_m)
         now, se = level_months(mastery, both, start, end)
         base, base_se = level_months(then, both, start, end)
+        unchanged = present & _same_reading(then, now_m)
     # each student's own start: months elapsed, bar and the min_weeks rule
     elapsed = np.full(n, baseline.elapsed)
     judged = np.full(n, baseline.judged)
@@ -539,9 +549,10 @@ def student_growth(
         unread = np.full(n, bool(baseline_unread) and baseline_mastery is None)
     absent = np.where(unread, LEFT_OUT.index("no_reading"), LEFT_OUT.index("no_baseline"))
     left_out = np.select(
-        [placed, ~graded, ~present, present & ~both.any(axis=1), late & ~judged],
+        [placed, ~graded, ~present, present & ~both.any(axis=1), late & ~judged, unchanged],
         [LEFT_OUT.index("placed"), LEFT_OUT.index("ungraded"), absent,
-         LEFT_OUT.index("no_common_skill"), LEFT_OUT.index("too_soon")],
+         LEFT_OUT.index("no_common_skill"), LEFT_OUT.index("too_soon"),
+         LEFT_OUT.index("no_new_answers")],
         0,
     ).astype(np.int8)  # fmt: skip
     known = (left_out == 0) & np.isfinite(months) & judged
@@ -565,6 +576,14 @@ def student_growth(
         judged=judged,
         late_start=np.where(late, absent, 0).astype(np.int8),
     )
+
+
+def _same_reading(then: np.ndarray, now: np.ndarray) -> np.ndarray:
+    """(n,) bool: every skill read at both ends reads the same (and some skill is): the model
+    has had no answer of the student since `then` (it reads a student anew only from answers),
+    so a level difference of 0 is no measurement of growth."""
+    read = ~np.isnan(then) & ~np.isnan(now)
+    return read.any(axis=1) & np.where(read, then == now, True).all(axis=1)
 
 
 @dataclass(frozen=True)

@@ -1134,6 +1134,8 @@ LEFT_OUT_WHY = {
     "grade's skills were added to the catalog since: nothing to compare)",
     "too_soon": "whose growth starts from their own first night served with a reading, after "
     "the baseline night and less than {weeks} weeks ago: it cannot be judged yet",
+    "no_new_answers": "with no answer since the night their growth starts from (the same "
+    "reading then and tonight: not measured yet, not a growth of 0)",
 }
 assert set(LEFT_OUT_WHY) == set(LEFT_OUT[1:])
 
@@ -1216,6 +1218,9 @@ class StudentGrowth:
                 "and tonight (the grade's skills were added to the catalog since), so there is "
                 "nothing to compare."
             )
+        if self.left_out == "no_new_answers":
+            then = self._own_start() if self.late else f"the baseline night ({self.baseline.date})"
+            return f"Growth: not measured yet: no answer since {then}."
         if self.late and self.left_out == "too_soon":
             judged_from = pd.Timestamp(self.start) + pd.Timedelta(weeks=self.baseline.min_weeks)
             return (
