@@ -145,3 +145,23 @@ def test_a_student_with_no_answer_since_their_start_is_not_measured_yet():
     progression = np.ones((3, 20), np.int8)
     groups = student_groups(group, progression=progression, n_stuck=np.zeros(3), growth=g)
     assert GROUPS[groups[0]] != "remediate"
+
+
+def test_the_district_table_says_how_many_students_are_measured_and_from_when(
+    custom_norm_site,
+):
+    """A school of 523 students with 275 measured over 2 months was ranked beside schools whose
+    students were all measured over 5, the table saying neither."""
+    from adaptive.reports.site.build import _measured_cell
+
+    site, _, _ = custom_norm_site
+    html = (site / "index.html").read_text()
+    assert '<button type="button">Growth measured</button>' in html
+    before, now, own = np.full((4, 20), 0.3), np.full((4, 20), 0.5), np.full((4, 20), np.nan)
+    before[2:] = np.nan  # their school was onboarded after the baseline night
+    own[2:] = 0.2
+    dates = np.array(["", "", "2026-12-20", "2026-12-20"], dtype=object)
+    g = student_growth(NORM, catalog(), np.full(4, 3), now, "2027-03-02", before, "2026-09-01",
+                       own_mastery=own, own_dates=dates)  # fmt: skip
+    assert _measured_cell(g) == '<span data-v="4">4 (2 measured from 2026-12-20)</span>'
+    assert _measured_cell(g.take(np.array([0, 1]))) == '<span data-v="2">2</span>'

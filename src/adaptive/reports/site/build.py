@@ -1168,6 +1168,7 @@ def _district_page(ctx: Context, results: list[SchoolResult], card: str) -> str:
             f"{e(pages.school_name(r.school))}</a>",
             str(r.students),
             str(r.classes),
+            _measured_cell(r.growth),
             _on_track_cell(r.summary),
             _interval(r.summary),
             "–" if _too_few(r.summary) else num(r.summary.median_annualized),
@@ -1185,6 +1186,7 @@ def _district_page(ctx: Context, results: list[SchoolResult], card: str) -> str:
                     "School",
                     "Students",
                     "Classes",
+                    "Growth measured",
                     "On track",
                     "95% interval",
                     "Median growth (months/yr)",
@@ -1192,7 +1194,7 @@ def _district_page(ctx: Context, results: list[SchoolResult], card: str) -> str:
                 ],
                 rows,
                 f"Schools by share on track for {ctx.norm.target_years:g} years of growth",
-                [False, True, True, True, False, True, True],
+                [False, True, True, True, True, False, True, True],
                 sortable=True,
             ),
             "<h2>Growth against the norm</h2>",
@@ -1216,6 +1218,21 @@ MIN_GROUP = 5
 
 def _too_few(s: GrowthSummary) -> bool:
     return 0 < s.n < MIN_GROUP
+
+
+def _measured_cell(g: Growth) -> str:
+    """A school's students with a measured growth (sortable), and where some are measured from
+    a later night than the district's baseline, how many and from when ("275 (275 measured
+    from 2026-12-20)"): a school onboarded mid-year, measured over 2 months, was ranked beside
+    schools measured over 5 as if alike."""
+    n = int(g.known.sum())
+    late = g.known & g.late
+    said = str(n)
+    if late.any():
+        dates = sorted(set(g.start_date[late].astype(str)))
+        when = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
+        said += f" ({int(late.sum())} measured from {when})"
+    return f'<span data-v="{n}">{said}</span>'
 
 
 def _on_track_cell(s: GrowthSummary) -> str:
