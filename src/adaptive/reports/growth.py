@@ -549,7 +549,8 @@ def student_growth(
         unread = np.full(n, bool(baseline_unread) and baseline_mastery is None)
     absent = np.where(unread, LEFT_OUT.index("no_reading"), LEFT_OUT.index("no_baseline"))
     left_out = np.select(
-        [placed, ~graded, ~present, present & ~both.any(axis=1), late & ~judged, unchanged],
+        [placed, ~graded, ~present, present & ~both.any(axis=1), late & ~judged,
+         unchanged & judged],  # before min_weeks, "cannot be judged yet" says it all
         [LEFT_OUT.index("placed"), LEFT_OUT.index("ungraded"), absent,
          LEFT_OUT.index("no_common_skill"), LEFT_OUT.index("too_soon"),
          LEFT_OUT.index("no_new_answers")],
