@@ -165,3 +165,32 @@ def test_the_district_table_says_how_many_students_are_measured_and_from_when(
                        own_mastery=own, own_dates=dates)  # fmt: skip
     assert _measured_cell(g) == '<span data-v="4">4 (2 measured from 2026-12-20)</span>'
     assert _measured_cell(g.take(np.array([0, 1]))) == '<span data-v="2">2</span>'
+
+
+def test_a_norm_file_lists_every_problem_on_its_line_as_the_file_writes_it(tmp_path):
+    path = tmp_path / "norm.toml"
+    path.write_text(
+        "target_years = true\n[default]\nstart = 0.8\nend = 0.1\n[grade.3]\nstrat = 0.1\nend = 0.8\n"
+        "[grade.5]\nstart = 10\nend = 80\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        Norm.from_toml(path)
+    assert str(caught.value) == (
+        f"{path}: 5 problems:\n"
+        "  - line 1, column 16: target_years = true: expected a number, years of growth per "
+        "school year\n"
+        "  - line 3, column 9: [default]: start = 0.8, end = 0.1: expected shares, 0 <= start < "
+        "end <= 1\n"
+        "  - line 5, column 1: [grade.3]: no `start`; expected start and end, shares\n"
+        "  - line 6, column 9: unknown key `grade.3.strat`; did you mean `start`? (expected "
+        "start, end)\n"
+        "  - line 9, column 9: [grade.5]: start = 10, end = 80: expected shares, 0 <= start < "
+        "end <= 1 (a share, not a percent: 0.8 for 80%)"
+    )
+    path.write_text('year_start = "2026-09-01"\n')
+    with pytest.raises(ConfigError) as caught:
+        Norm.from_toml(path)
+    assert str(caught.value) == (
+        f'{path}, line 1, column 14: year_start = "2026-09-01": expected a month-day in quotes, '
+        'e.g. "09-01"'
+    )

@@ -651,6 +651,22 @@ def _line_setting(text: str, name: tuple[str, ...]) -> int | None:
     return (exact or ending or [None])[0]
 
 
+def toml_place(text: str, key: tuple[str, ...]) -> tuple[int | None, str]:
+    """Where a TOML `text` sets `key` (table and key, `("grade", "3", "start")`), at its value,
+    or else the `[header]` of the table `key` names: (its line, ", line N, column C"), or
+    (None, "") when no line does. Other TOML readers' errors (the growth norm's) place their
+    problems with it, as the policy file's are."""
+    lines = text.splitlines()
+    number = _line_setting(text, key)
+    if number is not None:
+        return number, _at(lines[number - 1], number, value=True)
+    for number, line in enumerate(lines, start=1):
+        header = _TABLE_HEADER.match(line)
+        if header and _key_path(header.group(1)) == key:
+            return number, _at(line, number, value=False)
+    return None, ""
+
+
 def _at(line: str, number: int, value: bool) -> str:
     """ ", line N, column C" of a TOML line: C the column (from 1) where its value starts
     (`value`: after `key =`), or where its key or table header starts."""

@@ -56,6 +56,7 @@ measurement uncertainty is taken into account).
 
 from __future__ import annotations
 
+import json
 import tomllib
 import warnings
 from collections.abc import Iterable, Mapping
@@ -70,7 +71,7 @@ from adaptive.curriculum import Catalog
 from adaptive.errors import ConfigError, ConfigWarning, closest_name
 from adaptive.files import read_user_text
 from adaptive.grades import GRADE_EXPECTED, to_grade
-from adaptive.policy.config import invalid_toml
+from adaptive.policy.config import invalid_toml, toml_place
 from adaptive.specs import SPECS_DIR
 
 NORM_SPEC = SPECS_DIR / "norm.toml"
@@ -103,7 +104,9 @@ class Norm:
 
     @classmethod
     def from_toml(cls, path: str | Path | None = None) -> Norm:
-        """Read a norm file (default: the shipped one); errors name the file and the key."""
+        """Read a norm file (default: the shipped one). Every problem of the file is said at
+        once, each on its line of the file, its value as the file writes it (`true`, not
+        Python's `True`), a misspelt key with the one meant: one ConfigError, exit 2."""
         path = Path(path) if path is not None else NORM_SPEC
         try:
             text = read_user_text(path, "a norm TOML file")
@@ -112,36 +115,27 @@ class Norm:
             raise ConfigError(f"norm file {path} not found; expected a TOML file") from exc
         except tomllib.TOMLDecodeError as exc:  # a key set twice: its name and both lines
             raise ConfigError(invalid_toml(path, text, exc)) from exc
-        _check_keys(path, doc)
+        problems: list[Problem] = []
+        _check_keys(doc, problems)
+        numbers = {key: _number(doc, key, problems) for key in _NUMBERS}
+        year_start = _month_day(doc, problems)
         default = doc.get("default", {})
-        grades = {}
-        for key, table in doc.get("grade", {}).items():
-            fits, grade = to_grade(key)  # [grade.K] is kindergarten, grade 0
-            if not fits or grade is None:
-                raise ConfigError(f"{path}: [grade.{key}]: expected {GRADE_EXPECTED}")
-            grades[grade] = _band(path, f"grade.{key}", table)
-        start, end = _band(path, "default", {"start": 0.10, "end": 0.80, **default})
-        norm = cls(
-            str(doc.get("year_start", "09-01")),
-            _number(path, doc, "target_years", 1.5),
-            start,
-            end,
+        if isinstance(default, dict):
+            default = {"start": 0.10, "end": 0.80, **default}
+        start_end = _band(("default",), default, problems)
+        grades = _grade_bands(doc.get("grade", {}), problems)
+        if problems or start_end is None or None in numbers.values():
+            raise ConfigError(_norm_problems(path, text, problems))
+        return cls(
+            year_start,
+            numbers["target_years"],
+            *start_end,
             grades,
-            _number(path, doc, "baseline_weeks", cls.baseline_weeks),
-            _number(path, doc, "min_weeks", cls.min_weeks),
+            numbers["baseline_weeks"],
+            numbers["min_weeks"],
             source="" if path == NORM_SPEC else path.name,
             has_default="default" in doc,
         )
-        norm.year_start_of("2000-01-01", where=str(path))  # check the month-day once
-        if not 0 < norm.target_years <= MAX_TARGET_YEARS:
-            raise ConfigError(f"{path}: {_target_problem(norm.target_years)}")
-        for key in ("baseline_weeks", "min_weeks"):
-            if not 0 < getattr(norm, key) <= 52:
-                raise ConfigError(
-                    f"{path}: {key} {getattr(norm, key)}: expected weeks, more than 0 and at "
-                    "most 52"
-                )
-        return norm
 
     def describe(self) -> str:
         """The norm in words, as the pages say it (plain text): which file, and each grade's
@@ -208,6 +202,14 @@ MAX_TARGET_YEARS = 5.0
 #: the keys a norm file may set, at its top level and in [default] / [grade.N]
 NORM_KEYS = ("year_start", "target_years", "baseline_weeks", "min_weeks", "default", "grade")
 BAND_KEYS = ("start", "end")
+#: the norm file's top-level numbers: (default, most, what is expected)
+_NUMBERS = {
+    "target_years": (1.5, MAX_TARGET_YEARS, "years of growth per school year"),
+    "baseline_weeks": (4.0, 52.0, "weeks, more than 0 and at most 52"),
+    "min_weeks": (6.0, 52.0, "weeks, more than 0 and at most 52"),
+}
+#: a problem of a norm file: the key it is about (table and key) and what is wrong
+Problem = tuple[tuple[str, ...], str]
 
 
 def _target_problem(value: float) -> str:
@@ -222,9 +224,9 @@ def _target_problem(value: float) -> str:
     return said
 
 
-def _check_keys(path: Path, doc: dict) -> None:
-    """Refuse a key the norm file may not set (`target_year` was ignored, the bar silently
-    1.5), saying the one most likely meant."""
+def _check_keys(doc: dict, problems: list[Problem]) -> None:
+    """A key the norm file may not set (`target_year` was ignored, the bar silently 1.5) is a
+    problem, saying the one most likely meant."""
     tables = [((), doc, NORM_KEYS)]
     if isinstance(doc.get("default"), dict):
         tables.append((("default",), doc["default"], BAND_KEYS))
@@ -234,12 +236,12 @@ def _check_keys(path: Path, doc: dict) -> None:
     for where, table, valid in tables:
         for key in table:
             if key not in valid:
-                name = ".".join([*where, key])
                 close = closest_name(key, valid)
                 meant = f"; did you mean `{close}`?" if close else ""
-                raise ConfigError(
-                    f"{path}: unknown key `{name}`{meant} (expected {', '.join(valid)})"
+                said = (
+                    f"unknown key `{'.'.join([*where, key])}`{meant} (expected {', '.join(valid)})"
                 )
+                problems.append(((*where, key), said))
 
 
 def _span(start: float, end: float) -> str:
@@ -247,24 +249,101 @@ def _span(start: float, end: float) -> str:
     return f"{100 * start:g}% to {100 * end:g}%"
 
 
-def _number(path: Path, doc: dict, key: str, default: float) -> float:
-    """A top-level number of the norm file (its default when absent); an error naming the key."""
+def _as_toml(value: object) -> str:
+    """A value as a TOML file writes it (`true`, `"09-01"`, `10`), for the messages."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    return json.dumps(value) if isinstance(value, str | list) else repr(value)
+
+
+def _number(doc: dict, key: str, problems: list[Problem]) -> float | None:
+    """A top-level number of the norm file (its default when absent) in its range (`_NUMBERS`);
+    None, with the problem added, when it is not."""
+    default, high, what = _NUMBERS[key]
     value = doc.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{path}: {key} {value!r}: expected a number")
+        problems.append(((key,), f"{key} = {_as_toml(value)}: expected a number, {what}"))
+        return None
+    if key == "target_years" and not 0 < value <= high:
+        problems.append(((key,), _target_problem(value)))
+    elif not 0 < value <= high:
+        problems.append(((key,), f"{key} = {_as_toml(value)}: expected {what}"))
     return float(value)
 
 
-def _band(path: Path, key: str, table: dict) -> tuple[float, float]:
+def _month_day(doc: dict, problems: list[Problem]) -> str:
+    """The file's `year_start` ("MM-DD"), a problem added when it is no month-day."""
+    value = doc.get("year_start", "09-01")
     try:
-        start, end = float(table["start"]), float(table["end"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ConfigError(f"{path}: [{key}]: expected numbers start and end ({exc})") from exc
+        Norm(year_start=str(value)).year_start_of("2000-01-01")
+        if not isinstance(value, str):
+            raise ConfigError("not a string")
+    except ConfigError:
+        said = f'year_start = {_as_toml(value)}: expected a month-day in quotes, e.g. "09-01"'
+        problems.append((("year_start",), said))
+    return str(value)
+
+
+def _grade_bands(tables: object, problems: list[Problem]) -> dict[int, tuple[float, float]]:
+    """The file's [grade.N] tables, by grade; a problem added for each one that is wrong."""
+    if not isinstance(tables, dict):
+        problems.append((("grade",), f"grade = {_as_toml(tables)}: expected [grade.N] tables"))
+        return {}
+    grades = {}
+    for key, table in tables.items():
+        fits, grade = to_grade(key)  # [grade.K] is kindergarten, grade 0
+        if not fits or grade is None:
+            problems.append((("grade", key), f"[grade.{key}]: expected {GRADE_EXPECTED}"))
+        band = _band(("grade", key), table, problems)
+        if band is not None and fits and grade is not None:
+            grades[grade] = band
+    return grades
+
+
+def _band(where: tuple[str, ...], table: object, problems: list[Problem]) -> tuple | None:
+    """A table's (start, end) shares; None, with the problems added, when they are wrong."""
+    name = ".".join(where)
+    if not isinstance(table, dict):
+        problems.append((where, f"{name} = {_as_toml(table)}: expected a table [{name}]"))
+        return None
+    values = {}
+    for key in BAND_KEYS:
+        value = table.get(key)
+        if value is None:
+            problems.append((where, f"[{name}]: no `{key}`; expected start and end, shares"))
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            said = f"{name}.{key} = {_as_toml(value)}: expected a number, a share from 0 to 1"
+            problems.append(((*where, key), said))
+        else:
+            values[key] = float(value)
+    if len(values) < 2:
+        return None
+    start, end = values["start"], values["end"]
     if not 0 <= start < end <= 1:
-        raise ConfigError(
-            f"{path}: [{key}]: start {start}, end {end}: expected 0 <= start < end <= 1"
+        said = (
+            f"[{name}]: start = {_as_toml(table['start'])}, end = {_as_toml(table['end'])}: "
+            "expected shares, 0 <= start < end <= 1"
         )
+        if end > 1:
+            said += " (a share, not a percent: 0.8 for 80%)"
+        problems.append(((*where, "start"), said))
+        return None
     return start, end
+
+
+def _norm_problems(path: Path, text: str, problems: list[Problem]) -> str:
+    """A norm file's problems as one message, each placed on its line of the file
+    (`toml_place`): one on the file's own line, several listed in the file's order."""
+    placed = sorted(
+        ((*toml_place(text, key), said) for key, said in problems),
+        key=lambda one: (one[0] is None, one[0] or 0),
+    )
+    if len(placed) == 1:
+        return f"{path}{placed[0][1]}: {placed[0][2]}"
+    listed = [f"  - {where.removeprefix(', ') or 'file'}: {said}" for _, where, said in placed]
+    return f"{path}: {len(placed)} problems:\n" + "\n".join(listed)
 
 
 def grade_skill_mask(catalog: Catalog, grades: np.ndarray) -> np.ndarray:
