@@ -558,7 +558,56 @@ def test_a_few_students_who_moved_class_are_warned_of_not_refused(logged: Logged
         r"before or after the one they were served from \(the night's: sha256 "
         + file_sha256(logged.files / "profiles.jsonl")[:12],
     ):  # the nights' recorded digest beside the file's (a review: ope never passed it)
-        _evaluate_with(logged, profiles=tmp_path / "profiles.jsonl")
+        _evaluate_with(logged, profiles=tmp_path / "profiles.jsonl", allow_other_profiles=True)
+
+
+def _edited_profiles(logged: Logged, path: Path, edit) -> Path:
+    """The fixture's profiles with `edit(profile)` applied to each (same classes and schools)."""
+    lines = (logged.files / "profiles.jsonl").read_text().splitlines()
+    path.write_text("".join(json.dumps(edit(json.loads(line))) + "\n" for line in lines))
+    return path
+
+
+def test_profiles_other_than_the_nights_are_refused_by_their_checksum(
+    logged: Logged, tmp_path
+) -> None:
+    """A user trial: with 5% of interests emptied (same classes), an A/A check read a
+    "significant" difference; with grades +1, a refusal advising more exploration. The
+    nights' recorded sha256 of their profiles now decides: refused, or with
+    --allow-other-profiles warned of, and named as the cause of a low effective sample size."""
+    from adaptive.errors import PlacementWarning
+    from adaptive.evaluation.ope.estimators import SupportError
+    from adaptive.evaluation.ope.served import OtherProfilesError, ServedInputWarning
+
+    def no_interests(p: dict) -> dict:
+        return {**p, "interests": {}} if p["student_id"].endswith("7") else p
+
+    edited = _edited_profiles(logged, tmp_path / "edited.jsonl", no_interests)
+    nights = " and ".join(logged.nights)
+    with pytest.raises(OtherProfilesError) as refused:
+        _evaluate_with(logged, profiles=edited)
+    said = " ".join(str(refused.value).split())
+    assert f"the nights {nights} were served from (its sha256 is {file_sha256(edited)[:16]}" in said
+    assert file_sha256(logged.files / "profiles.jsonl")[:16] in said
+    assert "re-scored with other features" in said and "--allow-other-profiles" in said
+    assert not re.search(r"stu\w*\d", said)  # no student id
+    regraded = _edited_profiles(
+        logged, tmp_path / "grades.jsonl", lambda p: {**p, "grade": (p.get("grade") or 0) + 1}
+    )
+    with warnings.catch_warnings(record=True) as caught, pytest.raises(SupportError) as low:
+        warnings.simplefilter("always")
+        evaluate_logs(
+            logged.out, EXPLORING, data=str(logged.files / "responses.parquet"),
+            catalog=logged.files / "catalog.json", profiles=regraded, tracking_uri=logged.uri,
+            n_boot=50, min_ess=1e9, allow_other_profiles=True,
+        )  # fmt: skip
+    assert "Likely cause here: --profiles" in str(low.value)
+    texts = [str(w.message) for w in caught]
+    assert sum("re-scored with other features" in t for t in texts) == 1
+    grades = [t for w, t in zip(caught, texts, strict=True)
+              if issubclass(w.category, PlacementWarning) and "another grade" in t]  # fmt: skip
+    assert len(grades) == 1, grades  # was once per night
+    assert any(issubclass(w.category, ServedInputWarning) for w in caught)
 
 
 def test_outcomes_the_log_does_not_reach_yet_are_left_out_or_refused(logged: Logged, tmp_path):

@@ -9,7 +9,8 @@ candidate: the estimated overlap below `--min-overlap` or the effective sample s
 is shown beside); exit code 2 then, as for any bad input. `--candidate` takes a policy TOML or a
 simulation baseline's name (`n-correct`: `evaluation.ope.logs.read_candidate`). Refuses as well a response log,
 catalog or profiles that are not those the logged nights were served from
-(`evaluation.ope.served`).
+(`evaluation.ope.served`); a profiles file of another sha256 than the nights recorded unless
+`--allow-other-profiles`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import typer
 from rich.table import Table
 
 from adaptive.cli.options import (
+    AllowOtherProfiles,
     CatalogFile,
     DistrictDir,
     ProfilesFile,
@@ -117,6 +119,7 @@ def ope(
         str | None,
         typer.Option("--end", callback=parse_day, help="Last night to use (default: all)."),
     ] = None,
+    allow_other_profiles: AllowOtherProfiles = False,
     tracking_uri: TrackingUri = None,
     quiet: Quiet = False,
 ) -> None:
@@ -134,6 +137,7 @@ def ope(
         metrics=tuple(metric or ("correct", "engagement")), horizon_days=horizon_days,
         state_dir=state_dir, n_boot=n_boot, seed=seed, min_overlap=min_overlap,
         min_ess=min_ess, tracking_uri=tracking_uri, start=start, end=end,
+        allow_other_profiles=allow_other_profiles,
     )  # fmt: skip
     d = result.diagnostics
     console.print(result.candidate_vs_logged, soft_wrap=True, markup=False)

@@ -540,6 +540,17 @@ OverridesPath = Annotated[
         help="Teacher overrides exported by the report's class pages (a JSON file or a folder).",
     ),
 ]
+#: `ope` and `experiment analyze`: a --profiles file other (by sha256) than the one the nights
+#: recorded is refused unless this is given (`evaluation.ope.served.check_profiles_recorded`)
+AllowOtherProfiles = Annotated[
+    bool,
+    typer.Option(
+        "--allow-other-profiles",
+        help="Proceed, with a warning, when --profiles is not the file (by sha256) the nights "
+        "were served from: the result is then biased.",
+    ),
+]
+
 ProfilesFile = Annotated[
     Path | None,
     typer.Option(

@@ -40,7 +40,8 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,13 +55,14 @@ import pyarrow.parquet as pq
 from adaptive.batch.writer import complete_dates
 from adaptive.errors import AdaptiveError, ConfigError, ExperimentWarning, counted
 from adaptive.evaluation.ope.changes import CandidateChanges, candidate_changes
-from adaptive.evaluation.ope.estimators import Diagnostics, check_thresholds
+from adaptive.evaluation.ope.estimators import Diagnostics, SupportError, check_thresholds
 from adaptive.evaluation.ope.evaluate import Contexts, estimate_value, score_contexts
 from adaptive.evaluation.ope.served import (
     check_catalog,
     check_log,
     check_log_students,
     check_profiles,
+    check_profiles_recorded,
     check_recorded_digests,
     recorded_profiles,
     snapshot_metas,
@@ -229,10 +231,15 @@ def evaluate_logs(
     mapping: dict | None = None,
     start: str | None = None,
     end: str | None = None,
+    allow_other_profiles: bool = False,
 ) -> OPEResult:
     """Estimate the candidate's value on the logged nights of `log_dir` (module docstring),
     every one or those from `start` to `end` (ISO days, both included). `candidate`: a policy
-    config, a policy TOML or a simulation baseline's name (`read_candidate`)."""
+    config, a policy TOML or a simulation baseline's name (`read_candidate`).
+
+    A profiles file other (by sha256) than the one the nights recorded is refused
+    (`served.check_profiles_recorded`), unless `allow_other_profiles`: then warned of, and
+    named as the likely cause when the logs cannot support the candidate."""
     from adaptive.batch.job import _in_background, read_profiles
     from adaptive.batch.night_checks import warn_off_catalog
     from adaptive.batch.snapshot import load_snapshot
@@ -274,6 +281,11 @@ def evaluate_logs(
     observed = observed_windows(log, starts, horizon_days, metrics)
     people = parsing.result() if parsing is not None else {}
     _check_served_profiles(decisions, people, profiles, recorded_profiles(log_dir, nights))
+    other_profiles = None
+    if profiles is not None:
+        other_profiles = check_profiles_recorded(
+            profiles, log_dir, nights, PROFILES_USE, allow_other_profiles
+        )
     hashes = {
         "candidate": _sha(json.dumps(config.to_dict(), sort_keys=True).encode()),
         "responses": responses_sha,
@@ -282,23 +294,24 @@ def evaluate_logs(
         hashes["candidate_baseline"] = chosen.baseline
     models: dict[tuple[str, str], object] = {}
     contexts, before = [], []
-    for night in nights:
-        shown = decisions[decisions["night"] == night]
-        snap = load_snapshot(state_dir, night)
-        model = _model(models, snap.model_name, snap.model_version, tracking_uri)
-        act = shown["act"].to_numpy()
-        for rows, batch in _night_batches(model, snap, cat, people, shown, config, log_dir):
-            contexts.append(score_contexts(policy, batch, to_days(snap.cutoff), act[rows]))
-            before.append(_mastery_of(batch, cat, shown["skill_id"].iloc[rows]))
-        success = log_dir / "recommendations" / f"date={night}" / "_SUCCESS.json"
-        hashes[f"night_{night}"] = _sha(success.read_bytes())
-        hashes[f"snapshot_{night}"] = snap.sha256
-    decisions["mastery_before"] = np.concatenate(before)
-    contexts = Contexts.concat(contexts)
-    rewards, keep, skipped = _rewards(
-        decisions, metrics, engaged, first_correct, horizon_days, state_dir, cat, people, config,
-        models, tracking_uri, observed,
-    )  # fmt: skip
+    with each_warning_once():  # each night re-places the same regraded students: said once
+        for night in nights:
+            shown = decisions[decisions["night"] == night]
+            snap = load_snapshot(state_dir, night)
+            model = _model(models, snap.model_name, snap.model_version, tracking_uri)
+            act = shown["act"].to_numpy()
+            for rows, batch in _night_batches(model, snap, cat, people, shown, config, log_dir):
+                contexts.append(score_contexts(policy, batch, to_days(snap.cutoff), act[rows]))
+                before.append(_mastery_of(batch, cat, shown["skill_id"].iloc[rows]))
+            success = log_dir / "recommendations" / f"date={night}" / "_SUCCESS.json"
+            hashes[f"night_{night}"] = _sha(success.read_bytes())
+            hashes[f"snapshot_{night}"] = snap.sha256
+        decisions["mastery_before"] = np.concatenate(before)
+        contexts = Contexts.concat(contexts)
+        rewards, keep, skipped = _rewards(
+            decisions, metrics, engaged, first_correct, horizon_days, state_dir, cat, people, config,
+            models, tracking_uri, observed,
+        )  # fmt: skip
     warn_constant_outcomes(rewards, keep, horizon_days)
     if contexts.dropped.mean() > 0.01:  # a widely spread sampled candidate: DR's model term
         skipped["dr"] = (
@@ -308,10 +321,15 @@ def evaluate_logs(
             "decisions that logged one of them: the same stand-in in both, so DR stays unbiased"
         )
     cluster = pd.factorize(decisions["student_id"])[0]
-    table, diag = _estimate_kept(
-        contexts, decisions["propensity"].to_numpy(float), cluster, rewards, keep,
-        n_boot, seed, min_overlap, min_ess,
-    )  # fmt: skip
+    try:
+        table, diag = _estimate_kept(
+            contexts, decisions["propensity"].to_numpy(float), cluster, rewards, keep,
+            n_boot, seed, min_overlap, min_ess,
+        )  # fmt: skip
+    except SupportError as exc:
+        if other_profiles is None:
+            raise
+        raise SupportError(f"{exc} Likely cause here: {other_profiles}") from exc
     fingerprint = {
         "sha256": _sha(json.dumps(hashes, sort_keys=True).encode()),
         "nights": len(nights),
@@ -322,6 +340,28 @@ def evaluate_logs(
                        candidate_changes=changes.changes, candidate_vs_logged=changes.line)  # fmt: skip
     result.run_id = log_run(result, chosen, horizon_days, tracking_uri)
     return result
+
+
+#: What `adaptive ope` computes from the profiles: why a file other than the nights' biases it
+PROFILES_USE = (
+    "the candidate is re-scored with other features (grade, interests, time budget) than the "
+    "logging policy saw (the logging policy itself, re-scored, no longer picks what it logged)"
+)
+
+
+@contextmanager
+def each_warning_once() -> Iterator[None]:
+    """Say each warning raised inside once (by category and words): a step repeated per night
+    (the placement of students whose profile's grade changed) warned once per night."""
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        yield
+    seen = set()
+    for w in said:
+        key = (w.category, str(w.message))
+        if key not in seen:
+            seen.add(key)
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def _candidate_changes(

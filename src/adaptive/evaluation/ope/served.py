@@ -21,9 +21,11 @@ tie the job's outputs record is compared and a difference is one named error:
 - the catalog's contents, when a night's `_SUCCESS.json` records them (`catalog_sha256`:
   sha256 of the catalog's canonical JSON, `json.dumps(catalog.to_dict(), sort_keys=True)`, the
   digest the night's fingerprint holds): the layout alone does not tell two catalogs with the
-  same ids apart. The profiles file's sha256 the night recorded (`inputs.profiles`,
-  `recorded_profiles`) is only said beside the file's: a roster exported at another time has
-  another digest and may still be the night's students.
+  same ids apart;
+- the profiles file's sha256, when a night's `_SUCCESS.json` records it (`inputs.profiles`):
+  an edited file (interests emptied, grades corrected) keeps every student in their class, yet
+  `ope` re-scores the candidate and `experiment analyze` computes its outcome from it, so
+  another file is refused unless the caller allows it (`check_profiles_recorded`).
 
 A log that holds more rows before a night than it read (answers that arrived late, as they do)
 is used, with a warning (`ServedInputWarning`), and so are profiles where up to 10% of the served
@@ -107,15 +109,71 @@ def recorded_profiles(log_dir: Path, nights: str | list[str]) -> str | None:
     """The sha256 of the profiles file the night (or all of `nights`) was served from, as its
     `_SUCCESS.json` records it (`inputs.profiles`); None for a night that recorded none, or
     nights that recorded different ones."""
+    nights = [nights] if isinstance(nights, str) else nights
+    recorded = recorded_profile_digests(log_dir, nights)
+    found = {recorded.get(night) for night in nights}
+    return found.pop() if len(found) == 1 else None
+
+
+def recorded_profile_digests(log_dir: Path, nights: list[str]) -> dict[str, str]:
+    """night -> the sha256 of the profiles file the night was served from, as its
+    `_SUCCESS.json` records it (`inputs.profiles`), for the nights that recorded one."""
     from adaptive.batch.partition import OUTPUT_TABLES
     from adaptive.batch.writer import date_listing
 
-    found = set()
-    for night in [nights] if isinstance(nights, str) else nights:
+    found = {}
+    for night in nights:
         inputs = (date_listing(Path(log_dir), OUTPUT_TABLES, night) or {}).get("inputs")
         recorded = inputs.get("profiles") if isinstance(inputs, dict) else None
-        found.add(recorded if isinstance(recorded, str) else None)
-    return found.pop() if len(found) == 1 else None
+        if isinstance(recorded, str):
+            found[night] = recorded
+    return found
+
+
+class OtherProfilesError(ServedInputError):
+    """The profiles file given is not the one (by sha256) the nights were served from, and
+    the caller did not allow it (`--allow-other-profiles`)."""
+
+
+def check_profiles_recorded(
+    source, log_dir: Path, nights: list[str], uses: str, allow: bool = False
+) -> str | None:
+    """Compare the sha256 of the profiles file `source` with the one each night's
+    `_SUCCESS.json` recorded (`recorded_profile_digests`). Where they differ: OtherProfilesError
+    naming the nights and both checksums, or, with `allow`, the same words as a
+    `ServedInputWarning`, returned too (for a later refusal to name as its likely cause).
+    `uses`: what the command computes from the profiles, so why another file biases it.
+    None when they match, or nothing can be compared (profiles in memory, nights that recorded
+    none). An edited file (interests emptied, a grade corrected) keeps every student in the
+    class `check_profiles` compares, so only its checksum tells it from the nights' own."""
+    recorded = recorded_profile_digests(log_dir, nights)
+    given = _file_digest(source) if recorded and Path(str(source)).is_file() else None
+    other = {night: digest for night, digest in recorded.items() if digest != given}
+    if given is None or not other:
+        return None
+    checksums = ", ".join(sorted({f"{d[:16]}..." for d in other.values()}))
+    message = (
+        f"--profiles {source}: not the profiles file {_nights_words(list(other))} "
+        f"{verb(len(other), 'was')} served from (its sha256 is {given[:16]}...; recorded in "
+        f"_SUCCESS.json 'inputs.profiles': {checksums}): {uses}, so the result is biased "
+        "(interests, time budgets or grades edited since, or a roster exported at another time)"
+    )
+    if not allow:
+        raise OtherProfilesError(
+            f"{message}. Expected the profiles of `adaptive batch --profiles` for these nights; "
+            "--allow-other-profiles proceeds anyway"
+        )
+    warnings.warn(message, ServedInputWarning, stacklevel=2)
+    return message
+
+
+def _nights_words(nights: list[str]) -> str:
+    """ "the night D", "the nights D1, D2 and D3", or "the 9 nights from D1 to D9"."""
+    if len(nights) == 1:
+        return f"the night {nights[0]}"
+    if len(nights) <= 4:
+        return f"the nights {', '.join(nights[:-1])} and {nights[-1]}"
+    return f"the {len(nights)} nights from {nights[0]} to {nights[-1]}"
 
 
 def _file_digest(path) -> str | None:
