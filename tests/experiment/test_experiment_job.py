@@ -123,13 +123,13 @@ def test_cli_assign_writes_the_same_bytes_and_bad_arms_exit_2(served, tmp_path, 
     assert Assignment.load(tmp_path / "e.json").sha256 == a.sha256
 
 
-def _analyze(root, log_dir, start: str, end: str, assignment=None, data=None):
+def _analyze(root, log_dir, start: str, end: str, assignment=None, data=None, **extra):
     """analyze_logs on the fixture's district files (the served assignment unless given)."""
     files = root / "files"
     return analyze_logs(
         assignment or root / "exp.json", log_dir, start=start, end=end,
         data=str(data or files / "responses.parquet"), catalog=files / "catalog.json",
-        profiles=files / "profiles.jsonl",
+        profiles=files / "profiles.jsonl", **extra,
     )  # fmt: skip
 
 
@@ -562,6 +562,52 @@ def test_students_outside_the_assignment_are_one_warning_a_night_with_advice_for
             assert "draw it again" not in text
 
 
+def test_profiles_other_than_the_nights_are_refused_as_the_grades_of_the_outcome(
+    served, tmp_path, capsys
+) -> None:
+    """A user trial: grades +1 in --profiles moved normalized_gain, with only the roster
+    warning. The nights' recorded sha256 of their profiles decides, as in `ope`."""
+    import warnings
+
+    from adaptive.evaluation.ope.served import OtherProfilesError, ServedInputWarning
+
+    root, nights, _ = served
+    lines = (root / "files" / "profiles.jsonl").read_text().splitlines()
+    regraded = tmp_path / "grades.jsonl"
+    regraded.write_text("".join(
+        json.dumps({**p, "grade": (p.get("grade") or 0) + 1}) + "\n"
+        for p in map(json.loads, lines)
+    ))  # fmt: skip
+    with pytest.raises(OtherProfilesError) as refused:
+        _analyze_files(root, nights, profiles=regraded)
+    said = " ".join(str(refused.value).split())
+    assert f"the nights {nights[0]} and {nights[1]} were served from" in said
+    assert "normalized_gain is computed from these profiles' grades" in said
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _analyze_files(root, nights, profiles=regraded, allow_other_profiles=True)
+    assert any(issubclass(w.category, ServedInputWarning)
+               and "normalized_gain is computed" in str(w.message) for w in caught)  # fmt: skip
+    args = ["experiment", "analyze", "--assignment", str(root / "exp.json"), "--log",
+            str(root / "out"), "--start", nights[0], "--end", nights[1], "--district",
+            str(root / "files")]  # fmt: skip
+    assert (
+        cli_run(
+            [
+                *args[:-2],
+                "--data",
+                str(root / "files" / "responses.parquet"),
+                "--catalog",
+                str(root / "files" / "catalog.json"),
+                "--profiles",
+                str(regraded),
+            ]
+        )
+        == 2
+    )
+    assert "--allow-other-profiles" in capsys.readouterr().err
+
+
 def test_students_new_since_the_profiles_given_are_not_said_to_have_left(served, tmp_path):
     """A user trial: nights served with a roster that gained a class, analysed with the older
     roster, warned "20 ... not in the profiles at all (left since?) ...: students who moved
@@ -592,9 +638,10 @@ def test_students_new_since_the_profiles_given_are_not_said_to_have_left(served,
             )  # fmt: skip
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        _analyze(root, out, *nights)
+        _analyze(root, out, *nights, allow_other_profiles=True)
     said = [" ".join(str(w.message).split()) for w in caught
-            if issubclass(w.category, ServedInputWarning) and "--profiles" in str(w.message)]  # fmt: skip
+            if issubclass(w.category, ServedInputWarning) and "--profiles" in str(w.message)
+            and "not the profiles file" not in str(w.message)]  # fmt: skip
     assert said, [str(w.message) for w in caught]
     for text in said:
         assert re.search(

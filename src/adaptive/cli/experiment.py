@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from adaptive.cli.options import (
+    AllowOtherProfiles,
     CatalogFile,
     DistrictDir,
     ProfilesFile,
@@ -146,6 +147,7 @@ def analyze(
         ),
     ] = 0,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the redraws.")] = 0,
+    allow_other_profiles: AllowOtherProfiles = False,
     quiet: Quiet = False,
 ) -> None:
     """Effect of each arm on normalized gain and correct rate, cluster-robust 95% intervals."""
@@ -161,7 +163,8 @@ def analyze(
         if value is None:
             raise ConfigError(f"{flag} FILE (or --district DIR) is needed: {what}")
     effects = analyze_logs(assignment, log, start=start, end=end, data=data, catalog=catalog,
-                           profiles=profiles, permutations=permutations, seed=seed)  # fmt: skip
+                           profiles=profiles, permutations=permutations, seed=seed,
+                           allow_other_profiles=allow_other_profiles)  # fmt: skip
     table = Table(
         title=f"{assignment.name}: effect against the reference arm, nights {start} to {end}",
         caption=definitions(OUTCOME_MEANINGS, effects["outcome"], "\n")

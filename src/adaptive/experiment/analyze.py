@@ -403,6 +403,7 @@ def analyze_logs(
     permutations: int = 0,
     seed: int = 0,
     mapping: dict | None = None,
+    allow_other_profiles: bool = False,
 ) -> pd.DataFrame:
     """The experiment's effects from the nightly job's outputs (`students` tables of the nights
     `start` and `end`, ISO 8601 dates) and the response log between them; one row per
@@ -413,7 +414,9 @@ def analyze_logs(
     given are not those the assignment was drawn from and the nights were served from
     (`check_served_inputs`), when the log holds no response between the two nights yet, or
     when more than `MAX_SHARE_OUTSIDE` of the start night's students are in no unit of the
-    assignment (`check_share_outside`)."""
+    assignment (`check_share_outside`). A profiles file of another sha256 than the nights
+    recorded is refused unless `allow_other_profiles` (then warned of): the outcome is
+    computed from its grades."""
     from adaptive.batch.job import read_profiles
     from adaptive.batch.overrides import class_schools
     from adaptive.curriculum import Catalog
@@ -440,7 +443,7 @@ def analyze_logs(
     bounds = night_bounds(Path(log_dir), start, end)
     log = _dated_log(data, bounds[0], mapping)
     check_served_inputs(Path(log_dir), start, end, cat, catalog, by_id, profiles, nights,
-                        (data, mapping, log, bounds[0]))  # fmt: skip
+                        (data, mapping, log, bounds[0]), allow_other_profiles)  # fmt: skip
     responses = _window_rows(log, start, end, bounds)
     from adaptive.simulation.district import warn_fixed_history  # only where it is read
 
@@ -634,6 +637,7 @@ def check_served_inputs(
     profiles_source,
     nights: list[pd.DataFrame],
     log_given: tuple,
+    allow_other_profiles: bool = False,
 ) -> None:
     """ServedInputError (`evaluation.ope.served`) when the catalog or the response log differ
     from what the window's nights recorded in their snapshots (`LOG/state`), or when the
@@ -641,12 +645,15 @@ def check_served_inputs(
     night served them in, or when the log's students are almost none of the nights' (another
     district's export: `check_log_students`, before the rows are counted). `nights`: the
     students tables of `start` and `end`; `log_given`: (data, mapping, the log as `_dated_log`
-    read it, from where the night `start` began: ns)."""
+    read it, from where the night `start` began: ns). A profiles file of another sha256 than
+    the nights recorded: `served.check_profiles_recorded` (refused unless
+    `allow_other_profiles`)."""
     from adaptive.evaluation.ope.served import (
         check_catalog,
         check_log,
         check_log_students,
         check_profiles,
+        check_profiles_recorded,
         check_recorded_digests,
         recorded_profiles,
         snapshot_metas,
@@ -663,10 +670,18 @@ def check_served_inputs(
     for night, frame in zip((start, end), nights, strict=True):
         served_from = recorded_profiles(log_dir, night)
         check_profiles(frame, by_id, source, f"students of the night {night}", served_from)
+    check_profiles_recorded(profiles_source, log_dir, served, PROFILES_USE, allow_other_profiles)
     data, mapping, log, since = log_given
     students = pd.concat([frame["student_id"] for frame in nights], ignore_index=True)
     check_log_students(log, since, students, catalog, str(log.source), data, mapping)
     check_log(data, mapping, log, metas, state_dir, str(log.source))
+
+
+#: What `experiment analyze` computes from the profiles: why a file other than the nights' biases it
+PROFILES_USE = (
+    "normalized_gain is computed from these profiles' grades (each student's grade-level "
+    "skills), not the grades the nights served"
+)
 
 
 def window_responses(

@@ -146,8 +146,10 @@ def check_profiles_recorded(
     None when they match, or nothing can be compared (profiles in memory, nights that recorded
     none). An edited file (interests emptied, a grade corrected) keeps every student in the
     class `check_profiles` compares, so only its checksum tells it from the nights' own."""
+    if not isinstance(source, str | Path) or not Path(source).is_file():
+        return None  # profiles in memory: no file to compare
     recorded = recorded_profile_digests(log_dir, nights)
-    given = _file_digest(source) if recorded and Path(str(source)).is_file() else None
+    given = _file_digest(source) if recorded else None
     other = {night: digest for night, digest in recorded.items() if digest != given}
     if given is None or not other:
         return None
