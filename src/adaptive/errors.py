@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import numbers
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -325,6 +326,14 @@ def look_alike(name: str) -> str:
     "stu0002001" is no look-alike of "stu000001" (it once was the hint, a zero dropped from the
     number's front matched by one added inside it)."""
     return _READ_ZEROS.sub("", name.casefold().translate(_LOOK_ALIKE))
+
+
+def check_seed(seed: object, name: str = "--seed") -> None:
+    """ArgumentError unless `seed` is an integer >= 0: numpy's seeding refuses a negative one
+    with a ValueError (or an OverflowError past 2**32 in some of its calls), which reached the
+    command line as "internal error". `name`: the option or argument, as the message says it."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ArgumentError(f"{name} {seed!r}: expected an integer >= 0")
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:

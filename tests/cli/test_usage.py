@@ -60,6 +60,50 @@ def test_usage_errors_exit_2_with_the_usage_line(cli, args, message) -> None:
     assert "Traceback" not in r.text
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["experiment", "assign", "--seed", "-5"],
+        ["experiment", "analyze", "--permutations", "20", "--seed", "-1"],
+        ["ope", "--seed", "-1"],
+        ["simulate", "--seed", "-1"],
+    ],
+)
+def test_a_negative_seed_is_a_usage_error(cli, args) -> None:
+    """A user trial: each ended in "internal error: ValueError/OverflowError" (numpy's seeding)."""
+    r = cli(*args)
+    assert r.code == 2, r.text
+    assert "Invalid value for '--seed'" in r.err and "greater than or equal to 0" in r.err
+    assert "internal error" not in r.text and "Traceback" not in r.text
+
+
+def test_a_negative_seed_is_refused_by_the_python_apis(tmp_path) -> None:
+    """The functions behind those options: an ArgumentError naming the seed, not numpy's."""
+    from adaptive.errors import ArgumentError
+    from adaptive.evaluation.ope.logs import evaluate_logs
+    from adaptive.experiment.analyze import estimate_effects
+    from adaptive.experiment.assign import assign
+    from adaptive.simulation.district import simulate_district
+
+    frame = pd.DataFrame({"y": [0.0, 1.0, 0.5, 0.2], "arm": ["a", "b", "a", "b"],
+                          "unit_id": ["u1", "u2", "u3", "u4"], "stratum": ["s"] * 4})  # fmt: skip
+    calls = [
+        lambda: assign(
+            frame.assign(
+                student_id=["1", "2", "3", "4"], school_id="s", class_id=frame["unit_id"], grade=3
+            ),
+            {"a": "policy", "b": "policy"},
+            seed=-5,
+        ),  # fmt: skip
+        lambda: estimate_effects(frame, "y", permutations=20, seed=-1),
+        lambda: evaluate_logs(tmp_path, "policy", data="x", catalog="x", seed=-1),
+        lambda: simulate_district(10, -1),
+    ]
+    for call in calls:
+        with pytest.raises(ArgumentError, match=r"seed -\d: expected an integer >= 0"):
+            call()
+
+
 def test_a_bare_adaptive_shows_the_usage_and_exits_2(cli) -> None:
     r = cli()
     assert r.code == 2 and "Usage: adaptive" in r.text and "Traceback" not in r.text

@@ -60,7 +60,9 @@ def assign(
     seed: Annotated[
         int | None,
         typer.Option(
-            "--seed", help="Seed of the randomization (0 when left out; the summary says it)."
+            "--seed",
+            min=0,
+            help="Seed of the randomization (0 when left out; the summary says it).",
         ),
     ] = None,
     force: Annotated[
@@ -146,7 +148,7 @@ def analyze(
             "than this, e.g. a few schools, is enumerated exactly instead).",
         ),
     ] = 0,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the redraws.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the redraws.")] = 0,
     allow_other_profiles: AllowOtherProfiles = False,
     quiet: Quiet = False,
 ) -> None:

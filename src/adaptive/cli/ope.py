@@ -92,7 +92,9 @@ def ope(
             "does not depend on them: --min-overlap and --min-ess compare point estimates).",
         ),
     ] = 500,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap and folds.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Seed of the bootstrap and folds.")
+    ] = 0,
     min_overlap: Annotated[
         float,
         typer.Option(

@@ -29,7 +29,7 @@ def simulate(
         Path, typer.Option("--out", file_okay=False, help="Folder to write the district into.")
     ],
     students: Annotated[int, typer.Option("--students", min=1, help="Number of students.")] = 3000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed: same seed, same files.")] = 7,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed: same seed, same files.")] = 7,
     responses: Annotated[
         int, typer.Option("--responses", min=1, help="Responses per student, on average.")
     ] = 50,

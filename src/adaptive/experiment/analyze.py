@@ -46,7 +46,7 @@ import pandas as pd
 from scipy import stats
 
 from adaptive.dates import iso_day
-from adaptive.errors import ConfigError, ExperimentWarning, counted, verb
+from adaptive.errors import ConfigError, ExperimentWarning, check_seed, counted, verb
 
 if TYPE_CHECKING:
     from adaptive.experiment.assign import Assignment
@@ -271,6 +271,7 @@ def _randomization_p(data, y, arm, cluster, stratum, arms, permutations, seed, p
     nan = [float("nan")] * (len(arms) - 1)
     if permutations <= 0:
         return nan, nan, 0, ""
+    check_seed(seed)
     codes = pd.Index(units["unit_id"]).get_indexer(data[cluster])
     strat_codes = pd.factorize(data[stratum])[0] if stratum else np.zeros(len(data), int)
     y_dm = y - pd.Series(y).groupby(strat_codes).transform("mean").to_numpy()
@@ -414,7 +415,7 @@ def analyze_logs(
     given are not those the assignment was drawn from and the nights were served from
     (`check_served_inputs`), when the log holds no response between the two nights yet, or
     when more than `MAX_SHARE_OUTSIDE` of the start night's students are in no unit of the
-    assignment (`check_share_outside`). A profiles file of another sha256 than the nights
+    assignment (`check_share_outside`). `seed`: an integer >= 0 (ArgumentError else). A profiles file of another sha256 than the nights
     recorded is refused unless `allow_other_profiles` (then warned of): the outcome is
     computed from its grades."""
     from adaptive.batch.job import read_profiles
@@ -427,6 +428,7 @@ def analyze_logs(
         warn_drawn_by_class_id,
     )
 
+    check_seed(seed)
     a = assignment if isinstance(assignment, Assignment) else Assignment.load(assignment)
     warn_alphabetical_reference(a)
     check_profiles_digest(a, profiles)

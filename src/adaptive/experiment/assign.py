@@ -40,6 +40,7 @@ from adaptive.errors import (
     ArtifactError,
     ConfigError,
     ExperimentWarning,
+    check_seed,
     counted,
     line_words,
     one_spelling,
@@ -349,7 +350,8 @@ def assign(
     """Randomize the units of `profiles` to `arms` (name -> policy TOML or config), stratified.
 
     `profiles`: a profiles JSONL file (its sha256 is recorded), profiles, or a frame with
-    student_id, school_id, class_id, grade."""
+    student_id, school_id, class_id, grade. `seed`: an integer >= 0 (ArgumentError else)."""
+    check_seed(seed)
     source = Path(profiles) if isinstance(profiles, str | Path) else None
     if source is not None:
         from adaptive.batch.job import read_profiles

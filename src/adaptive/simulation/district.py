@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 
 from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill, write_profiles
 from adaptive.data.log import SKILL_LIST_TYPE, ResponseLog
-from adaptive.errors import ConfigError, unknown_key
+from adaptive.errors import ConfigError, check_seed, unknown_key
 from adaptive.files import atomic_path, atomic_write_bytes, make_folder
 from adaptive.placement.prior import curriculum_positions
 from adaptive.simulation.learners import draw_interests, make_learners
@@ -374,6 +374,7 @@ def simulate_district(
             "prerequisite, junyi): the logistic kind reads a prior as a starting ability, and a "
             "skill beyond the student's point would start too low to be learned"
         )
+    check_seed(seed)
     ss = np.random.SeedSequence(seed)
     cat_seed, people_ss, sched_ss, learner_seed = ss.generate_state(1)[0], *ss.spawn(3)
     catalog = district_catalog(int(cat_seed))

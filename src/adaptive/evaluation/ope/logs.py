@@ -53,7 +53,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from adaptive.batch.writer import complete_dates
-from adaptive.errors import AdaptiveError, ConfigError, ExperimentWarning, counted
+from adaptive.errors import AdaptiveError, ConfigError, ExperimentWarning, check_seed, counted
 from adaptive.evaluation.ope.changes import CandidateChanges, candidate_changes
 from adaptive.evaluation.ope.estimators import Diagnostics, SupportError, check_thresholds
 from adaptive.evaluation.ope.evaluate import Contexts, estimate_value, score_contexts
@@ -250,6 +250,7 @@ def evaluate_logs(
     if unknown or not metrics:
         raise ConfigError(f"--metric {sorted(unknown) or metrics}: expected some of {METRICS}")
     check_thresholds(min_overlap, min_ess)
+    check_seed(seed)
     log_dir = Path(log_dir)
     state_dir = Path(state_dir) if state_dir is not None else log_dir / "state"
     chosen = read_candidate(candidate)
