@@ -3,9 +3,12 @@ bootstrap, the diagnostics and the refusal without support."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
+from adaptive.errors import ExperimentWarning
 from adaptive.evaluation.ope import (
     Decisions,
     SupportError,
@@ -13,7 +16,11 @@ from adaptive.evaluation.ope import (
     estimate,
     point_estimates,
 )
-from adaptive.evaluation.ope.estimators import bootstrap_replicates, diagnostics
+from adaptive.evaluation.ope.estimators import (
+    bootstrap_replicates,
+    diagnostics,
+    warn_loosened_support,
+)
 from adaptive.evaluation.ope.outcome import candidate_support, cross_fit_outcome, student_folds
 
 
@@ -140,6 +147,13 @@ def test_refusal_names_the_numbers() -> None:
     with pytest.raises(SupportError, match="effective sample size"):
         check_support(diag, min_overlap=0.1, min_ess=10_000)
     check_support(diag, min_overlap=0.4, min_ess=10)
+    # turned off where the defaults would refuse: estimated, with a warning naming the numbers
+    with pytest.warns(ExperimentWarning, match=r"overlap 0\.500 is below --min-overlap 0\.9.*"
+                                               r"not to be trusted"):  # fmt: skip
+        warn_loosened_support(diag, 0.0, 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_loosened_support(diag, 0.9, 0.0)  # the overlap checked; the ESS (1000) passes 100
 
 
 def test_bad_decisions_are_named() -> None:

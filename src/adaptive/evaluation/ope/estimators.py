@@ -40,12 +40,13 @@ reported beside it), so whether a candidate is refused does not depend on `n_boo
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from adaptive.errors import AdaptiveError, ConfigError
+from adaptive.errors import AdaptiveError, ConfigError, ExperimentWarning
 
 ESTIMATORS: tuple[str, ...] = ("ips", "snips", "dr", "logged", "dr_minus_logged")
 #: The estimate a decision maker reads first: DR's value minus the logged one, its interval from
@@ -296,13 +297,56 @@ def check_thresholds(min_overlap: float, min_ess: float) -> None:
         raise ConfigError("; ".join(problems))
 
 
-def check_support(diag: Diagnostics, min_overlap: float = 0.9, min_ess: float = 100.0) -> None:
+#: The support checks' default thresholds (`adaptive ope --min-overlap`, `--min-ess`)
+MIN_OVERLAP = 0.9
+MIN_ESS = 100.0
+
+
+def check_support(
+    diag: Diagnostics, min_overlap: float = MIN_OVERLAP, min_ess: float = MIN_ESS
+) -> None:
     """Refuse (SupportError, with the numbers) when the logs cannot support the candidate: when
     the estimated overlap (`diag.overlap`: the mean importance weight, at most 1) is below
     `min_overlap`,
     or the effective sample size below `min_ess`. The point estimates decide, so the rule does
     not depend on the number of bootstrap replicates; the overlap's interval is shown beside."""
     check_thresholds(min_overlap, min_ess)
+    problems = support_problems(diag, min_overlap, min_ess)
+    if problems:
+        raise SupportError(
+            "no trustworthy off-policy estimate: "
+            + "; ".join(problems)
+            + ". The deployed policy rarely or never chose what the candidate would: log with "
+            "more exploration (a higher exploration_temperature or exploration_epsilon), "
+            "collect more nights, or run an experiment (`adaptive experiment assign`)."
+        )
+
+
+def warn_loosened_support(diag: Diagnostics, min_overlap: float, min_ess: float) -> None:
+    """An `ExperimentWarning` when a support check was loosened below its default (0 turns it
+    off) and the default would have refused: the estimates are then printed, but a few
+    decisions with huge weights carry them and their intervals are not to be trusted (a user
+    trial: effective sample size 5 of 6000, largest weight 1310, under a normal-looking table).
+    The words give the numbers (`support_problems` at the defaults)."""
+    problems = support_problems(
+        diag,
+        MIN_OVERLAP if min_overlap < MIN_OVERLAP else 0.0,
+        MIN_ESS if min_ess < MIN_ESS else 0.0,
+    )
+    if problems:
+        warnings.warn(
+            "the support checks were loosened and would have refused at their defaults: "
+            + "; ".join(problems)
+            + ". These estimates and their intervals are not to be trusted: a few decisions "
+            "with large weights carry them",
+            ExperimentWarning,
+            stacklevel=3,
+        )
+
+
+def support_problems(diag: Diagnostics, min_overlap: float, min_ess: float) -> list[str]:
+    """Why the logs cannot support the candidate at these thresholds, with the numbers: the
+    overlap below `min_overlap`, the effective sample size below `min_ess`; [] when neither."""
     problems = []
     if not diag.overlap >= min_overlap:
         problems.append(
@@ -315,14 +359,7 @@ def check_support(diag: Diagnostics, min_overlap: float = 0.9, min_ess: float = 
             f"effective sample size {diag.ess:.1f} of {diag.n_decisions} decisions is below "
             f"--min-ess {min_ess:g} (largest weight {diag.max_weight:.3g})"
         )
-    if problems:
-        raise SupportError(
-            "no trustworthy off-policy estimate: "
-            + "; ".join(problems)
-            + ". The deployed policy rarely or never chose what the candidate would: log with "
-            "more exploration (a higher exploration_temperature or exploration_epsilon), "
-            "collect more nights, or run an experiment (`adaptive experiment assign`)."
-        )
+    return problems
 
 
 def _interval(reps: np.ndarray, lo: float, hi: float) -> tuple[float, float]:

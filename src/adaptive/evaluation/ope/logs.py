@@ -55,7 +55,12 @@ import pyarrow.parquet as pq
 from adaptive.batch.writer import complete_dates
 from adaptive.errors import AdaptiveError, ConfigError, ExperimentWarning, check_seed, counted
 from adaptive.evaluation.ope.changes import CandidateChanges, candidate_changes
-from adaptive.evaluation.ope.estimators import Diagnostics, SupportError, check_thresholds
+from adaptive.evaluation.ope.estimators import (
+    Diagnostics,
+    SupportError,
+    check_thresholds,
+    warn_loosened_support,
+)
 from adaptive.evaluation.ope.evaluate import Contexts, estimate_value, score_contexts
 from adaptive.evaluation.ope.served import (
     check_catalog,
@@ -331,6 +336,7 @@ def evaluate_logs(
         if other_profiles is None:
             raise
         raise SupportError(f"{exc} Likely cause here: {other_profiles}") from exc
+    warn_loosened_support(diag, min_overlap, min_ess)
     fingerprint = {
         "sha256": _sha(json.dumps(hashes, sort_keys=True).encode()),
         "nights": len(nights),
