@@ -175,6 +175,7 @@ def test_an_arm_without_outcomes_is_a_named_error() -> None:
         ("share_treated", 1.5, "--share-treated 1.5"),
         ("students_per_cluster", 0.5, "--students-per-cluster 0.5"),
         ("icc", float("nan"), "--icc nan"),
+        ("sd", float("inf"), "--sd inf"),
     ],
 )
 def test_each_design_parameter_is_checked_and_named_alone(field, value, flag) -> None:
@@ -182,6 +183,8 @@ def test_each_design_parameter_is_checked_and_named_alone(field, value, flag) ->
     with pytest.raises(ConfigError, match=f"^experiment power: {re.escape(flag)}: expected") as e:
         minimum_detectable_effect(d)
     assert "\n" not in str(e.value)
+    # a user trial: "--sd inf: expected a standard deviation > 0", as if inf were too small
+    assert ("expected a finite number" in str(e.value)) == (not np.isfinite(value))
     with pytest.raises(ConfigError, match=re.escape(flag)):
         standard_error(d)
 

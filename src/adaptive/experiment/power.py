@@ -16,6 +16,7 @@ is checked against its range (`check_design`): one ConfigError names each one ou
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -111,6 +112,8 @@ def _problem(name: str, value: float) -> str:
     if valid.admits(value):
         return ""
     text = f"{flag} {value:g}: expected {valid.what}"
+    if not math.isfinite(value):  # "inf: expected > 0" reads as if inf were too small
+        text = f"{flag} {value:g}: expected a finite number ({valid.what})"
     if name in _PROBABILITIES and 1 < value <= 100:
         text += f" (if {value:g} is a percentage, give {value / 100:g})"
     return text
