@@ -672,8 +672,17 @@ def test_the_nights_can_be_chosen(logged: Logged) -> None:
     assert one.nights == [logged.nights[1]]
     both = _evaluate_with(logged)
     assert both.nights == logged.nights
-    with pytest.raises(OPEInputError, match=r"no complete night found from 2030-01-01"):
+    # a date without a night was silently a range bound (a user trial: --start 2026-10-02),
+    # where `experiment analyze` refuses it listing the nights: refused the same way
+    with pytest.raises(
+        OPEInputError,
+        match=rf"--start 2030-01-01: .* holds no complete night on "
+        rf"that date; its complete nights: {logged.nights[0]}",
+    ):
         _evaluate_with(logged, start="2030-01-01")
+    day_after = (pd.Timestamp(logged.nights[0]) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    with pytest.raises(OPEInputError, match=rf"--end {day_after}: "):
+        _evaluate_with(logged, end=day_after)
     with pytest.raises(OPEInputError, match=r"expected start on or before end"):  # not "no night"
         _evaluate_with(logged, start=logged.nights[1], end=logged.nights[0])
 

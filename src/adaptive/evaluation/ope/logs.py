@@ -119,20 +119,25 @@ class OPEResult:
 def logged_nights(log_dir: Path, start: str | None = None, end: str | None = None) -> list[str]:
     """The complete nights of a job output folder (those with `_SUCCESS.json`), from `start` to
     `end` (ISO days, both included; None: no bound): an evaluation of the experiment's weeks
-    leaves out the nights before it, or a night served without exploration."""
+    leaves out the nights before it, or a night served without exploration. A `start` or `end`
+    the folder served no complete night on is refused, listing its nights, as `experiment
+    analyze` does (a date typed a day off silently moved the range)."""
+    from adaptive.batch.writer import complete_nights_hint
+
     if start is not None and end is not None and start > end:
         raise OPEInputError(f"--start {start} --end {end}: expected start on or before end")
     nights = complete_dates(Path(log_dir))
     served = len(nights)
+    for flag, day in (("--start", start), ("--end", end)):
+        if served and day is not None and day not in nights:
+            raise OPEInputError(
+                f"{flag} {day}: {log_dir} holds no complete night on that date; "
+                + complete_nights_hint(Path(log_dir), day)
+            )
     nights = [n for n in nights if (start is None or n >= start) and (end is None or n <= end)]
-    if not nights:
-        window = (
-            ""
-            if start is None and end is None
-            else (f" from {start or 'the first'} to {end or 'the last'} ({served} outside it)")
-        )
+    if not nights:  # the folder has none: a bound that is a night keeps one in range
         raise OPEInputError(
-            f"{log_dir}: no complete night found{window} (expected recommendations/"
+            f"{log_dir}: no complete night found (expected recommendations/"
             "date=YYYY-MM-DD/_SUCCESS.json, the output of `adaptive batch --out DIR`)"
         )
     return nights
