@@ -115,11 +115,15 @@ def ope(
     ] = 100.0,
     start: Annotated[
         str | None,
-        typer.Option("--start", callback=parse_day, help="First night to use, a served one (default: all)."),
+        typer.Option(
+            "--start", callback=parse_day, help="First night to use, a served one (default: all)."
+        ),
     ] = None,
     end: Annotated[
         str | None,
-        typer.Option("--end", callback=parse_day, help="Last night to use, a served one (default: all)."),
+        typer.Option(
+            "--end", callback=parse_day, help="Last night to use, a served one (default: all)."
+        ),
     ] = None,
     allow_other_profiles: AllowOtherProfiles = False,
     tracking_uri: TrackingUri = None,
