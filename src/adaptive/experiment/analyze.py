@@ -648,7 +648,7 @@ def check_served_inputs(
     district's export: `check_log_students`, before the rows are counted). `nights`: the
     students tables of `start` and `end`; `log_given`: (data, mapping, the log as `_dated_log`
     read it, from where the night `start` began: ns). A profiles file of another sha256 than
-    the nights recorded: `served.check_profiles_recorded` (refused unless
+    the night `start` recorded: `served.check_profiles_recorded` (refused unless
     `allow_other_profiles`)."""
     from adaptive.evaluation.ope.served import (
         check_catalog,
@@ -672,7 +672,9 @@ def check_served_inputs(
     for night, frame in zip((start, end), nights, strict=True):
         served_from = recorded_profiles(log_dir, night)
         check_profiles(frame, by_id, source, f"students of the night {night}", served_from)
-    check_profiles_recorded(profiles_source, log_dir, served, PROFILES_USE, allow_other_profiles)
+    # the start night's file alone: the grades the outcome starts from (a roster updated
+    # later in the window is a semester's, not a mistake)
+    check_profiles_recorded(profiles_source, log_dir, [start], PROFILES_USE, allow_other_profiles)
     data, mapping, log, since = log_given
     students = pd.concat([frame["student_id"] for frame in nights], ignore_index=True)
     check_log_students(log, since, students, catalog, str(log.source), data, mapping)
@@ -682,7 +684,7 @@ def check_served_inputs(
 #: What `experiment analyze` computes from the profiles: why a file other than the nights' biases it
 PROFILES_USE = (
     "normalized_gain is computed from these profiles' grades (each student's grade-level "
-    "skills), not the grades the nights served"
+    "skills), not the grades the start night served"
 )
 
 
