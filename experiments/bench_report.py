@@ -15,6 +15,11 @@ filters and sorting are wired; target <= 1 s), median of 5 loads.
 
     python -m experiments.bench_report                           # 10k, 100k, 400k + class page
     python -m experiments.bench_report --sizes 10000 --workers 2  # a quick run
+    python -m experiments.bench_report --sizes 100000 --nights 8  # 8 nights, the last one built
+
+`--nights N` writes N nights a week apart (the same students, each earlier night's mastery a
+little lower) and builds the last: the cost of reading earlier nights (a student's mastery
+over time shows up to 8, growth starts at a baseline night).
 """
 
 from __future__ import annotations
@@ -43,10 +48,22 @@ SCHOOLS_AT_400K = 658
 CLASSES_AT_400K = 22_000
 
 
+def night_dates(nights: int) -> list[str]:
+    """`nights` report dates a week apart, oldest first, the last one `DATE` (the night built)."""
+    last = np.datetime64(DATE)
+    return [str(last - np.timedelta64(7 * k, "D")) for k in range(nights - 1, -1, -1)]
+
+
 def synth_output(
-    out: Path, n_students: int, seed: int, class_size: int | None = None
+    out: Path, n_students: int, seed: int, class_size: int | None = None, nights: int = 1
 ) -> tuple[Path, Path]:
-    """A seeded batch output for `n_students` in `out`; returns (catalog, profiles) paths."""
+    """A seeded batch output for `n_students` in `out`; returns (catalog, profiles) paths.
+
+    `nights` > 1: the same students, classes and recommendations served on `nights` dates a
+    week apart (`night_dates`), each night's mastery the last night's less a little (and a
+    little noise), so earlier nights differ and a student's mastery over time has one
+    reading per night; each night written and sealed (`_SUCCESS.json`, the serving order)
+    as `adaptive batch` writes it, oldest first."""
     from adaptive.batch import writer
     from adaptive.batch.partition import OUTPUT_TABLES
     from adaptive.simulation.district import district_catalog
@@ -60,22 +77,48 @@ def synth_output(
     size = class_size or n_students * 1.0 / (CLASSES_AT_400K * n_students / 400_000)
     schools = [f"sch{i:04d}" for i in range(n_schools)]
     per_school = np.array_split(np.arange(n_students), n_schools)
+    dates = night_dates(nights)
     profiles = []
     for school, rows in zip(schools, per_school, strict=True):
         tables, lines = _school_tables(rng, catalog, school, rows, size)
-        for name, table in zip(OUTPUT_TABLES, tables, strict=True):
-            writer.write_partition(out, name, DATE, school, table)
+        for back, date in zip(range(nights - 1, -1, -1), dates, strict=True):
+            night = (_earlier_students(rng, tables[1], back), *tables[2:])
+            for name, table in zip(OUTPUT_TABLES, (tables[0], *night), strict=True):
+                writer.write_partition(out, name, date, school, table)
         profiles.extend(lines)
-    writer.finish_date(
-        out,
-        OUTPUT_TABLES,
-        DATE,
-        schools,
-        {"date": DATE, "model": "synthetic", "model_version": "1", "students": n_students},
-    )
+    for date in dates:
+        writer.finish_date(
+            out,
+            OUTPUT_TABLES,
+            date,
+            schools,
+            {
+                "date": date,
+                "model": "synthetic",
+                "model_version": "1",
+                "students": n_students,
+                # as `night_record` writes them: what the report reads earlier nights by
+                "catalog_sha256": catalog.sha256,
+                "skills": list(catalog.skill_index),
+            },
+        )
     profiles_path = out / "profiles.jsonl"
     profiles_path.write_text("\n".join(profiles) + "\n")
     return catalog_path, profiles_path
+
+
+def _earlier_students(rng, students: pa.Table, weeks: int) -> pa.Table:
+    """The students table as served `weeks` weeks before (itself for 0): each mastery 0.02
+    lower per week and perturbed by N(0, 0.02), within [0, 1]."""
+    if weeks == 0:
+        return students
+    column = students.column("mastery").combine_chunks()
+    width = column.type.list_size
+    values = column.flatten().to_numpy(zero_copy_only=False)
+    noise = rng.normal(0, 0.02, values.size).astype(np.float32)
+    earlier = np.clip(values - np.float32(0.02 * weeks) + noise, 0, 1).astype(np.float32)
+    mastery = pa.FixedSizeListArray.from_arrays(pa.array(earlier, pa.float32()), width)
+    return students.set_column(students.schema.get_field_index("mastery"), "mastery", mastery)
 
 
 def _school_tables(rng, catalog, school: str, rows: np.ndarray, size: float):
@@ -257,8 +300,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000,100000,400000")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument(
+        "--nights", type=int, default=1, help="nights written, a week apart; the last is built"
+    )
     add_out(parser, RESULT)
     args = parser.parse_args(argv)
+    if args.nights < 1:
+        parser.error(f"--nights must be 1 or more, got {args.nights}")
     sizes = [int(s) for s in args.sizes.split(",")]
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench_report-") as tmp:
@@ -266,9 +314,10 @@ def main(argv: list[str] | None = None) -> int:
         for n in sizes:
             batch = tmp / f"batch-{n}"
             t0 = time.perf_counter()
-            catalog, profiles = synth_output(batch, n, SEED)
+            catalog, profiles = synth_output(batch, n, SEED, nights=args.nights)
             print(
-                f"{n:,} students: synthetic output in {time.perf_counter() - t0:.0f} s", flush=True
+                f"{n:,} students x {args.nights} nights: synthetic output in {time.perf_counter() - t0:.0f} s",
+                flush=True,
             )
             r = timed_build(batch, tmp / f"site-{n}", catalog, profiles, args.workers)
             print(
@@ -295,6 +344,16 @@ def write_results(rows: list[dict], page: dict | None, args) -> None:
         "linear in students. CPU seconds (user + system of the process and its workers) do not",
         "depend on what else the machine runs; on an idle machine the wall time with 2 workers is",
         "about half of them.",
+        *(
+            [
+                "",
+                f"{args.nights} nights a week apart in the output (the same students, each",
+                "earlier night's mastery a little lower), the last one built: its student pages",
+                f"show {min(args.nights - 1, 8)} earlier nights of mastery over time.",
+            ]
+            if args.nights > 1
+            else []
+        ),
         "",
         "| students | schools | classes | files | site size | wall seconds | µs per student | CPU seconds | peak RSS |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -318,7 +377,7 @@ def write_results(rows: list[dict], page: dict | None, args) -> None:
     lines += [
         "",
         f"    flock /tmp/adaptive-heavy.lock .venv/bin/python -m experiments.bench_report --sizes {sizes} --workers {args.workers}"
-        f"{out_flag(args.out, RESULT)}",
+        f"{f' --nights {args.nights}' if args.nights > 1 else ''}{out_flag(args.out, RESULT)}",
         "",
     ]
     write_section(args.out, "\n".join(lines))
