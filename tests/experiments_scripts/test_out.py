@@ -290,7 +290,7 @@ def test_tune_deep_keeps_its_trials_beside_out(untouched, monkeypatch, tmp_path)
         ("bench_exploration", {"run": lambda *a: None,
                                "summarize": lambda long: pd.DataFrame({"a": [1]})}, []),
         ("tune_diagnostic", {"table_rows": lambda arms, n: []}, []),
-        ("bench_report", {"synth_output": lambda batch, n, seed: (batch.mkdir(), None),
+        ("bench_report", {"synth_output": lambda batch, n, seed, **kw: (batch.mkdir(), None),
                           "timed_build": lambda batch, site, *a: (site.mkdir(), SITE)[1]},
          ["--sizes", "1", "--no-browser"]),
     ],
