@@ -7,10 +7,13 @@ Every chart is an inline SVG with a text summary before it and a table fallback 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from html import escape
 from urllib.parse import quote
+
+import numpy as np
 
 #: No network, no inline script or style: only the site's own files and data: images.
 CSP = (
@@ -162,19 +165,67 @@ def _short(v: float) -> str:
     return f"{v:.0f}" if float(v).is_integer() else f"{v:.2f}"
 
 
+#: a sparkline's size in pixels, and the y steps it draws at (0.1 pixel: its coordinates' format)
+SPARK_W, SPARK_H = 80, 18
+_Y_STEPS = 10 * SPARK_H + 1
+
+
+@functools.lru_cache(maxsize=64)
+def _spark_points(n_dates: int) -> np.ndarray:
+    """The "x,y" text of every point a sparkline over `n_dates` dates can draw: (n_dates, y
+    steps), x of the date's index, y at 0.1 pixel, formatted once per date count (a
+    sparkline per student and skill formatted each of its points: most of a site's build with
+    8 nights)."""
+    w = SPARK_W
+    step = w / max(n_dates - 1, 1)
+    xs = [f"{2 + i * step * (w - 4) / w:.1f}," for i in range(n_dates)]
+    ys = [f"{k / 10:.1f}" for k in range(_Y_STEPS)]
+    return np.array([[x + y for y in ys] for x in xs], dtype=object)
+
+
+def _y_steps(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Tenths of a pixel of `y` as `f"{y:.1f}"` writes them (the exact binary value rounded,
+    half to even), and where that is not settled here (a value within 1e-9 of a half tenth,
+    off the chart, not finite): those are formatted one by one."""
+    t = np.asarray(y, dtype=np.float64) * 10
+    with np.errstate(invalid="ignore"):
+        low = np.floor(t)
+        frac = t - low
+        steps = low + (frac > 0.5)
+        odd = ~(np.abs(frac - 0.5) > 1e-9) | ~(t >= 0) | ~(steps < _Y_STEPS)
+    return np.where(odd, 0, steps).astype(np.int64), odd
+
+
+def sparklines(values: np.ndarray, label: str) -> np.ndarray:
+    """`sparkline` of each column of `values` ((dates, k) mastery): k SVGs, as object array.
+    The points' text is looked up (`_spark_points`), not formatted per point."""
+    values = np.asarray(values)
+    n = values.shape[0]
+    w, h = SPARK_W, SPARK_H
+    y = (h - 2) - values * (h - 4)  # in the values' own precision, as the points are drawn
+    shown = ~np.isnan(values)
+    steps, odd = _y_steps(y)
+    pts = _spark_points(n)[np.arange(n)[:, None], steps]
+    for i, j in zip(*np.nonzero(odd & shown), strict=True):  # rare: formatted one by one
+        pts[i, j] = pts[i, 0].split(",")[0] + f",{y[i, j]:.1f}"
+    count = shown.sum(axis=0)
+    head = f'<svg role="img" aria-label="{e(label)}" width="{w}" height="{h}">'
+    out = np.full(values.shape[1], "", dtype=object)
+    full = count == n
+    if n > 1 and full.any():  # the usual: every date drawn, joined column-wise in numpy
+        line = pts[0, full]
+        for row in pts[1:, full]:
+            line = line + " " + row
+        out[full] = head + '<polyline class="spark" points="' + line + '"/></svg>'
+    for j in np.nonzero(~full & (count > 1))[0]:
+        out[j] = f'{head}<polyline class="spark" points="{" ".join(pts[shown[:, j], j])}"/></svg>'
+    for j in np.nonzero(count == 1)[0]:
+        cx, cy = pts[shown[:, j], j][0].split(",")
+        out[j] = f'{head}<circle class="spark-dot" cx="{cx}" cy="{cy}" r="2"/></svg>'
+    return out
+
+
 def sparkline(values: Sequence[float], label: str) -> str:
-    """A tiny line of mastery over dates (0 to 1), one dot when there is a single date."""
-    w, h = 80, 18
-    pts = [(i, v) for i, v in enumerate(values) if v == v]
-    if not pts:
-        return ""
-    step = w / max(len(values) - 1, 1)
-    xy = [(2 + i * step * (w - 4) / w, h - 2 - v * (h - 4)) for i, v in pts]
-    shape = (
-        f'<circle class="spark-dot" cx="{xy[0][0]:.1f}" cy="{xy[0][1]:.1f}" r="2"/>'
-        if len(xy) == 1
-        else '<polyline class="spark" points="'
-        + " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
-        + '"/>'
-    )
-    return f'<svg role="img" aria-label="{e(label)}" width="{w}" height="{h}">{shape}</svg>'
+    """A tiny line of mastery over dates (0 to 1), one dot when there is a single date: no
+    line ("") when no date has a value (NaN), a date without one left out."""
+    return sparklines(np.asarray(values)[:, None], label)[0]

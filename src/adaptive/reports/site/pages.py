@@ -44,7 +44,7 @@ from adaptive.reports.growth import (
     Norm,
 )
 from adaptive.reports.site.assets import MASTERY_EDGES, STATE_MARKS
-from adaptive.reports.site.html import bar_chart, e, num, pct, sparkline, table
+from adaptive.reports.site.html import bar_chart, e, num, pct, sparklines, table
 from adaptive.reports.teacher import CURRENT_WORK, GROUP_MAX_SIZE, GROUPS
 
 #: How the pages name the batch's school of students whose profile names no school (or who have
@@ -1468,10 +1468,9 @@ def _timeline(
     names = skill_names_html(catalog)[started]
     states = STATE_TEXT[progression[started]]
     if still is not None:
-        states = [
-            f"{st}: {e(mastered_after(needed))}" if needed else st
-            for st, needed in zip(states, still[started], strict=True)
-        ]
+        needs = still[started]
+        for j in np.flatnonzero(needs):  # `states` is a copy (fancy indexing)
+            states[j] = f"{states[j]}: {e(mastered_after(needs[j]))}"
     if len(dates) > 1:
         rose = int(np.sum(values[-1] > values[0] + 1e-6))
         fell = int(np.sum(values[-1] < values[0] - 1e-6))
@@ -1481,20 +1480,19 @@ def _timeline(
             else ""
         )
         text = f"Since {e(dates[0])}{cut}: mastery rose on {rose} and fell on {fell}."
-        cells = [
-            f"<td>{sparkline(values[:, j], 'mastery over time')}</td><td>"
-            + " → ".join(PERCENT[codes[:, j]])
-            + "</td>"
-            for j in range(len(started))
-        ]
+        # a whole student at once, column-wise in numpy: the lines' points looked up, not
+        # formatted (one line per student and skill was most of a site's build with 8 nights)
+        texts = PERCENT[codes[0]]
+        for row in codes[1:]:
+            texts = texts + " → " + PERCENT[row]
+        cells = "<td>" + sparklines(values, "mastery over time") + "</td><td>" + texts + "</td>"
         head = '<th scope="col">Over time</th>'
     else:
         text = "First report: one value per skill, a line from the next report on."
-        cells = ["<td>" + t + "</td>" for t in PERCENT[codes[0]]]
+        cells = "<td>" + PERCENT[codes[0]] + "</td>"
         head = ""
     rows = "".join(
-        f'<tr><th scope="row">{n}</th>{c}<td>{st}</td></tr>'
-        for n, c, st in zip(names, cells, states, strict=True)
+        '<tr><th scope="row">' + names + "</th>" + cells + "<td>" + states + "</td></tr>"
     )
     review = (
         f" {TWO_PERCENTAGES}" if (progression[started] == Progression.NEEDS_REVIEW).any() else ""
