@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from adaptive.cli import run
-from adaptive.errors import ConfigWarning
+from adaptive.errors import ConfigWarning, NightWarning
 from adaptive.policy.progression import Progression
 from adaptive.reports.growth import Growth, Norm, baseline_of
 from adaptive.reports.site import ReportInputError, build_site, student_groups
@@ -609,6 +609,26 @@ def test_a_night_that_recorded_no_catalog_digest_is_checked_by_its_skills(
     wider.write_text(json.dumps(doc))
     with pytest.raises(ReportInputError, match="skills per student; expected"):
         build_site(batch, d.day, tmp_path / "y", catalog=wider)
+
+
+def test_nights_that_recorded_neither_digest_nor_skill_ids_build_from_the_reports_own_night(
+    report_district, judged_site, tmp_path
+):
+    """Every night of an output written before `_SUCCESS.json` recorded catalog_sha256 and
+    skills: the report's own night is read as the catalog's (checked by its lists' width), the
+    earlier one is left out with a warning, as a night of another catalog is; the growth from
+    it read no skill at all and failed with a numpy shape mismatch."""
+    d = report_district
+    batch = tmp_path / "batch"
+    shutil.copytree(judged_site.parent / "batch", batch)
+    first, day = sorted(p.name.removeprefix("date=") for p in batch.glob("recommendations/*"))
+    assert day == d.day
+    for night in (first, day):
+        reseal_marker(batch, night, ("catalog_sha256", "skills"))
+    with pytest.warns(NightWarning, match=rf"1 earlier night \({first}\) served another"):
+        build_site(batch, d.day, tmp_path / "site", catalog=d.catalog, profiles=d.profiles)
+    pages = list((tmp_path / "site").glob("schools/*/*/students.html"))
+    assert pages and "Mastery over time" in pages[0].read_text()
 
 
 def other_roster(profiles: Path, out: Path, moved: int | None = None, new: int = 0) -> Path:

@@ -49,6 +49,7 @@ from adaptive.reports.site.data import (
     RosterMatch,
     SchoolTables,
     SkillLayout,
+    catalog_layout,
     check_served_catalog,
     night_layout,
     no_answers,
@@ -413,14 +414,19 @@ def _warn_unfinished(run: BatchRun) -> None:
 
 def _context(run, catalog, profiles, roster, norm, class_id, whole, schools) -> Context:
     _warn_unfinished(run)
-    layouts = {d: night_layout(run.out, d, catalog) for d in [*run.earlier_dates(), run.date]}
-    # the report's own night is checked apart (`check_served_catalog`, `read_school`'s width)
-    unknown = [d for d, layout in layouts.items() if layout is None and d != run.date]
+    layouts = {d: night_layout(run.out, d, catalog) for d in run.earlier_dates()}
+    # the report's own night is checked apart (`check_served_catalog`, `read_school`'s width):
+    # the catalog's, also when it recorded neither its digest nor its skill ids (a night served
+    # before they were: with none of its earlier nights readable either, the growth from it
+    # read no skill at all and failed)
+    layouts[run.date] = night_layout(run.out, run.date, catalog) or catalog_layout(catalog)
+    unknown = [d for d, layout in layouts.items() if layout is None]
     if unknown:
         warnings.warn(
             f"{counted(len(unknown), 'earlier night')} ({', '.join(unknown[:3])}"
-            f"{' ...' if len(unknown) > 3 else ''}) served another catalog than --catalog and "
-            "recorded no skill ids: their mastery is left out of the history and the growth "
+            f"{' ...' if len(unknown) > 3 else ''}) served another catalog than --catalog (or "
+            "recorded none, served before it was recorded) and recorded no skill ids: their "
+            "mastery is left out of the history and the growth "
             "baseline (it cannot be read by skill)",
             NightWarning,
             stacklevel=3,

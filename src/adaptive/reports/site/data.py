@@ -222,9 +222,14 @@ def night_layout(out: Path, date: str, catalog: Catalog) -> SkillLayout | None:
     return _layout_of(date_listing(out, OUTPUT_TABLES, date), catalog)
 
 
+def catalog_layout(catalog: Catalog) -> SkillLayout:
+    """The layout of a night that served `catalog` itself: its skills in the catalog's order."""
+    return SkillLayout(len(catalog.skills), np.arange(len(catalog.skills)))
+
+
 def _layout_of(doc: dict | None, catalog: Catalog) -> SkillLayout | None:
     """`night_layout` from the night's `_SUCCESS.json` as read (None: not there)."""
-    identity = SkillLayout(len(catalog.skills), np.arange(len(catalog.skills)))
+    identity = catalog_layout(catalog)
     if doc is None:
         return identity
     skills = doc.get("skills")
