@@ -175,10 +175,10 @@ def _spark_points(n_dates: int) -> np.ndarray:
     """The "x,y" text of every point a sparkline over `n_dates` dates can draw: (n_dates, y
     steps), x of the date's index, y at 0.1 pixel, formatted once per date count (a
     sparkline per student and skill formatted each of its points: most of a site's build with
-    8 nights)."""
+    8 nights). Every date's but the first starts with the space that separates it."""
     w = SPARK_W
     step = w / max(n_dates - 1, 1)
-    xs = [f"{2 + i * step * (w - 4) / w:.1f}," for i in range(n_dates)]
+    xs = [f"{' ' if i else ''}{2 + i * step * (w - 4) / w:.1f}," for i in range(n_dates)]
     ys = [f"{k / 10:.1f}" for k in range(_Y_STEPS)]
     return np.array([[x + y for y in ys] for x in xs], dtype=object)
 
@@ -212,15 +212,17 @@ def sparklines(values: np.ndarray, label: str) -> np.ndarray:
     head = f'<svg role="img" aria-label="{e(label)}" width="{w}" height="{h}">'
     out = np.full(values.shape[1], "", dtype=object)
     full = count == n
-    if n > 1 and full.any():  # the usual: every date drawn, joined column-wise in numpy
-        line = pts[0, full]
-        for row in pts[1:, full]:
-            line = line + " " + row
-        out[full] = head + '<polyline class="spark" points="' + line + '"/></svg>'
-    for j in np.nonzero(~full & (count > 1))[0]:
-        out[j] = f'{head}<polyline class="spark" points="{" ".join(pts[shown[:, j], j])}"/></svg>'
-    for j in np.nonzero(count == 1)[0]:
-        cx, cy = pts[shown[:, j], j][0].split(",")
+    if n > 1 and full.any():  # the usual: every date drawn, each line one join of its pieces
+        pieces = np.empty((int(full.sum()), n + 2), dtype=object)
+        pieces[:, 0] = f'{head}<polyline class="spark" points="'
+        pieces[:, 1:-1] = pts[:, full].T
+        pieces[:, -1] = '"/></svg>'
+        out[full] = ["".join(line) for line in pieces.tolist()]
+    for j in np.flatnonzero(~full & (count > 1)):
+        line = "".join(pts[shown[:, j], j]).lstrip(" ")
+        out[j] = f'{head}<polyline class="spark" points="{line}"/></svg>'
+    for j in np.flatnonzero(count == 1):
+        cx, cy = pts[shown[:, j], j][0].lstrip(" ").split(",")
         out[j] = f'{head}<circle class="spark-dot" cx="{cx}" cy="{cy}" r="2"/></svg>'
     return out
 

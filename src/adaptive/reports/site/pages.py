@@ -1434,6 +1434,8 @@ TWO_PERCENTAGES = (
 
 #: "37%" for 0..100 and "–" (unknown) at 101: mastery as text without a format per value
 PERCENT = np.array([f"{i}%" for i in range(101)] + ["–"], dtype=object)
+#: PERCENT after an earlier one in a list over dates ("37% → 41%")
+SEP_PERCENT = " → " + PERCENT
 STATE_TEXT = np.array([label.replace("_", " ") for label in LABELS], dtype=object)
 
 
@@ -1480,20 +1482,24 @@ def _timeline(
             else ""
         )
         text = f"Since {e(dates[0])}{cut}: mastery rose on {rose} and fell on {fell}."
-        # a whole student at once, column-wise in numpy: the lines' points looked up, not
-        # formatted (one line per student and skill was most of a site's build with 8 nights)
-        texts = PERCENT[codes[0]]
-        for row in codes[1:]:
-            texts = texts + " → " + PERCENT[row]
-        cells = "<td>" + sparklines(values, "mastery over time") + "</td><td>" + texts + "</td>"
+        # a whole student's table at once, one join of its pieces: the lines' points looked up,
+        # not formatted (one line per student and skill was most of a site's build with 8 nights)
+        cells = [
+            sparklines(values, "mastery over time"),
+            "</td><td>",
+            PERCENT[codes[0]],
+            *(SEP_PERCENT[row] for row in codes[1:]),
+        ]
         head = '<th scope="col">Over time</th>'
     else:
         text = "First report: one value per skill, a line from the next report on."
-        cells = "<td>" + PERCENT[codes[0]] + "</td>"
+        cells = [PERCENT[codes[0]]]
         head = ""
-    rows = "".join(
-        '<tr><th scope="row">' + names + "</th>" + cells + "<td>" + states + "</td></tr>"
-    )
+    columns = ['<tr><th scope="row">', names, "</th><td>", *cells, "</td><td>", states]
+    pieces = np.empty((len(started), len(columns) + 1), dtype=object)
+    for k, column in enumerate([*columns, "</td></tr>"]):
+        pieces[:, k] = column
+    rows = "".join(pieces.ravel().tolist())  # row by row
     review = (
         f" {TWO_PERCENTAGES}" if (progression[started] == Progression.NEEDS_REVIEW).any() else ""
     )
