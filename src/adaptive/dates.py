@@ -72,12 +72,14 @@ SPREADSHEET_SERIALS = (20_000, 80_000)
 def spreadsheet_day(value: object) -> str | None:
     """The day (YYYY-MM-DD) a number means as a spreadsheet's serial date (46438 or "46438":
     2027-02-20); None where `value` is no number of that range."""
+    if isinstance(value, bool):  # JSON's true is no number of days
+        return None
     try:
-        number = float(str(value).strip()) if not isinstance(value, bool) else None
+        number = float(str(value).strip())
     except ValueError:
         return None
     low, high = SPREADSHEET_SERIALS
-    if number is None or not low <= number <= high:
+    if not low <= number <= high:
         return None
     return (SPREADSHEET_EPOCH + pd.Timedelta(days=number)).strftime("%Y-%m-%d")
 
