@@ -93,7 +93,7 @@ import numpy as np
 import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
-from adaptive.errors import ConfigError, FitWarning, unknown_key
+from adaptive.errors import ConfigError, FitWarning, check_seed, unknown_key
 from adaptive.evaluation.model_filter import FILTER_KINDS, FILTER_POLICIES, model_filter
 from adaptive.files import atomic_path, make_folder
 from adaptive.placement import GradeTable, Placement, grade_placement
@@ -238,8 +238,7 @@ class EvalSettings:
     def __post_init__(self) -> None:
         if self.students < 1 or self.seeds < 1:
             raise ConfigError(f"students {self.students}, seeds {self.seeds}: expected >= 1 each")
-        if self.first_seed < 0:  # numpy's seeding refused it as an internal error
-            raise ConfigError(f"first_seed {self.first_seed}: expected an integer >= 0")
+        check_seed(self.first_seed, "first_seed")  # numpy's seeding refused it internally
         if not self.activities or min(self.activities) < 1:
             raise ConfigError(f"activities {self.activities}: expected positive checkpoints")
         unknown = set(self.simulators) - set(SIMULATOR_KINDS)
