@@ -16,6 +16,7 @@ import difflib
 import inspect
 import numbers
 import re
+import warnings
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -174,6 +175,16 @@ class ConfigWarning(UserWarning):
 
 class FitWarning(UserWarning):
     """A model was fitted, but some of its parameters deserve a look (named in the message)."""
+
+
+def fit_notes(caught: list[warnings.WarningMessage]) -> list[str]:
+    """The texts of the `FitWarning`s among warnings `caught` while fitting, for a caller that
+    says them its own way (once for all folds, or of a simulator's burn-in); every other
+    warning is shown as it came (the outer filters decide)."""
+    for w in caught:
+        if not issubclass(w.category, FitWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return [str(w.message) for w in caught if issubclass(w.category, FitWarning)]
 
 
 class DataNoteWarning(UserWarning):

@@ -24,6 +24,7 @@ from adaptive.errors import (
     CoverageWarning,
     FitWarning,
     counted,
+    fit_notes,
     line_words,
     verb,
 )
@@ -102,7 +103,7 @@ def cross_validate(
     predict_s: list[float] = []
     rows = []
     unseen: dict[int, tuple[int, list[str]]] = {}  # fold -> (test responses, skills) unseen at fit
-    fit_notes: dict[int, str] = {}  # fold -> its fit's FitWarning
+    fit_notes_by_fold: dict[int, str] = {}  # fold -> its fit's FitWarning
     for f, (train, test) in enumerate(student_kfold(log, folds, seed)):
         model = template.clone()
         t0 = time.perf_counter()
@@ -110,7 +111,9 @@ def cross_validate(
             warnings.simplefilter("always")
             model.fit(train)
         t1 = time.perf_counter()
-        _keep_fit_notes(caught, f, fit_notes)
+        said = fit_notes(caught)  # the first kept for `_warn_fold_fits`
+        if said:
+            fit_notes_by_fold.setdefault(f, said[0])
         p_test = model.predict_proba(test, warn_untraced=False)  # said once: warn_unseen
         found = _unseen_skills(model, test)
         if found is not None:
@@ -132,7 +135,7 @@ def cross_validate(
             progress(label, f + 1, folds)
     if warn_unseen:
         warn_unseen_skills(unseen, [label], folds)
-    _warn_fold_fits(fit_notes, label, folds)
+    _warn_fold_fits(fit_notes_by_fold, label, folds)
     y = log.correct.astype(np.float64)
     rows.append({"model": label, "fold": "all", **compute_metrics(y, p)})
     return CrossValResult(
@@ -146,18 +149,6 @@ def cross_validate(
         predict_seconds=predict_s,
         unseen=unseen,
     )
-
-
-def _keep_fit_notes(
-    caught: list[warnings.WarningMessage], fold: int, notes: dict[int, str]
-) -> None:
-    """A fold's `FitWarning`s kept for `_warn_fold_fits` (the first one's text); every other
-    warning of its fit shown as it came (the outer filters decide)."""
-    for w in caught:
-        if issubclass(w.category, FitWarning):
-            notes.setdefault(fold, str(w.message))
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def _warn_fold_fits(notes: dict[int, str], label: str, folds: int) -> None:

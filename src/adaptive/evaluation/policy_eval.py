@@ -93,7 +93,7 @@ import numpy as np
 import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
-from adaptive.errors import ConfigError, FitWarning, check_seed, unknown_key
+from adaptive.errors import ConfigError, check_seed, fit_notes, unknown_key
 from adaptive.evaluation.model_filter import FILTER_KINDS, FILTER_POLICIES, model_filter
 from adaptive.files import atomic_path, make_folder
 from adaptive.placement import GradeTable, Placement, grade_placement
@@ -806,14 +806,11 @@ def run_matrix(
 
 
 def _burn_in_fit_note(caught: list[warnings.WarningMessage], family: str) -> str:
-    """The burn-in tracer's `FitWarning`s as words for the progress line ("" without any);
-    every other warning shown as it came. The burn-in is the simulator's own students, not a
-    log the user gave: a researcher's `policy-eval -q` printed "BKT fit on sparse or unusual
-    data ... model.params_table()" about a model they never held."""
-    notes = [str(w.message) for w in caught if issubclass(w.category, FitWarning)]
-    for w in caught:
-        if not issubclass(w.category, FitWarning):
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    """The burn-in tracer's `FitWarning`s as words for the progress line ("" without any;
+    every other warning shown as it came: `fit_notes`). The burn-in is the simulator's own
+    students, not a log the user gave: a researcher's `policy-eval -q` printed "BKT fit on
+    sparse or unusual data ... model.params_table()" about a model they never held."""
+    notes = fit_notes(caught)
     if not notes:
         return ""
     return f"; its fit on the {family} simulator's burn-in students warned: {notes[0]}"
