@@ -50,6 +50,7 @@ from adaptive.data.times import (
     text_times,
     times_ns,
 )
+from adaptive.dates import SPREADSHEET_SERIALS
 from adaptive.errors import ConfigError, DataValidationError, Problem
 
 ISO_EXPECTED = (
@@ -1048,7 +1049,7 @@ def _excel_serial_days(values: pd.Series) -> bool:
     """Whether most of `values` are numbers in the range of a spreadsheet's serial dates from
     1954 to 2119 (20,000 to 80,000 days): a date column exported as its numbers."""
     days = pd.to_numeric(values, errors="coerce")
-    return bool(days.between(20_000, 80_000).mean() > 0.5)
+    return bool(days.between(*SPREADSHEET_SERIALS).mean() > 0.5)
 
 
 def _epoch_times(arr: pa.Array, col: str, unit: str, issues: Issues) -> np.ndarray:
