@@ -108,14 +108,22 @@ SITE_JS = r"""'use strict';
   ['f-group', 'f-skill'].forEach(function (id) {
     var el = byId(id); if (el) { el.addEventListener('change', applyFilters); }
   });
-  // sortable tables: every header button sorts by its column (numbers numerically: a
-  // placement "~70" is 70, a state mark after a number is read past; an unknown "–" sorts
-  // below every number)
+  // sortable tables: every header button sorts by its column, by the cell's `data-v` or else
+  // that of the element inside it that holds the value (a district's "fewer than 5" on track
+  // is -1, "under 0.001%" its share: their text sorted as words), else by its text (numbers
+  // numerically: a placement "~70" is 70, a state mark after a number is read past; an
+  // unknown "–" or "" sorts below every number); numbers sort before words, so that one
+  // word in a column of numbers leaves the numbers' order alone
   function cellValue(row, col) {
-    var c = row.cells[col]; var v = c.dataset.v !== undefined ? c.dataset.v : c.textContent;
+    var c = row.cells[col], held = c.dataset.v !== undefined ? c : c.querySelector('[data-v]');
+    var v = (held ? held.dataset.v : c.textContent).trim();
     var n = parseFloat(v.replace(/^~/, ''));
     if (!isNaN(n)) { return n; }
     return (v === '' || v === '\u2013') ? -Infinity : v.toLowerCase();
+  }
+  function compareValues(x, y) {
+    if (typeof x !== typeof y) { return typeof x === 'number' ? -1 : 1; }
+    return x < y ? -1 : x > y ? 1 : 0;
   }
   document.querySelectorAll('table.sortable').forEach(function (t) {
     t.querySelectorAll('thead th button').forEach(function (b) {
@@ -126,9 +134,7 @@ SITE_JS = r"""'use strict';
         th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
         var body = t.tBodies[0], rows = Array.prototype.slice.call(body.rows);
         rows.sort(function (a, b2) {
-          var x = cellValue(a, col), y = cellValue(b2, col);
-          if (typeof x !== typeof y) { x = String(x); y = String(y); }
-          return (x < y ? -1 : x > y ? 1 : 0) * (asc ? 1 : -1);
+          return compareValues(cellValue(a, col), cellValue(b2, col)) * (asc ? 1 : -1);
         });
         rows.forEach(function (r) { body.appendChild(r); });
       });
