@@ -1618,3 +1618,28 @@ def test_a_student_page_says_when_the_teachers_assignments_overrun_the_days_minu
     assert (
         f"the teacher's assignments take {round(over)} minutes more than the day's budget" in said
     )
+
+
+def test_a_school_of_the_profiles_served_on_no_night_is_listed_on_the_district_page(
+    report_district, tmp_path
+):
+    """A coordinator's trial: a school of the profiles that the night wrote no output for was
+    missing from the district table, as if it were not the district's. It is listed, its
+    counts 0 and "not served", and a line above the table says so."""
+    d = report_district
+    rows = [json.loads(line) for line in d.profiles.read_text().splitlines() if line.strip()]
+    extra = [dict(rows[0], student_id=f"unserved{i}", school_id="sch-unserved",
+                  class_id="sch-unserved-4A") for i in range(3)]  # fmt: skip
+    profiles = tmp_path / "profiles.jsonl"
+    profiles.write_text("".join(json.dumps(r) + "\n" for r in rows + extra))
+    build_site(d.batch, d.day, tmp_path / "site", catalog=d.catalog, profiles=profiles)
+    html = (tmp_path / "site" / "index.html").read_text()
+    row = re.search(r"<tr><th scope=\"row\">sch-unserved</th>.*?</tr>", html)
+    assert row is not None, "the unserved school is missing from the district table"
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(0))
+    assert [re.sub(r"<[^>]+>", "", c) for c in cells] == [
+        "0", "0", "0", "not served", "–", "–", "0"
+    ]  # fmt: skip
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    assert f"1 school of the profiles (sch-unserved; 3 students) was not served on {d.day}" in text
+    assert not (tmp_path / "site" / "schools" / "sch-unserved").exists()  # no page to link

@@ -7,6 +7,7 @@ import multiprocessing
 import secrets
 import shutil
 import warnings
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from adaptive.batch.partition import every_skill_known
 from adaptive.batch.writer import partition_path
 from adaptive.curriculum import Catalog
 from adaptive.data.codes import id_text
-from adaptive.errors import NightWarning, closest_name, counted
+from adaptive.errors import NightWarning, closest_name, counted, verb
 from adaptive.files import make_folder
 from adaptive.reports.growth import (
     Baseline,
@@ -1182,11 +1183,14 @@ def _district_page(ctx: Context, results: list[SchoolResult], card: str) -> str:
         ]
         for r in ranked
     ]
+    unserved = _unserved_schools(ctx, results)
+    rows += [_unserved_row(school) for school in unserved]
     summary = Growth.concat([r.growth for r in results]).summary()
     stuck = pd.concat([r.stuck_counts for r in results]).groupby(level=0).sum()
     body = "\n".join(
         [
             "<h2>Schools ranked by the share of students on track</h2>",
+            _unserved_note(ctx, unserved),
             table(
                 [
                     "School",
@@ -1214,6 +1218,46 @@ def _district_page(ctx: Context, results: list[SchoolResult], card: str) -> str:
         ]
     )
     return page("District report", "", [("District", None)], body, ctx.foot())
+
+
+def _unserved_schools(ctx: Context, results: list[SchoolResult]) -> dict[str, int]:
+    """The schools of the profiles the night wrote no output for -> their students in the
+    profiles, in school order: a district reader saw a school served on no night of the window
+    missing from the district table, as if it were not the district's."""
+    served = {r.school for r in results}
+    counts = Counter(p.get("school", "") for p in ctx.profiles.values())
+    return {s: counts[s] for s in sorted(counts) if s and s not in served}
+
+
+def _unserved_row(school: str) -> list[str]:
+    """A district table row for a school of the profiles with no output on the night: its
+    counts 0, "not served" (sorted below every served school's share), no page to link."""
+    return [
+        e(pages.school_name(school)),
+        "0",
+        "0",
+        "0",
+        '<span data-v="-2">not served</span>',
+        "–",
+        "–",
+        "0",
+    ]
+
+
+def _unserved_note(ctx: Context, unserved: dict[str, int]) -> str:
+    """The district page's line on the schools of the profiles the night did not serve ("" for
+    none): how many, which, and how many students the profiles give them."""
+    if not unserved:
+        return ""
+    n = len(unserved)
+    names = ", ".join(e(s) for s in unserved)
+    students = counted(sum(unserved.values()), "student")
+    return (
+        f'<p class="summary">{counted(n, "school")} of the profiles ({names}; {students}) '
+        f"{verb(n, 'was')} not served on {e(ctx.run.date)}: no output for "
+        f"{'it' if n == 1 else 'them'} that night, so {'its' if n == 1 else 'their'} row "
+        "says “not served” and counts 0.</p>"
+    )
 
 
 #: A class's or school's row on the school and district pages shows its growth figures from

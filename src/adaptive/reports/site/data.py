@@ -653,7 +653,9 @@ def read_interest_profiles(
 ) -> dict[str, dict]:
     """Per student: grade, interests and goal skills from a profiles JSONL file (the batch job's
     `--profiles`), read by `read_profiles` as the job reads it (a grade of "K" is 0; a bad line
-    is one error naming the file and line). Only the fields the pages show are kept. With
+    is one error naming the file and line). Only the fields the pages show are kept, and the
+    school (`school`: "" for none), so that the district page lists a school of the profiles
+    the night served no output for (`build._unserved_schools`). With
     `run`, the profiles must be those the night served `schools` from
     (`check_served_profiles`)."""
     path = Path(path)
@@ -663,7 +665,12 @@ def read_interest_profiles(
     if run is not None:
         check_served_profiles(run, schools, people, path)
     return {
-        sid: {"grade": p.grade, "interests": dict(p.interests), "goals": list(p.goal_skills)}
+        sid: {
+            "grade": p.grade,
+            "interests": dict(p.interests),
+            "goals": list(p.goal_skills),
+            "school": (p.school_id or "").strip(),
+        }
         for sid, p in people.items()
     }
 
