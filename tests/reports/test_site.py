@@ -1643,3 +1643,49 @@ def test_a_school_of_the_profiles_served_on_no_night_is_listed_on_the_district_p
     text = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
     assert f"1 school of the profiles (sch-unserved; 3 students) was not served on {d.day}" in text
     assert not (tmp_path / "site" / "schools" / "sch-unserved").exists()  # no page to link
+
+
+def test_two_same_date_files_leave_the_form_with_the_choices_the_night_before_applied(
+    report_district, tmp_path
+):
+    """A teacher's trial: the night before applied the class's export; tonight the folder held
+    two exports of the class with the same date, neither applied (which one the teacher meant
+    cannot be told), and the class page's form came up empty: an export from it would clear
+    every choice. The form holds the choices last applied, and the page still says why
+    tonight's files were not applied."""
+    import warnings
+
+    from adaptive.batch import run_daily_job
+
+    d = report_district
+    klass, (a, b), night = _class_and_next_night(d, 2)
+    tonight = (pd.Timestamp(night) + pd.Timedelta(days=1)).strftime("%F")
+    batch = tmp_path / "batch"
+    shutil.copytree(d.batch, batch)
+    for day, files in (
+        (night, {"export.json": {a: {"mode": "remediate"}}}),
+        (
+            tonight,
+            {"one.json": {a: {"mode": "accelerate"}}, "two.json": {b: {"mode": "remediate"}}},
+        ),
+    ):
+        exports = tmp_path / f"exports-{day}"
+        exports.mkdir()
+        for name, chosen in files.items():
+            doc = {"format": "adaptive-overrides", "version": 1, "class_id": klass, "date": day,
+                   "students": chosen}  # fmt: skip
+            (exports / name).write_text(json.dumps(doc))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tonight's two files are set aside, said so
+            run_daily_job(day, batch, **d.job_args(overrides=exports))
+    site = tmp_path / "site"
+    build_site(batch, tonight, site, catalog=d.catalog, profiles=d.profiles, class_id=klass)
+    html = next(site.glob(f"**/{klass}/index.html")).read_text()
+    said = " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
+    assert "has other choices than another file of the class with the same date" in said
+    assert "their dates cannot tell which is your last" in said
+    assert f"it shows the choices the night of {night} applied" in said
+    row = re.search(rf'<tr data-student="{re.escape(a)}">.*?</tr>', html, re.S).group(0)
+    assert 'value="remediate" selected' in row  # the night before's choice, not tonight's
+    other = re.search(rf'<tr data-student="{re.escape(b)}">.*?</tr>', html, re.S).group(0)
+    assert " selected" not in other

@@ -1975,6 +1975,29 @@ class SetAsideForm:
     last_aside: _SetAsideRead | None = None
     applied: _SetAsideRead | None = None
     read_as: dict[str, str] = field(default_factory=dict)
+    #: the earlier night whose applied choices `applied` holds, where tonight applied none for
+    #: the class and its set-aside files cannot tell the teacher's last ("" for tonight's)
+    applied_night: str = ""
+
+
+@dataclass(frozen=True)
+class AppliedBefore:
+    """The last choices an earlier night applied for a class (`last_applied`): that night,
+    the newest `date` of the files it applied for the class, and the overrides it applied."""
+
+    night: str
+    date: str
+    overrides: Mapping[str, StudentOverride]
+
+
+def last_applied(out: str | Path, nights: Sequence[str], key: ClassKey) -> AppliedBefore | None:
+    """The last of `nights` (oldest first) that applied files of the class `key`, with what it
+    applied (`applied_dates`, `applied_overrides`); None where none did."""
+    for night in reversed(nights):
+        date = recorded_for(applied_dates(out, night), key)
+        if date:
+            return AppliedBefore(night, date, applied_overrides(out, night))
+    return None
 
 
 @dataclass(frozen=True)
@@ -2013,6 +2036,7 @@ def set_aside_form(
     roster: Collection[str],
     applied: str = "",
     applied_overrides: Mapping[str, StudentOverride] | None = None,
+    before: AppliedBefore | None = None,
 ) -> SetAsideForm:
     """The choices of a class's set-aside `files` that fill its page's form, for the students
     of `roster`. `applied`: the newest date of the files the night applied for the class
@@ -2026,7 +2050,10 @@ def set_aside_form(
     teacher's earlier export (fixed since), so the form shows what the night applied, not it;
     a set-aside file whose date does not read is compared with none (a lone one fills the
     form, as before the applied files' dates were recorded). Files were merged in name order,
-    so an older export's choices replaced a newer one's without a word."""
+    so an older export's choices replaced a newer one's without a word. `before`: the last
+    choices an earlier night applied for the class (`last_applied`), which fill the form where
+    tonight applied none for it and its set-aside files cannot tell the teacher's last (two
+    files of one date): the form was left empty, and an export from it cleared every choice."""
     read: dict[tuple, _SetAsideRead] = {}
     read_as: dict[str, str] = {}
     for file in files:
@@ -2044,14 +2071,7 @@ def set_aside_form(
     if len(theirs) > 1 and all(f.date for f in theirs):
         chosen = _newest(theirs)
     left_out = tuple(f for f in theirs if f is not chosen)
-    night = None
-    if applied:
-        given = {s: o for s, o in (applied_overrides or {}).items() if s in roster}
-        choices = {
-            s: SetAsideChoices(o.assigned, o.excluded, o.mode, excluded_skills=o.excluded_skills)
-            for s, o in given.items()
-        }
-        night = _SetAsideRead("", applied, choices, 0, applied=True)
+    night = _applied_read(applied, applied_overrides, roster) if applied else None
     if night is not None and chosen is not None and chosen.date:
         newest = _newest([chosen, night])
         if newest is not chosen:  # the files applied are newer, or share its date
@@ -2063,6 +2083,11 @@ def set_aside_form(
                 read_as=read_as,
             )
     if chosen is None:
+        if night is None and before is not None:  # the last choices applied fill the form
+            night = _applied_read(before.date, before.overrides, roster)
+            return SetAsideForm(
+                left_out=left_out, applied=night, read_as=read_as, applied_night=before.night
+            )
         return SetAsideForm(left_out=left_out, applied=night, read_as=read_as)
     return SetAsideForm(
         choices=chosen.choices,
@@ -2073,6 +2098,19 @@ def set_aside_form(
         applied=night,
         read_as=read_as,
     )
+
+
+def _applied_read(
+    date: str, overrides: Mapping[str, StudentOverride] | None, roster: Collection[str]
+) -> _SetAsideRead:
+    """The files a night applied for a class, as `set_aside_form` compares them with its
+    set-aside files: their newest `date` and their choices for the students of `roster`."""
+    choices = {
+        s: SetAsideChoices(o.assigned, o.excluded, o.mode, excluded_skills=o.excluded_skills)
+        for s, o in (overrides or {}).items()
+        if s in roster
+    }
+    return _SetAsideRead("", date, choices, 0, applied=True)
 
 
 def _lenient_date(path: str | Path) -> str:

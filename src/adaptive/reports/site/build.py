@@ -17,10 +17,12 @@ import numpy as np
 import pandas as pd
 
 from adaptive.batch.overrides import (
+    AppliedBefore,
     SetAsideFile,
     StudentOverride,
     applied_dates,
     applied_overrides,
+    last_applied,
     recorded_for,
     set_aside_files,
     set_aside_form,
@@ -872,7 +874,9 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
         next_groups=s.next_groups.get(s.classes[a], t.next_groups.iloc[:0]),
         overrides=overrides,
         set_aside=set_aside,
-        set_aside_form=set_aside_form(set_aside, set(ids.tolist()), applied, overrides),
+        set_aside_form=set_aside_form(
+            set_aside, set(ids.tolist()), applied, overrides, _applied_before(ctx, key, applied)
+        ),
         skipped=tuple(
             (ctx.names.get(sid, sid), where) for sid, where in recorded_for(ctx.skipped, key) or ()
         ),
@@ -885,6 +889,15 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
         in_arm=None if arms is None else arms.astype(str) != "",
         minutes_left=_column(t.students, "minutes_left", rows),
     )
+
+
+def _applied_before(ctx: Context, key: pages.ClassKey, applied: str) -> AppliedBefore | None:
+    """The last choices an earlier night applied for the class `key`, where it has set-aside
+    files and tonight applied none of its files (`last_applied`; None otherwise): what its
+    form shows where those files cannot tell the teacher's last."""
+    if applied or not any(f.is_for(key) for f in ctx.set_aside):
+        return None
+    return last_applied(ctx.run.out, ctx.run.earlier_dates(), key)
 
 
 def _column(frame: pd.DataFrame, name: str, rows: np.ndarray) -> np.ndarray | None:

@@ -810,6 +810,11 @@ def _form_source_words(form: SetAsideForm) -> str:
     if last is None:
         if len(aside) > 1:
             shown = ": it shows what the night applied" if night is not None else ""
+            if form.applied_night:  # tonight applied none for the class: the last choices
+                shown = (
+                    f": it shows the choices the night of {e(form.applied_night)} applied, the "
+                    "last applied for the class (tonight's list is the policy's own)"
+                )
             said.append(f"None fills the form below{shown}. Choose again here. {keep}")
     elif night is None:
         if len(aside) > 1:
@@ -935,11 +940,15 @@ def _form_choices(c: ClassData, sid: str) -> StudentOverride | SetAsideChoices:
     """What a student's row of the class form is filled with: where a set-aside file fills the
     form (`SetAsideForm.chosen`), its choices, and none for a student it does not name (the
     teacher cleared them in that export, as `same_choices` reads it); else what the night
-    applied. A student the newer file left out got the older applied file's choices back, and
-    exporting again wrote them again."""
+    applied, or where tonight applied none for the class and its set-aside files cannot tell
+    the teacher's last, what an earlier night last applied (`SetAsideForm.applied_night`: the
+    form was left empty, and an export from it cleared every choice). A student the newer file
+    left out got the older applied file's choices back, and exporting again wrote them again."""
     form = c.set_aside_form
     if form.chosen is not None and not form.chosen.applied:
         return form.choices.get(sid, StudentOverride())
+    if form.applied_night and form.applied is not None:
+        return form.applied.choices.get(sid, StudentOverride())
     return c.overrides.get(sid, StudentOverride())
 
 
