@@ -641,28 +641,36 @@ def test_students_without_a_school_or_class_in_the_profiles_are_said_so(
 def test_sorting_reads_the_value_a_cells_inner_element_holds(page, tmp_path):
     """A coordinator's trial: the district's "On track" column wraps each share in a span that
     holds its value (`data-v`), and sorting read the text instead: "fewer than 5" and "under
-    0.001%" sorted as words, after 100%. Every sortable column reads a value held by the cell
-    or by the element inside it, numbers before words."""
+    0.001%" sorted as words, after 100%. Every sortable column of the school and district
+    tables (on track, its 95% interval, expected) reads a value held by the cell or by the
+    element inside it, numbers before words."""
     from types import SimpleNamespace
 
     from adaptive.reports.site.assets import SITE_CSS, SITE_JS
-    from adaptive.reports.site.build import _on_track_cell
+    from adaptive.reports.site.build import _interval, _on_track_cell, _share_cell
     from adaptive.reports.site.html import page as html_page
     from adaptive.reports.site.html import table
 
     shares = {"a": (100, 0.5), "b": (3, 0.2), "c": (100, 0.000004), "d": (100, 0.09),
               "e": (100, 0.1), "f": (100, 1.0)}  # fmt: skip
-    rows = [[name, _on_track_cell(SimpleNamespace(n=n, share_on_track=s))]
-            for name, (n, s) in shares.items()]  # fmt: skip
+    rows = []
+    for name, (n, share) in shares.items():
+        s = SimpleNamespace(n=n, share_on_track=share, low=share / 2, high=min(1, 2 * share))
+        rows.append([name, _on_track_cell(s), _interval(s), _share_cell(share)])
     (tmp_path / "assets").mkdir()
     (tmp_path / "assets" / "site.js").write_text(SITE_JS)
     (tmp_path / "assets" / "site.css").write_text(SITE_CSS)
-    body = table(["School", "On track"], rows, "Schools", [False, True], sortable=True)
+    heads = ["School", "On track", "95% interval", "Expected"]
+    body = table(heads, rows, "Schools", [False, True, False, True], sortable=True)
     (tmp_path / "index.html").write_text(html_page("Sort", "", [("Sort", None)], body, ""))
     open_page(page, tmp_path / "index.html")
     order = "ts => ts.map(t => t.textContent)"
-    page.click("table.sortable thead th:nth-child(2) button")
-    assert page.eval_on_selector_all("table.sortable tbody th", order) == list("bcdeaf")
-    page.click("table.sortable thead th:nth-child(2) button")
-    assert page.eval_on_selector_all("table.sortable tbody th", order) == list("faedcb")
+    for column, ascending in ((2, "bcdeaf"), (3, "bcdeaf"), (4, "cdebaf")):
+        button = f"table.sortable thead th:nth-child({column}) button"
+        page.click(button)
+        assert page.eval_on_selector_all("table.sortable tbody th", order) == list(ascending)
+        page.click(button)
+        assert page.eval_on_selector_all("table.sortable tbody th", order) == list(
+            reversed(ascending)
+        )
     assert not page.errors

@@ -1138,7 +1138,7 @@ def _school_page(ctx, school, note, class_rows, summary, stuck) -> str:
             str(n),
             _on_track_cell(s),
             _interval(s),
-            "–" if _too_few(s) else pct(s.expected_share),
+            "–" if _too_few(s) else _share_cell(s.expected_share),
             "–" if _too_few(s) else num(s.median_annualized),
             str(stuck_n),
         ]
@@ -1302,13 +1302,21 @@ def _on_track_cell(s: GrowthSummary) -> str:
     """A row's share on track (sortable), or "fewer than 5" students with a known growth."""
     if _too_few(s):
         return f'<span data-v="-1">fewer than {MIN_GROUP}</span>'
-    return f'<span data-v="{s.share_on_track:.4f}">{pct(s.share_on_track)}</span>'
+    return _share_cell(s.share_on_track)
+
+
+def _share_cell(x: float) -> str:
+    """A share for a sortable cell: its text (`pct`) in a span holding its value, which the
+    sort reads ("under 0.001%" sorted as words, after 100%); "–" for NaN."""
+    return "–" if x != x else f'<span data-v="{x:.6g}">{pct(x)}</span>'
 
 
 def _interval(s: GrowthSummary) -> str:
-    """A share's 95% interval for a table cell ("–" when no student's growth is known, or
-    too few to show)."""
-    return f"{pct(s.low)}–{pct(s.high)}" if s.n and not _too_few(s) else "–"
+    """A share's 95% interval for a table cell, sorted by its low end ("–" when no student's
+    growth is known, or too few to show)."""
+    if not s.n or _too_few(s):
+        return "–"
+    return f'<span data-v="{s.low:.6g}">{pct(s.low)}–{pct(s.high)}</span>'
 
 
 def _baseline(ctx: Context) -> Baseline:
