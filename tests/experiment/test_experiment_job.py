@@ -718,3 +718,44 @@ def test_the_summary_says_which_policy_each_student_was_served(served, tmp_path,
         f"new ({n['new']:,} students);" in said
     )
     assert "policy shipped default" not in said
+
+
+def test_analyze_counts_the_crossovers_and_analyzes_them_as_assigned(
+    served, tmp_path, capsys
+) -> None:
+    """A research office's trial: students moved after the draw into a class of the other arm
+    (served there on a later night) were analysed in their assigned arm without a word, with
+    the draw's profiles given. Now the output counts them (crossovers; intention to treat),
+    without an id."""
+    import json
+
+    root, nights, a = served
+    files = root / "files"
+    lines = [json.loads(line) for line in (files / "profiles.jsonl").read_text().splitlines()]
+    arm_of = dict(zip(a.units["unit_id"], a.units["arm"], strict=True))
+    target = {arm: unit for unit, arm in arm_of.items()}  # one class of each arm
+    movers = [p for p in lines if arm_of.get(p["class_id"]) == "control"][:5]
+    for p in movers:
+        p["class_id"] = target["new"]
+    moved = tmp_path / "moved.jsonl"
+    moved.write_text("".join(json.dumps(p) + "\n" for p in lines))
+    out = tmp_path / "out"
+    shutil.copytree(root / "out", out)
+    later = (pd.Timestamp(nights[1]) + pd.Timedelta(days=3)).strftime("%Y-%m-%d")
+    run_daily_job(
+        later, out, model_name=MODEL, data=str(files / "responses.parquet"),
+        catalog=files / "catalog.json", profiles=moved, show_progress=False, k=3,
+        tracking_uri=f"sqlite:///{root / 'mlflow.db'}", experiment=root / "exp.json",
+    )  # fmt: skip
+    args = ["experiment", "analyze", "--assignment", str(root / "exp.json"), "--log", str(out),
+            "--start", nights[0], "--end", later, "--district", str(files)]  # fmt: skip
+    assert cli_run(args) == 0
+    said = " ".join(capsys.readouterr().out.split())
+    assert (
+        "5 students were served in the other arm on some night (crossovers); analyzed as "
+        "assigned (intention to treat" in said
+    )
+    assert not any(p["student_id"] in said for p in movers)
+    assert cli_run([*args[:9], nights[1], *args[10:]]) == 0
+    assert "crossovers" not in capsys.readouterr().out  # the window before the move: none
+

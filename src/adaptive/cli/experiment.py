@@ -184,6 +184,25 @@ def analyze(
                       str(e.n_clusters), f"{e.n_arm:,} / {e.n_reference:,}",
                       f"{e.mean_arm:.4f} / {e.mean_reference:.4f}")  # fmt: skip
     console.print(table)
+    _say_crossovers(effects)
+
+
+def _say_crossovers(effects) -> None:
+    """The line under the table counting the crossovers (`analyze.count_crossovers`):
+    students some night served in another arm than their assigned one, analysed as assigned
+    (intention to treat), so the effect is diluted by them. Nothing when there are none."""
+    from adaptive.errors import counted, verb
+
+    if effects.empty or "crossovers" not in effects or not int(effects["crossovers"].iloc[0]):
+        return
+    n = int(effects["crossovers"].iloc[0])
+    arm = "the other arm" if effects["arm"].nunique() == 1 else "another arm"
+    console.print(
+        f"{counted(n, 'student')} {verb(n, 'was')} served in {arm} on some night (crossovers); "
+        "analyzed as assigned (intention to treat: the arm of their class or school on the "
+        "start night), which dilutes the effect toward zero",
+        soft_wrap=True,
+    )
 
 
 def _randomization_words(effects, permutations: int) -> str:

@@ -466,12 +466,36 @@ def analyze_logs(
     merged["unit_id"] = a.unit_of(merged["class_id"].to_numpy(), merged["school_id"].to_numpy())
     merged["stratum"] = a.units["stratum"].to_numpy()[merged["unit_id"].to_numpy()]
     design = a.units.assign(unit_id=np.arange(len(a.units)))
+    crossovers = count_crossovers(merged, Path(log_dir), _served_nights(Path(log_dir), start, end))
     rows = []
     for outcome in ("normalized_gain", "correct_rate"):
         for e in estimate_effects(merged, outcome, arms=a.arm_names, permutations=permutations,
                                   seed=seed, design=design, exact=can_enumerate(a)):  # fmt: skip
-            rows.append(e.to_dict())
+            rows.append({**e.to_dict(), "crossovers": crossovers})
     return pd.DataFrame(rows)
+
+
+def count_crossovers(merged: pd.DataFrame, log_dir: Path, nights: list[str]) -> int:
+    """How many of the analysed students (`merged`: student_id and the arm they are analysed
+    in, as assigned: `intention_to_treat`) some night of `nights` served in another arm of the
+    experiment (a move after the draw to a class or school of another arm): crossovers, still
+    counted in their assigned arm (intention to treat), which dilutes the effect; a count for
+    the output, never an id. A night's arm '' (outside the experiment) is no crossover."""
+    import pyarrow.parquet as pq
+
+    assigned = merged.drop_duplicates("student_id").set_index("student_id")["arm"]
+    crossed = np.zeros(len(assigned), bool)
+    for night in nights:
+        paths = sorted((log_dir / "students" / f"date={night}").glob("school=*/part-0.parquet"))
+        if not paths:
+            continue
+        served = pd.concat([pq.read_table(p, columns=["student_id", "arm"]).to_pandas()
+                            for p in paths], ignore_index=True)  # fmt: skip
+        served = served[served["arm"].fillna("") != ""]
+        rows = assigned.index.get_indexer(served["student_id"])
+        other = (rows >= 0) & (served["arm"].to_numpy(object) != assigned.to_numpy(object)[rows])
+        crossed[rows[other]] = True
+    return int(crossed.sum())
 
 
 _PLURAL = {"class": "classes", "school": "schools"}
