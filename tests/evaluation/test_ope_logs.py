@@ -750,3 +750,27 @@ def test_the_whole_log_fallback_reads_once_and_says_its_notes_once(
     assert len(whole) == 1
     assert notes and len(notes) == len(set(notes)) and "share their time" in " ".join(notes)
     assert not [w for w in said if issubclass(w.category, ServedInputWarning)]
+
+
+def test_the_bootstrap_clusters_by_the_experiments_unit_the_nights_served() -> None:
+    """Nights served without an experiment: by student; under one, by class where a school's
+    classes were served different arms, by school where each school was served one arm;
+    decisions outside the experiment are clustered by their class too, a decision without a
+    class by its student."""
+    from adaptive.evaluation.ope.logs import bootstrap_clusters
+
+    decisions = pd.DataFrame({
+        "student_id": ["s1", "s2", "s3", "s4", "s5", "s6"],
+        "school_id": ["A", "A", "A", "B", "B", "B"],
+        "class_id": ["a1", "a1", "a2", "b1", "b1", None],
+        "night": ["2026-10-01"] * 6,
+        "arm": [None] * 6,
+    })  # fmt: skip
+    codes, unit = bootstrap_clusters(decisions)
+    assert unit == "student" and len(set(codes)) == 6
+    by_class = decisions.assign(arm=["c", "c", "n", "n", "n", ""])
+    codes, unit = bootstrap_clusters(by_class)
+    assert unit == "class" and codes.tolist() == [0, 0, 1, 2, 2, 3]
+    by_school = decisions.assign(arm=["c", "c", "c", "n", "n", "n"])
+    codes, unit = bootstrap_clusters(by_school)
+    assert unit == "school" and codes.tolist() == [0, 0, 0, 1, 1, 1]

@@ -759,3 +759,21 @@ def test_analyze_counts_the_crossovers_and_analyzes_them_as_assigned(
     assert cli_run([*args[:9], nights[1], *args[10:]]) == 0
     assert "crossovers" not in capsys.readouterr().out  # the window before the move: none
 
+
+def test_ope_on_class_randomized_nights_resamples_the_classes(served, capsys) -> None:
+    """A research office's trial: `adaptive ope` on nights served under a class-randomized
+    experiment resampled students, whose classmates share a teacher (intervals too narrow).
+    Now the bootstrap resamples the experiment's unit, and the output says so."""
+    root, nights, a = served
+    files = root / "files"
+    args = ["ope", "--log", str(root / "out"), "--candidate", str(root / "new.toml"),
+            "--district", str(files), "--tracking-uri", f"sqlite:///{root / 'mlflow.db'}",
+            "--n-boot", "50", "--min-ess", "0", "--min-overlap", "0", "--metric", "correct",
+            "--end", nights[0]]  # fmt: skip
+    assert cli_run(args) == 0
+    said = " ".join(capsys.readouterr().out.split())
+    served_classes = pd.read_parquet(root / "out" / "students" / f"date={nights[0]}")
+    n = served_classes[["school_id", "class_id"]].drop_duplicates().shape[0]
+    assert f"{len(served_classes):,} students; " in said
+    assert f"bootstrap over {n} classes (the experiment's randomization unit" in said
+    assert "clustered by class" in said

@@ -150,11 +150,13 @@ def ope(
     console.print(
         f"{len(result.nights)} night(s), {d.n_decisions} decisions, {d.n_students} students; "
         f"effective sample size {d.ess:.0f}; overlap {d.overlap:.3f} "
-        f"(95% interval {d.overlap_ci_low:.3f}-{d.overlap_ci_high:.3f})",
+        f"(95% interval {d.overlap_ci_low:.3f}-{d.overlap_ci_high:.3f}); "
+        f"{_bootstrap_words(result)}",
         soft_wrap=True,
     )
+    unit = result.bootstrap_unit
     table = Table(
-        title=f"{Path(candidate).name}: estimated value (95% interval, clustered by student)",
+        title=f"{Path(candidate).name}: estimated value (95% interval, clustered by {unit})",
         caption=_meanings(result.estimates["metric"], horizon_days),
     )
     for col in ("metric", "estimator", "value", "interval"):
@@ -166,6 +168,19 @@ def ope(
     for metric_name, why in result.skipped.items():
         console.print(f"{metric_name}: {why}")
     info(f"MLflow run {result.run_id}; inputs sha256 {result.fingerprint['sha256'][:16]}")
+
+
+def _bootstrap_words(result) -> str:
+    """What the bootstrap resampled: "bootstrap over 137 classes (the experiment's
+    randomization unit)", or over the students (`ope.logs.bootstrap_clusters`)."""
+    from adaptive.errors import counted
+
+    unit = result.bootstrap_unit
+    n = int(result.fingerprint["bootstrap_clusters"])
+    said = f"bootstrap over {counted(n, unit, 'classes' if unit == 'class' else None)}"
+    if unit == "student":
+        return said
+    return f"{said} (the experiment's randomization unit: its students are not independent)"
 
 
 def _meanings(metrics, horizon_days: float) -> str:

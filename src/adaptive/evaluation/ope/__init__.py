@@ -3,8 +3,8 @@
     from adaptive.evaluation.ope import Decisions, estimate
     estimates, diagnostics = estimate(Decisions.build(student, reward, p_logged, p_candidate))
 
-`estimators` holds IPS, self-normalized IPS and doubly robust with the student-clustered
-bootstrap and the support diagnostics; `outcome` the doubly robust outcome model (the tracer's
+`estimators` holds IPS, self-normalized IPS and doubly robust with the clustered (by
+student, or by an experiment's class or school) bootstrap and the support diagnostics; `outcome` the doubly robust outcome model (the tracer's
 predictions, cross-fitted by student); `evaluate` runs a candidate on logged nights;
 `logs` reads the nightly job's outputs (`adaptive ope --log DIR`).
 """

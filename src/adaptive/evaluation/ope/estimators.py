@@ -16,7 +16,8 @@ importance weight w_i = pe_i / p0_i:
                                                         interval from the same paired replicates)
 
 Intervals: percentile bootstrap clustered by student (a student's decisions share their learning
-state, so they are resampled together). Each replicate draws a Poisson(1) weight per student and
+state, so they are resampled together), or by the cluster given (`adaptive ope` on nights served
+under a class- or school-randomized experiment: its classes or schools, `logs.bootstrap_clusters`). Each replicate draws a Poisson(1) weight per student and
 re-forms every estimator from per-student sums: a (B, students) weight matrix times (students,)
 sums, in blocks of replicates so memory stays flat at 400,000 students. Several outcomes of the
 same decisions (`estimate_many`) share one set of draws: the draws are most of the cost.

@@ -122,18 +122,22 @@ def estimate_value(
     min_overlap: float = 0.9,
     min_ess: float = 100.0,
     refuse: bool = True,
+    students: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, Diagnostics]:
     """One row per (metric, estimator): value, interval, standard error; and the diagnostics.
 
     The metrics are outcomes of the same decisions, so they share the bootstrap's draws
     (`estimate_many`). With `refuse`, a `SupportError` (naming overlap and effective sample
-    size) replaces the table when the logs cannot support the candidate."""
+    size) replaces the table when the logs cannot support the candidate. `cluster`: what the
+    bootstrap resamples (students, or an experiment's classes); `students`: the student of
+    each decision, by whom the outcome model is cross-fitted (default: `cluster`)."""
     if not rewards:
         raise SupportError("no outcome to estimate (no metric given)")
     decisions = []
     for metric, reward in rewards.items():
         q_logged, q_target, _ = cross_fit_outcome(
-            contexts.phi_logged, reward, cluster, contexts.phi_support, contexts.prob_support,
+            contexts.phi_logged, reward, cluster if students is None else students,
+            contexts.phi_support, contexts.prob_support,
             binary[metric], seed=seed, dropped=contexts.dropped,
             logged_in_support=contexts.logged_in_support,
         )  # fmt: skip

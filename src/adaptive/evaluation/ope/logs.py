@@ -42,7 +42,7 @@ import json
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -114,6 +114,8 @@ class OPEResult:
     candidate_changes: dict[str, tuple[object, object]] | None = None
     #: the same in one line, as `adaptive ope` prints it
     candidate_vs_logged: str = ""
+    #: what the bootstrap resampled (`bootstrap_clusters`): "student", "class" or "school"
+    bootstrap_unit: str = "student"
 
 
 def logged_nights(log_dir: Path, start: str | None = None, end: str | None = None) -> list[str]:
@@ -145,7 +147,8 @@ def logged_nights(log_dir: Path, start: str | None = None, end: str | None = Non
 
 def first_slots(log_dir: Path, night: str, earlier: list[str] | None = None) -> pd.DataFrame:
     """Each student's first recommendation of a night: student_id, class_id, school_id,
-    activity_id, skill_id, propensity (checked: present and in (0, 1]). Filtered in Arrow,
+    activity_id, skill_id, propensity (checked: present and in (0, 1]) and arm (the experiment's
+    arm the night served; null on a night served without one). Filtered in Arrow,
     school by school, before one conversion to pandas (a district night has hundreds of school
     files). `earlier`: the nights of the evaluation before this one, whose propensities were
     read: a night without them names the latest and the `--end` that evaluates them."""
@@ -160,8 +163,11 @@ def first_slots(log_dir: Path, night: str, earlier: list[str] | None = None) -> 
                 'exploration = "softmax" (or "epsilon") in the policy TOML of `adaptive batch '
                 "--policy`, then evaluate the nights served that way" + _exploring_before(earlier)
             )
+        arm = ["arm"] if "arm" in part.schema_arrow.names else []  # served with an experiment
         table = part.read(columns=["student_id", "class_id", "school_id", "rank", "activity_id",
-                                   "skill_id", "propensity"])  # fmt: skip
+                                   "skill_id", "propensity", *arm])  # fmt: skip
+        if not arm:
+            table = table.append_column("arm", pa.nulls(table.num_rows, pa.string()))
         table = table.filter(pc.equal(table["rank"], 1)).drop_columns("rank")
         propensity = table["propensity"]
         inside = pc.and_(pc.greater(propensity, 0), pc.less_equal(propensity, 1 + 1e-9))
@@ -331,27 +337,57 @@ def evaluate_logs(
             "is given their mean prediction, in that term and in the correction term of the "
             "decisions that logged one of them: the same stand-in in both, so DR stays unbiased"
         )
-    cluster = pd.factorize(decisions["student_id"])[0]
+    cluster, unit = bootstrap_clusters(decisions)
     try:
         table, diag = _estimate_kept(
             contexts, decisions["propensity"].to_numpy(float), cluster, rewards, keep,
-            n_boot, seed, min_overlap, min_ess,
+            n_boot, seed, min_overlap, min_ess, pd.factorize(decisions["student_id"])[0],
         )  # fmt: skip
     except SupportError as exc:
         if other_profiles is None:
             raise
         raise SupportError(f"{exc} Likely cause here: {other_profiles}") from exc
+    n_students = int(decisions["student_id"].nunique())
+    diag = replace(diag, n_students=n_students)  # its own count is the clusters'
     warn_loosened_support(diag, min_overlap, min_ess)
     fingerprint = {
         "sha256": _sha(json.dumps(hashes, sort_keys=True).encode()),
         "nights": len(nights),
         "decisions": len(decisions),
-        "students": int(cluster.max()) + 1 if len(cluster) else 0,
+        "students": n_students,
+        "bootstrap_unit": unit,
+        "bootstrap_clusters": int(cluster.max()) + 1 if len(cluster) else 0,
     }
     result = OPEResult(table, diag, nights, fingerprint, skipped=skipped,
-                       candidate_changes=changes.changes, candidate_vs_logged=changes.line)  # fmt: skip
+                       candidate_changes=changes.changes, candidate_vs_logged=changes.line,
+                       bootstrap_unit=unit)  # fmt: skip
     result.run_id = log_run(result, chosen, horizon_days, tracking_uri)
     return result
+
+
+def bootstrap_clusters(decisions: pd.DataFrame) -> tuple[np.ndarray, str]:
+    """(codes, unit): the bootstrap's cluster of each decision and what the clusters are.
+
+    By student, unless some night served an experiment's arms (the recommendations' `arm`):
+    then by the experiment's randomization unit, since the students of a class (a school)
+    share a teacher and are not independent, and intervals resampling students would be too
+    narrow. The nights record each student's arm, not the assignment's unit: "school" when
+    every school was served one arm each night, else "class" (a class-randomized design that
+    happened to give each school one arm is then resampled by school: wider, never narrower).
+    Every decision of such a range is clustered by its school (and class), those outside the
+    experiment too; a decision without a class (school) is its student's own cluster."""
+    arms = decisions["arm"].fillna("").astype(str) if "arm" in decisions else None
+    if arms is None or not (arms != "").any():
+        return pd.factorize(decisions["student_id"])[0], "student"
+    school = decisions["school_id"].fillna("").astype(str)
+    klass = decisions["class_id"].fillna("").astype(str)
+    inside = (arms != "").to_numpy()
+    per_school = arms[inside].groupby([decisions["night"][inside], school[inside]]).nunique()
+    unit = "school" if (per_school <= 1).all() else "class"
+    key = school if unit == "school" else school + "\x1f" + klass
+    known = school != "" if unit == "school" else klass != ""
+    key = key.where(known, "\x1estudent\x1f" + decisions["student_id"].astype(str))
+    return pd.factorize(key)[0], unit
 
 
 #: What `adaptive ope` computes from the profiles: why a file other than the nights' biases it
@@ -436,10 +472,12 @@ def logged_decisions(
     return pd.concat(frames, ignore_index=True)
 
 
-def _estimate_kept(contexts, logging_p, cluster, rewards, keep, n_boot, seed, min_overlap, min_ess):
+def _estimate_kept(contexts, logging_p, cluster, rewards, keep, n_boot, seed, min_overlap, min_ess,
+                   students):  # fmt: skip
     """Estimate each metric on the decisions where its outcome is known; metrics known on the
-    same decisions are estimated together (one set of bootstrap draws). The diagnostics are
-    those of `correct` when it is estimated, else of the first metric."""
+    same decisions are estimated together (one set of bootstrap draws over `cluster`, the
+    outcome model cross-fitted by `students`). The diagnostics are those of `correct` when it
+    is estimated, else of the first metric."""
     groups: dict[bytes, list[str]] = {}
     for metric in rewards:
         groups.setdefault(np.packbits(keep[metric]).tobytes(), []).append(metric)
@@ -449,7 +487,7 @@ def _estimate_kept(contexts, logging_p, cluster, rewards, keep, n_boot, seed, mi
         sub = contexts if k.all() else contexts.take(k)
         table, diag = estimate_value(
             sub, logging_p[k], cluster[k], {m: rewards[m][k] for m in metrics}, BINARY, n_boot,
-            seed, min_overlap, min_ess,
+            seed, min_overlap, min_ess, students=students[k],
         )  # fmt: skip
         for m in metrics:
             tables[m], diags[m] = table[table["metric"] == m], diag
