@@ -777,3 +777,30 @@ def test_ope_on_class_randomized_nights_resamples_the_classes(served, capsys) ->
     assert f"{len(served_classes):,} students; " in said
     assert f"bootstrap over {n} classes (the experiment's randomization unit" in said
     assert "clustered by class" in said
+
+
+def test_a_folder_whose_first_night_had_no_experiment_keeps_the_later_arms(
+    served, tmp_path
+) -> None:
+    """A research office's trial: the first night served without --experiment, the next with
+    it; the folder read as one dataset (`pd.read_parquet(out / "students")`, whose columns are
+    the first night's files') lost the `arm` column. Every night writes it now: null without an
+    experiment. `experiment analyze` still refuses such a night as served without one."""
+    root, nights, _ = served
+    files = root / "files"
+    out = tmp_path / "out"
+    for night, experiment in ((nights[0], None), (nights[1], root / "exp.json")):
+        run_daily_job(
+            night, out, model_name=MODEL, data=str(files / "responses.parquet"),
+            catalog=files / "catalog.json", profiles=files / "profiles.jsonl",
+            tracking_uri=f"sqlite:///{root / 'mlflow.db'}", show_progress=False, k=3,
+            experiment=experiment,
+        )  # fmt: skip
+    for table in ("recommendations", "students"):
+        read = pd.read_parquet(out / table)
+        assert "arm" in read.columns, table
+        by_night = {str(d): g["arm"] for d, g in read.groupby("date", observed=True)}
+        assert by_night[nights[0]].isna().all()
+        assert set(by_night[nights[1]]) == {"control", "new"}
+    with pytest.raises(AssignmentError, match=f"night {nights[0]} was served without an exp"):
+        _analyze(root, out, *nights)

@@ -137,7 +137,9 @@ from adaptive.experiment.serve import (
     check_covers_students,
     check_covers_units,
     experiment_began,
+    has_arms,
     warn_outside,
+    without_arm,
 )
 from adaptive.files import file_sha256
 from adaptive.paths import demo_district_dir
@@ -1155,7 +1157,8 @@ def serve_school(
     )
     if night.experiment is not None:
         return arm_outputs(batch, night.context, night.experiment)
-    return batch_outputs(batch, night.context)
+    recs, students, *rest = batch_outputs(batch, night.context)
+    return (without_arm(recs), without_arm(students), *rest)
 
 
 def write_school(night: Night, school: str, outputs: tuple[pa.Table, ...]) -> SchoolDone:
@@ -1185,7 +1188,7 @@ def _school_counts(
             left = students.column("minutes_left").to_numpy() >= shortest - 1e-6
             with_time = int((short & left).sum())
     by_arm: dict[str, int] = {}
-    if "arm" in students.column_names:  # a night with an experiment
+    if has_arms(students):  # a night with an experiment
         outside = pa.compute.sum(pa.compute.equal(students.column("arm"), "")).as_py()
         counted_arms = pa.compute.value_counts(students.column("arm").combine_chunks())
         by_arm = {d["values"]: int(d["counts"]) for d in counted_arms.to_pylist()}

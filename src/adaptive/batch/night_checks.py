@@ -669,13 +669,13 @@ def last_night_before(out: Path, day: str) -> str | None:
 def arm_parts(out: Path, day: str) -> tuple[str, list[Path]] | None:
     """The last night served before `day` in `out`, and its students files that hold an arm
     (None: no earlier night, or one served without an experiment)."""
-    import pyarrow.parquet as pq
+    from adaptive.experiment.serve import file_has_arms
 
     night = last_night_before(out, day)
     if night is None:
         return None
     parts = sorted((Path(out) / "students" / f"date={night}").glob("school=*/part-0.parquet"))
-    parts = [p for p in parts if "arm" in pq.read_schema(p).names]
+    parts = [p for p in parts if file_has_arms(p)]
     return (night, parts) if parts else None
 
 

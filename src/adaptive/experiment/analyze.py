@@ -821,17 +821,16 @@ def _served_arms(assignment: Assignment, log_dir: Path, night: str) -> pd.DataFr
     """class_id, school_id, arm and students (how many were served that combination) on
     `night`, one row per distinct combination. AssignmentError when a school's output has no
     `arm` column: that night was served without an experiment."""
-    import pyarrow.parquet as pq
-
     from adaptive.experiment.assign import AssignmentError
+    from adaptive.experiment.serve import file_has_arms
 
     columns = ["class_id", "school_id", "arm"]
     frames = []
     for path in sorted((log_dir / "students" / f"date={night}").glob("school=*/part-0.parquet")):
-        if "arm" not in pq.read_schema(path).names:
+        if not file_has_arms(path):
             raise AssignmentError(
                 f"{path}: the night {night} was served without an experiment (its students "
-                f"output has no 'arm' column); expected the nights from --start to --end served "
+                f"output has no arms in its 'arm' column); expected the nights from --start to --end served "
                 f"with this assignment (`adaptive batch --experiment {assignment.source}`)"
             )
         frames.append(pd.read_parquet(path, columns=columns))

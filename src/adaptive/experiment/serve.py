@@ -3,7 +3,8 @@
 `arm_outputs(batch, context, assignment)` splits one school's `StudentBatch` by arm (the
 student's class or school in the assignment), runs `partition.batch_outputs` with each arm's
 policy, and returns the same four tables with an `arm` column on the recommendations and the
-students ("" for students outside the experiment, served the night's own policy). When any arm
+students ("" for students outside the experiment, served the night's own policy; a night without an experiment
+has the column too, null: `without_arm`). When any arm
 samples its lists, the deterministic arms' rows get propensity 1 (a deterministic policy shows
 its list with probability 1), so every night has one schema.
 
@@ -72,6 +73,34 @@ def arm_outputs(batch: StudentBatch, context, assignment: Assignment) -> tuple[p
 
 def _with_arm(table: pa.Table) -> pa.Table:
     return table.append_column("arm", pa.array([""] * table.num_rows, pa.string()))
+
+
+def without_arm(table: pa.Table) -> pa.Table:
+    """A night's recommendations or students table served without an experiment, with an
+    `arm` column of nulls: a folder of nights read as one dataset (`pd.read_parquet(out /
+    "students")`, pyarrow's datasets, Spark) takes its columns from its first night's files, so
+    a first night without the column dropped the arms of every later night served with one."""
+    return table.append_column("arm", pa.nulls(table.num_rows, pa.string()))
+
+
+def has_arms(table: pa.Table) -> bool:
+    """Whether a recommendations or students table was served with an experiment: an `arm`
+    column with values ('' for a student outside it), not one of nulls (`without_arm`: a night
+    served without one; a night written before that has no column)."""
+    if "arm" not in table.column_names:
+        return False
+    arm = table.column("arm")
+    return arm.null_count < len(arm) or len(arm) == 0
+
+
+def file_has_arms(path: Path) -> bool:
+    """`has_arms` of a written Parquet file, reading its `arm` column alone."""
+    import pyarrow.parquet as pq
+
+    part = pq.ParquetFile(path)
+    if "arm" not in part.schema_arrow.names:
+        return False
+    return has_arms(part.read(columns=["arm"]))
 
 
 def check_covers_students(assignment: Assignment, profiles: dict) -> None:

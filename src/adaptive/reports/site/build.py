@@ -886,7 +886,7 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
         n_responses=None if t.n_responses is None else t.n_responses[rows],
         streak=None if t.streak is None else t.streak[rows],
         gradual_hold=_column(t.students, "gradual_hold", rows),
-        in_arm=None if arms is None else arms.astype(str) != "",
+        in_arm=None if arms is None else pd.Series(arms, dtype=object).fillna("").to_numpy() != "",
         minutes_left=_column(t.students, "minutes_left", rows),
     )
 
