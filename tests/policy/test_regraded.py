@@ -8,14 +8,16 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 from test_cold_start import graded_catalog, model  # noqa: F401  (the fitted BKT fixture)
 
 from adaptive.curriculum import LearnerProfile
 from adaptive.data import Response
 from adaptive.errors import PlacementWarning
-from adaptive.placement import grade_placement
+from adaptive.placement import combine, grade_placement, mastery_table_placement
 from adaptive.placement.prior import place_new_students
 from adaptive.policy.adapter import batch_from_model
+from adaptive.tracing.base import PLACED_GRADE
 
 
 def regraded_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
@@ -55,7 +57,7 @@ def test_a_corrected_grade_places_the_student_again_on_the_request_path(model) -
     assert said == [
         "1 student placed from grade 3 has another grade in its profile now: placed again from "
         "the profile's grade, on the skills not answered yet (what was answered keeps its "
-        "evidence)"
+        "evidence; records, where given, as before)"
     ]
     with warnings.catch_warnings(record=True) as caught:  # once placed again: nothing more
         warnings.simplefilter("always")
@@ -84,3 +86,55 @@ def test_the_nightly_placement_places_a_regraded_student_again(model) -> None:  
         warnings.simplefilter("always")
         place_new_students(model, other, cat, {"d": LearnerProfile("d", grade=3)}, ["d"])
     assert not regraded_warnings(caught)
+
+
+def records(cat, student: str) -> object:
+    """Last year's record of one student on the grade 1 skills alone."""
+    frame = pd.DataFrame(
+        {"student_id": [student] * 2, "skill_id": ["add", "geo"], "mastery": [0.9, 0.3]}
+    )
+    return mastery_table_placement(frame, source="last_year.csv", catalog=cat)
+
+
+def test_a_corrected_grade_places_a_student_placed_from_records_again(model) -> None:  # noqa: F811
+    """A rollover trial: a returning student placed from last year's records, their grade typed
+    12 for 4 on the first roster, kept the typo grade's guess on every skill the records lack
+    after the correction, without a word. The records stay; the grade's part moves."""
+    cat = graded_catalog()
+    given = records(cat, "r")
+    profiles = {"r": LearnerProfile("r", grade=3)}
+    state = model.init_state()
+    place_new_students(model, state, cat, profiles, ["r"], given=given)
+    profiles["r"] = LearnerProfile("r", grade=1)  # the typo corrected
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        place_new_students(model, state, cat, profiles, ["r"], given=given)
+    assert len(regraded_warnings(caught)) == 1
+    expected = model.init_state(["r"], prior=combine(given, grade_placement(cat, [profiles["r"]])))
+    np.testing.assert_allclose(model.mastery(state), model.mastery(expected))
+    assert state.placed_from(state.rows(["r"])).tolist() == ["placed from last_year.csv"]
+    assert state.placed_grade(state.rows(["r"])).tolist() == [1.0]
+    # the request path too: the records passed as the vendor's placement
+    profiles["r"] = LearnerProfile("r", grade=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        batch_from_model(model, state, cat, profiles, placement=given)
+    assert len(regraded_warnings(caught)) == 1
+    expected = model.init_state(["r"], prior=combine(given, grade_placement(cat, [profiles["r"]])))
+    np.testing.assert_allclose(model.mastery(state), model.mastery(expected))
+
+
+def test_the_placed_grade_survives_a_saved_state_and_an_older_state_reads_the_words(
+    model,  # noqa: F811
+) -> None:
+    cat = graded_catalog()
+    profiles = {"s": LearnerProfile("s", grade=2)}
+    state = model.init_state(["s"], prior=grade_placement(cat, profiles))
+    loaded = type(state).from_bytes(state.to_bytes())
+    assert loaded.placed_grade(loaded.rows(["s"])).tolist() == [2.0]
+    del loaded.arrays[PLACED_GRADE]  # a state saved before the grade was kept
+    profiles["s"] = LearnerProfile("s", grade=3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        place_new_students(model, loaded, cat, profiles, ["s"])
+    assert regraded_warnings(caught) and loaded.placed_grade(loaded.rows(["s"])).tolist() == [3.0]

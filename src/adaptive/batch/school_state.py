@@ -24,7 +24,7 @@ from scipy import sparse
 
 from adaptive.batch.history import StudentHistory
 from adaptive.curriculum import Catalog
-from adaptive.tracing.base import PLACED_FROM, TracingState
+from adaptive.tracing.base import PLACED_FROM, PLACED_GRADE, TracingState
 
 UNSIGNED = "__u"
 
@@ -124,7 +124,8 @@ def _record_placement(tracer: TracingState, table: pa.Table, keep: np.ndarray) -
     words = np.asarray(table.column(PLACEMENT_COLUMN).fill_null("").to_pylist(), dtype=object)
     words = words[keep]
     said = np.flatnonzero(words != "")
-    tracer.record_placement(said, words[said].tolist())
+    grades = tracer.arrays.get(PLACED_GRADE)  # decoded with the other arrays (`t_placed_grade`)
+    tracer.record_placement(said, words[said].tolist(), None if grades is None else grades[said])
 
 
 def _column(values: np.ndarray, rows: np.ndarray) -> pa.Array:

@@ -35,7 +35,7 @@ from adaptive.errors import (
     some_of,
     verb,
 )
-from adaptive.grades import grade_label
+from adaptive.grades import grade_label, to_grade
 from adaptive.memo import IdentityMemo
 
 if TYPE_CHECKING:
@@ -161,6 +161,21 @@ class Placement:
         index = self._student_index.get(str(student_id))
         return None if index is None else self.sources[index]
 
+    def grade_placed(self) -> np.ndarray:
+        """(n_students,) the grade each student's grade-level values came from: the placement's
+        `grades`, or in a combined one its grade part's (records beside a grade's guess on the
+        skills they lack); NaN where no grade placed them. What a grade corrected later
+        re-places (`place_regraded`); NaN too where the grade's values were all covered by an
+        earlier part (a grade change would move nothing)."""
+        if self.grades is not None:
+            return self.grades
+        out = np.full(len(self.students), np.nan)
+        for part in self.parts:
+            if part.grades is not None:
+                took = np.isnan(out[part.rows]) & part.valued().any(axis=1)
+                out[part.rows[took]] = part.grades[took]
+        return out
+
     def to_frame(self) -> pd.DataFrame:
         """The long table `read_placement` and `mastery_table_placement` read back: one row per
         (student_id, skill_id) with a known mastery (NaN left out), and each student's `source`
@@ -245,14 +260,20 @@ class PlacementPart:
     packed : (len(rows), n_skills) where it holds a value, as `np.packbits` packs it by row.
     n_skills : how many skills the combined placement has (the columns of `valued()`).
     sources : (len(rows),) each of its students' source.
-    grade : whether it placed from grade level alone (its values never a student's own).
+    grades : (len(rows),) each student's grade where it placed from grade level alone (its
+        values never a student's own; NaN: no grade), None for any other placement.
     """
 
     rows: np.ndarray
     packed: np.ndarray
     n_skills: int
     sources: np.ndarray
-    grade: bool
+    grades: np.ndarray | None
+
+    @property
+    def grade(self) -> bool:
+        """Whether it placed from grade level alone."""
+        return self.grades is not None
 
     @classmethod
     def of(cls, placement: Placement, rows: np.ndarray, valued: np.ndarray) -> PlacementPart:
@@ -263,7 +284,7 @@ class PlacementPart:
             np.packbits(valued, axis=1),
             valued.shape[1],
             np.asarray(placement.sources, dtype=object),
-            placement.grades is not None,
+            placement.grades,
         )
 
     def valued(self) -> np.ndarray:
@@ -282,7 +303,8 @@ class PlacementPart:
             valued = np.zeros((int(here.sum()), len(take)), bool)
             valued[:, take >= 0] = self.valued()[here][:, take[take >= 0]]
             packed, n_skills = np.packbits(valued, axis=1), len(take)
-        return PlacementPart(rows[here], packed, n_skills, self.sources[here], self.grade)
+        grades = None if self.grades is None else self.grades[here]
+        return PlacementPart(rows[here], packed, n_skills, self.sources[here], grades)
 
 
 def _first_sources(parts: Sequence[PlacementPart], n_students: int) -> tuple[str, ...]:
@@ -877,7 +899,7 @@ def place_new_students(
     rows = state.rows(ids, missing=-1)
     new = [s for s, r in zip(ids, rows, strict=True) if r < 0]
     held = [profiles.get(s) for s, r in zip(ids, rows, strict=True) if r >= 0]
-    place_regraded(model, state, catalog, held, rows[rows >= 0], table, chunk)
+    place_regraded(model, state, catalog, held, rows[rows >= 0], table, chunk, given)
     for start in range(0, len(new), chunk):
         part = [profiles.get(s) or LearnerProfile(s) for s in new[start : start + chunk]]
         model.place(state, given_or_grade(catalog, part, given, table))
@@ -892,35 +914,55 @@ def place_regraded(
     rows: np.ndarray,
     table: GradeTable | None,
     chunk: int = 20_000,
+    given: Placement | None = None,
 ) -> int:
     """Place again, from their profile's grade, the students of the state's `rows` (their
     `profiles` aligned; None: no profile) whom a grade placed and whose profile now has
     another grade: a grade corrected in the student information system (6 typed for 3), a
-    student moved up a grade. Only the skills they never answered move (`place`); what they
-    answered keeps its evidence. Said in one `PlacementWarning` (counts and grades, no id).
-    Returns how many were placed again.
+    student moved up a grade. Students placed from records (`given`: last year's, a saved
+    table) beside their grade's guess on the skills the records lack are placed again too:
+    the records as before, the new grade's values on the rest. Only the skills they never
+    answered move (`place`); what they answered keeps its evidence. A diagnostic's placement
+    (no grade in it) is never placed again. Said in one `PlacementWarning` (counts and
+    grades, no id). Returns how many were placed again.
 
     A vendor's trial: a student placed from grade 6, whose profile was corrected to grade 3,
-    was still served grade 4 work "placed from grade 6" with grades 3-5 counted as known."""
-    words = state.placed_from(np.asarray(rows, np.int64)).astype(str)
+    was still served grade 4 work "placed from grade 6" with grades 3-5 counted as known. A
+    rollover trial: a returning student placed from last year's records, their grade typed 12
+    for 4 on the first roster, kept grade 5-8 skills at 0.95 after the correction."""
+    rows = np.asarray(rows, np.int64)
+    was = _grade_placed_before(state, rows)
     now = np.array(
-        ["" if p is None or p.grade is None else grade_source(p) for p in profiles], dtype=str
+        [np.nan if p is None or p.grade is None else p.grade for p in profiles], np.float64
     )
-    by_grade = np.char.startswith(words, GRADE_SOURCE_PREFIX) if len(words) else now != ""
-    moved = np.flatnonzero(by_grade & (now != "") & (words != now))
+    moved = np.flatnonzero(np.isfinite(was) & np.isfinite(now) & (was != now))
     if not len(moved):
         return 0
     for start in range(0, len(moved), chunk):
         part = [profiles[i] for i in moved[start : start + chunk].tolist()]
-        model.place(state, grade_placement(catalog, part, table))
-    before = sorted({w.removeprefix(GRADE_SOURCE_PREFIX) for w in words[moved]})
+        model.place(state, given_or_grade(catalog, part, given, table))  # type: ignore[misc]
+    before = [grade_label(g) for g in np.unique(was[moved]).tolist()]
     n = len(moved)
     warnings.warn(
         f"{counted(n, 'student')} placed from grade {some_of(before, 5)} "
         f"{verb(n, 'has')} another grade in {'its' if n == 1 else 'their'} profile now: placed "
         "again from the profile's grade, on the skills not answered yet (what was answered "
-        "keeps its evidence)",
+        "keeps its evidence; records, where given, as before)",
         PlacementWarning,
         stacklevel=3,
     )
     return len(moved)
+
+
+def _grade_placed_before(state: TracingState, rows: np.ndarray) -> np.ndarray:
+    """(len(rows),) the grade each student's grade-level values came from (`placed_grade`);
+    for a state saved before it was kept, read from the placement's words ("placed from grade
+    6"; NaN where they name no grade)."""
+    grades = state.placed_grade(rows)
+    unsaid = np.flatnonzero(np.isnan(grades))
+    if len(unsaid):
+        words = state.placed_from(rows[unsaid]).astype(str)
+        from_grade = np.char.startswith(words, GRADE_SOURCE_PREFIX)
+        said = [to_grade(w.removeprefix(GRADE_SOURCE_PREFIX)) for w in words[from_grade]]
+        grades[unsaid[from_grade]] = [g if fits and g is not None else np.nan for fits, g in said]
+    return grades

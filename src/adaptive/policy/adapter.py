@@ -1324,14 +1324,15 @@ def _place_unplaced(
     answered keep their evidence (`place`). Students without a grade or a given value are
     left as they are. One check per request: students once placed cost nothing more. Students
     a grade placed whose profile now has another grade (a grade corrected in the student
-    information system) are placed again from it (`place_regraded`)."""
+    information system) are placed again from it (`place_regraded`), records given beside
+    the grade's guess as before."""
     held = np.flatnonzero(state_rows >= 0)
     regraded = [plist[i] for i in held.tolist()]
-    place_regraded(model, state, catalog, regraded, state_rows[held], grade_table)
+    given = placement if isinstance(placement, Placement) else None
+    place_regraded(model, state, catalog, regraded, state_rows[held], grade_table, given=given)
     unplaced = held[~model.is_placed(state, state_rows[held])]
     if not len(unplaced):
         return
-    given = placement if isinstance(placement, Placement) else None
     chosen = [
         plist[i]
         for i in unplaced.tolist()

@@ -156,8 +156,12 @@ LAST_P = "last_answer_p"
 #: `sources` ("placed from grade 4", "placed by diagnostic (15 questions)"); -1 = not placed.
 #: A recommendation says it, from the state itself: an app keeps the state, not the placement.
 PLACED_FROM = "placed_from"
+#: State array of every model: the grade a student's grade-level values came from (NaN: none, or
+#: not recorded), so a grade corrected later in the profile re-places them, records or not
+#: (`adaptive.placement.prior.place_regraded`).
+PLACED_GRADE = "placed_grade"
 #: The value of a new (or restarted) student's row in the arrays the base class keeps (0 else).
-BASE_ROW: dict[str, float] = {PLACEMENT: np.nan, PLACED_FROM: -1}
+BASE_ROW: dict[str, float] = {PLACEMENT: np.nan, PLACED_FROM: -1, PLACED_GRADE: np.nan}
 
 
 @dataclass(eq=False)
@@ -353,12 +357,18 @@ class TracingState:
         self._spare[name] = spare
         return spare[:n]
 
-    def record_placement(self, rows: np.ndarray, sources: Sequence[str]) -> None:
+    def record_placement(
+        self, rows: np.ndarray, sources: Sequence[str], grades: np.ndarray | None = None
+    ) -> None:
         """Record where the students of `rows` were placed from (one text per row), so that
-        their recommendations can say it from the state alone (`placed_from`)."""
+        their recommendations can say it from the state alone (`placed_from`), and the grade
+        their grade-level values came from (`grades`; NaN or None: no grade placed them, as a
+        diagnostic's placement; `placed_grade`)."""
         if not len(rows):
             return
         with self.lock:
+            placed_grade = self.ensure_array(PLACED_GRADE, np.float32(np.nan))
+            placed_grade[rows] = np.nan if grades is None else grades
             texts, inverse = np.unique(np.asarray(sources, dtype=np.str_), return_inverse=True)
             known = {text: code for code, text in enumerate(self.sources)}
             for text in texts.tolist():
@@ -380,6 +390,14 @@ class TracingState:
         said = (code >= 0) & (code < len(self.sources))
         out[said] = np.asarray(self.sources, dtype=object)[code[said]]
         return out
+
+    def placed_grade(self, rows: np.ndarray) -> np.ndarray:
+        """(len(rows),) the grade each student's grade-level values came from; NaN where none
+        or not recorded (a state saved before it was kept: `placed_from`'s words say it)."""
+        grades = self.arrays.get(PLACED_GRADE)
+        if grades is None or not len(rows):
+            return np.full(len(rows), np.nan)
+        return grades[rows].astype(np.float64)
 
     def latest_answer_days(self, rows: np.ndarray) -> np.ndarray:
         """(len(rows),) the time of each student's latest dated answer absorbed (`LAST_ANSWER`),
@@ -449,7 +467,10 @@ class TracingState:
                 values[rows] = _new_row_value(name, values) if given is None else given
             if codes is not None and len(sources):
                 placed = (codes >= 0) & (codes < len(sources))
-                self.record_placement(rows[placed], sources[codes[placed]])
+                grades = arrays.get(PLACED_GRADE)
+                self.record_placement(
+                    rows[placed], sources[codes[placed]], None if grades is None else grades[placed]
+                )
             self._note_put_digest(made_by, every_row=len(rows) == len(self.students))
 
     def _note_put_digest(self, given: str | None, *, every_row: bool) -> None:
@@ -928,7 +949,8 @@ class KnowledgeTracer(KeywordChecked, ABC):
                 valued[block] = has_value.any(axis=1)  # a row of NaN placed nothing
                 partly[block] = _partly_placed(has_value, placement)
                 self._place(state, rows[block], prior)
-            state.record_placement(rows[valued], np.asarray(placement.sources)[valued])
+            grades = placement.grade_placed()[valued]
+            state.record_placement(rows[valued], np.asarray(placement.sources)[valued], grades)
         _warn_partly_placed(partly, placement, len(skills))
 
     def restart(
@@ -958,7 +980,11 @@ class KnowledgeTracer(KeywordChecked, ABC):
                 placed = state.rows(list(covered.students))
                 self._place(state, placed, covered.aligned(self._skill_tuple()))
                 valued = ~np.isnan(covered.mastery).all(axis=1)
-                state.record_placement(placed[valued], np.asarray(covered.sources)[valued])
+                state.record_placement(
+                    placed[valued],
+                    np.asarray(covered.sources)[valued],
+                    covered.grade_placed()[valued],
+                )
 
     def is_placed(self, state: TracingState, rows: np.ndarray | None = None) -> np.ndarray:
         """(n,) True for the students started from a placement (`place`, `init_state(prior=)`)
