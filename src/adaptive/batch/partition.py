@@ -213,7 +213,9 @@ def batch_outputs(batch: StudentBatch, context: PartitionContext) -> tuple[pa.Ta
     students : per student (every one of the partition, those with nothing to recommend tonight
         included), `placement` (where the student was placed, the words their recommendations
         give: "placed from grade 12", "placed from last_year.csv"; '' for a student with
-        answers placed from their grade), `recommended` (0: nothing fit the budget, scope and prerequisites, or all
+        answers placed from their grade), `grade` (the profile's grade the night served the
+        student with, NaN: none; the report sees a grade corrected since its growth baseline
+        by it: `reports.site.build.growth_starts`), `recommended` (0: nothing fit the budget, scope and prerequisites, or all
         left is assumed known: they have no row in `recommendations`), `minutes_left` (the
         minutes of the student's daily budget the recommendations leave; a list shorter than k with time left was stopped
         by something else than the budget), the number of skills in each progression state,
@@ -244,6 +246,7 @@ def batch_outputs(batch: StudentBatch, context: PartitionContext) -> tuple[pa.Ta
     # `recommendations` tonight keeps it too (a trial's report told a student placed from grade
     # 12, served nothing, that they had no grade)
     students["placement"] = pa.array(batch.placement.astype(str), pa.string())
+    students["grade"] = pa.array(np.asarray(batch.grade, np.float32))
     students["recommended"] = pa.array(np.bincount(row, minlength=len(batch)).astype(np.int16))
     students["minutes_left"] = pa.array(minutes_left(batch, catalog, recs, row), pa.float32())
     for code, label in enumerate(LABELS):
