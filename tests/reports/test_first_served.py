@@ -84,7 +84,7 @@ def every_night_walk(run, baseline, late_nights, layouts):
     from adaptive.reports.site.build import _tonight_ids
 
     schools = [s for s, _ in night_partitions(run.out, run.date)]
-    tonight, answered = _tonight_ids(run, schools)
+    tonight, answered, _ = _tonight_ids(run, schools)
     found, unread = {}, set()
     pending = pd.Index(tonight)
     for night in [baseline, *[n for n in late_nights if n in layouts]]:

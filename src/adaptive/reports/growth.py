@@ -30,6 +30,10 @@ school year; in between it is linear. Method, per student of grade g on date D:
                output reads them, else D itself (`late_start`; their own date, months elapsed
                and bar below). Without one (a caller passing no own reading) they are left out
                (`no_baseline`, `no_reading`) and counted. A
+               student whose grade changed since B (a grade corrected mid-year: the nightly
+               job placed them again from the new grade) is read at B with another grade's
+               placement: they grow from the first night of their new grade, as a late start
+               (`regraded_from`), never the change read as growth. A
                report of D reads only nights served before D, so it is the same whatever nights
                are run or back-filled later;
 4. on track  = growth >= target_years * elapsed months (1.5 years per school year by default);
@@ -478,6 +482,19 @@ class Growth:
     #: from their own first reading, and this is the `LEFT_OUT` reason the baseline gave
     #: (`no_baseline`: not served then; `no_reading`: their school's output held no reading)
     late_start: np.ndarray
+    #: float per student: the grade served before tonight's where the grade changed since the
+    #: baseline night (their growth starts from the first night of tonight's grade, a late
+    #: start); NaN else. None: nobody's (filled with NaN)
+    regraded_from: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.regraded_from is None:
+            object.__setattr__(self, "regraded_from", np.full(len(self.months), np.nan))
+
+    @property
+    def regraded(self) -> np.ndarray:
+        """(n,) bool: growth from the first night of a grade changed since the baseline."""
+        return self.late & ~np.isnan(self.regraded_from)
 
     @property
     def late(self) -> np.ndarray:
@@ -517,7 +534,7 @@ class Growth:
 
 _PER_STUDENT = (
     "months", "se", "annualized", "on_track", "p_on_track", "known", "placed", "graded",
-    "left_out", "start_date", "elapsed", "target", "judged", "late_start",
+    "left_out", "start_date", "elapsed", "target", "judged", "late_start", "regraded_from",
 )  # fmt: skip
 
 #: Why a student is left out of growth, the one list the counts and the pages go by (in the
@@ -554,6 +571,7 @@ def student_growth(
     baseline_unread: bool | np.ndarray = False,
     own_mastery: np.ndarray | None = None,
     own_dates: np.ndarray | None = None,
+    regraded_from: np.ndarray | None = None,
 ) -> Growth:
     """Growth per student against `norm` (see the module docstring; vectorized over students).
 
@@ -572,6 +590,11 @@ def student_growth(
     school; or (n,) bool per student, a student who moved between schools read at the school
     that served them then); a student with no skill of
     their grade read on both nights gets none either (`no_common_skill`).
+    `regraded_from` ((n,) float, NaN: not): the grade a student was served with before
+    tonight's, where it changed since the baseline night: the caller gives no baseline row
+    for them, and their own reading is the first night of tonight's grade (the nightly job
+    placed them again from it: their skills placed from the old grade, ~0.9 on grade-3 skills
+    placed from grade 6, ~0.4 from grade 3, read as a loss no answer measured).
     `placed` marks the students with no answer yet: their mastery is a
     placement, so they get no growth; both are counted apart by `Growth.summary`. Without a
     `baseline_date` the baseline is the year's start, every student on the norm."""
@@ -655,6 +678,9 @@ def student_growth(
         target=target,
         judged=judged,
         late_start=np.where(late, absent, 0).astype(np.int8),
+        regraded_from=np.full(n, np.nan)
+        if regraded_from is None
+        else np.where(late, np.asarray(regraded_from, float), np.nan),
     )
 
 

@@ -10,7 +10,7 @@ import warnings
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +57,7 @@ from adaptive.reports.site.data import (
     night_layout,
     no_answers,
     placements,
+    read_grades,
     read_interest_profiles,
     read_mastery,
     read_roster,
@@ -566,13 +567,15 @@ def _school_arrays(ctx: Context, school: str) -> SchoolArrays:
     # the baseline night's reading of each student (whatever school served them then), read
     # as tonight's is (`t.mastery`): a student placed then grows from their placement, on the
     # model's scale at both ends; else their own first reading (`growth_starts`)
-    base = own = own_dates = None
+    base = own = own_dates = regraded = None
     unread = False
     if ctx.starts is not None:
         base, unread, own, own_dates = ctx.starts.of(ids, t.mastery, ctx.run.date)
+        regraded = ctx.starts.regraded_from(ids)
     growth = student_growth(
         ctx.norm, ctx.catalog, grades, t.mastery, ctx.run.date, base, ctx.baseline_date,
         placed=no_answer, baseline_unread=unread, own_mastery=own, own_dates=own_dates,
+        regraded_from=regraded,
     )  # fmt: skip
     history, dates = ctx.history.of(ids)
     stack = np.stack([*history, t.mastery], axis=0)
@@ -669,6 +672,9 @@ class Starts:
     dates: np.ndarray  # (len(ids),) its night (ISO day): the baseline night or a later one
     #: served on the baseline night by a school whose output then holds no mastery reading
     unread: pd.Index
+    #: the students whose grade changed since the baseline night (student id -> the grade
+    #: served before tonight's): their growth starts from the first night of tonight's grade
+    regraded: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
 
     def of(
         self, ids: np.ndarray, tonight: np.ndarray, date: str
@@ -676,7 +682,7 @@ class Starts:
         """`student_growth`'s `baseline_mastery`, `baseline_unread`, `own_mastery` and
         `own_dates` for `ids` (tonight's mastery `tonight`, of the report's `date`): NaN rows
         where a student has none; a student with no start reading starts tonight (not judged
-        yet)."""
+        yet). `regraded_from` gives their `regraded_from`."""
         rows = self.ids.get_indexer(pd.Index(ids))
         has = rows >= 0
         read = np.full(tonight.shape, np.nan, np.float32)
@@ -688,6 +694,11 @@ class Starts:
         own = np.where(at_base[:, None], np.nan, np.where(has[:, None], read, tonight))
         own_dates = np.where(at_base, "", dates).astype(object)
         return base, pd.Index(ids).isin(self.unread), own.astype(np.float32), own_dates
+
+    def regraded_from(self, ids: np.ndarray) -> np.ndarray:
+        """(n,) for each of `ids`, the grade served before tonight's where it changed since the
+        baseline night (their growth starts from tonight's grade's first night), NaN else."""
+        return self.regraded.reindex(pd.Index(ids, dtype=object)).to_numpy(dtype=float)
 
 
 def growth_starts(
@@ -709,16 +720,22 @@ def growth_starts(
     (`served_ids`), and the mastery only of the schools where a sought student is found. A
     student with no answer tonight is not sought after the baseline night: their mastery is a
     placement, left out of growth whatever their start (a student first served tonight is one:
-    searching for them read every night since the baseline). None without a baseline night."""
+    searching for them read every night since the baseline). A night's reading counts only
+    where it served the student with tonight's grade (the students table's `grade`, where the
+    nights hold it): a student whose grade changed since (a grade corrected mid-year: the
+    nightly job placed them again from the new grade) grows from the first night of their new
+    grade, as a late start (`Starts.regraded`): their skills placed from the old grade read
+    as a loss, or a gain, that no answer measured. None without a baseline night."""
     if baseline is None:
         return None
-    tonight, answered = _tonight_ids(run, schools)
+    tonight, answered, grades = _tonight_ids(run, schools)
     found: list[tuple[np.ndarray, np.ndarray, str]] = []
     unread: list[np.ndarray] = []
-    pending = _read_night(run.out, baseline, pd.Index(tonight), layouts, found, unread)
+    seek = _Seek(found, grades)
+    pending = _read_night(run.out, baseline, pd.Index(tonight), layouts, seek, unread)
     pending = pending[pending.isin(answered)]
     if not pending.empty:
-        _late_starts(run, baseline, late_nights, pending, layouts, found)
+        _late_starts(run, baseline, late_nights, pending, layouts, seek)
     ids = np.concatenate([f[0] for f in found]) if found else np.empty(0, object)
     width = len(next(iter(layouts.values())).columns) if layouts else 0
     return Starts(
@@ -729,7 +746,39 @@ def growth_starts(
         if found
         else np.empty(0, object),
         pd.Index(np.concatenate(unread) if unread else np.empty(0, object), dtype=object),
+        seek.regraded(),
     )
+
+
+@dataclass(frozen=True)
+class _Seek:
+    """What the search for each student's start collects (`growth_starts`): the readings
+    found, as (student ids, their mastery, the night), and the students a night served with
+    another grade than tonight's (`grades`: student id -> tonight's grade, NaN: none), as
+    (student ids, that grade), not read there."""
+
+    found: list[tuple[np.ndarray, np.ndarray, str]]
+    grades: pd.Series
+    other: list[pd.Series] = field(default_factory=list)
+
+    def same_grade(self, out: Path, night: str, school: str, hit: pd.Index) -> np.ndarray:
+        """(len(hit),) bool: `night` served each of `hit` at `school` with tonight's grade (or
+        either says none); the others are recorded with the grade it served."""
+        then = read_grades(out, night, school, hit)
+        now = self.grades.reindex(hit).to_numpy(dtype=float)
+        other = ~np.isnan(then) & ~np.isnan(now) & (then != now)
+        if other.any():
+            self.other.append(pd.Series(then[other], index=hit[other]))
+        return ~other
+
+    def regraded(self) -> pd.Series:
+        """The students some night served with another grade than tonight's and who have no
+        reading of tonight's grade before it (student id -> the grade served then; the first
+        night's where several)."""
+        if not self.other:
+            return pd.Series(dtype=float)
+        other = pd.concat(self.other)
+        return other[~other.index.duplicated()]
 
 
 def _late_starts(
@@ -738,7 +787,7 @@ def _late_starts(
     nights: list[str],
     pending: pd.Index,
     layouts: dict[str, SkillLayout],
-    found: list[tuple[np.ndarray, np.ndarray, str]],
+    found: _Seek,
 ) -> None:
     """The first of `nights` (in order) that reads each of `pending`, added to `found`: the same
     night and school as reading every school of every night in turn until all are found, but
@@ -785,7 +834,7 @@ def _read_night(
     night: str,
     pending: pd.Index,
     layouts: dict[str, SkillLayout],
-    found: list[tuple[np.ndarray, np.ndarray, str]],
+    found: _Seek,
     unread: list[np.ndarray] | None = None,
     served: list[tuple[str, np.ndarray]] | None = None,
 ) -> pd.Index:
@@ -811,39 +860,47 @@ def _read_at(
     school: str,
     hit: pd.Index,
     layouts: dict[str, SkillLayout],
-    found: list[tuple[np.ndarray, np.ndarray, str]],
+    found: _Seek,
     unread: list[np.ndarray] | None = None,
 ) -> pd.Index:
-    """Those of `hit` (served by `school` on `night`) whose mastery it reads, added to `found`;
-    all of them to `unread` (when given) where its output holds no mastery reading."""
+    """Those of `hit` (served by `school` on `night`) whose mastery it reads with tonight's
+    grade (`_Seek.same_grade`), added to `found`; all of them to `unread` (when given) where
+    its output holds no mastery reading."""
     layout = layouts.get(night)
     m = None if layout is None else read_mastery(out, night, school, hit, layout)
     if m is None:  # no mastery reading in its output: served, not read
         if unread is not None:
             unread.append(hit.to_numpy())
         return hit[:0]
-    read = ~np.isnan(m).all(axis=1)
-    found.append((hit.to_numpy()[read], m[read], night))
+    read = ~np.isnan(m).all(axis=1) & found.same_grade(out, night, school, hit)
+    found.found.append((hit.to_numpy()[read], m[read], night))
     return hit[read]
 
 
-def _tonight_ids(run: BatchRun, schools: list[str]) -> tuple[np.ndarray, pd.Index]:
-    """The report night's students of `schools`, and those of them with some answer (`no_answers`)."""
+def _tonight_ids(run: BatchRun, schools: list[str]) -> tuple[np.ndarray, pd.Index, pd.Series]:
+    """The report night's students of `schools`, those of them with some answer (`no_answers`),
+    and the grade the night served each with (student id -> grade; NaN: none, or a night
+    written before the students table kept it)."""
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    ids, answered = [], []
+    ids, answered, grades = [], [], []
     for school in schools:
-        t = pq.read_table(
-            partition_path(run.out, "students", run.date, school),
-            columns=["student_id", "progression"],
-        )
+        path = partition_path(run.out, "students", run.date, school)
+        names = {"student_id", "progression", "grade"} & set(pq.read_schema(path).names)
+        t = pq.read_table(path, columns=sorted(names))
         some = np.asarray(t.column("student_id").to_numpy(zero_copy_only=False), dtype=object)
         flat = pc.list_flatten(t.column("progression")).to_numpy(zero_copy_only=False)
         placed = no_answers(flat.reshape(t.num_rows, -1)) if t.num_rows else np.zeros(0, bool)
         ids.append(some)
         answered.append(some[~placed])
-    return np.concatenate(ids), pd.Index(np.concatenate(answered), dtype=object)
+        grade = np.full(t.num_rows, np.nan)
+        if "grade" in names:
+            grade = t.column("grade").to_numpy(zero_copy_only=False).astype(float)
+        grades.append(grade)
+    every = np.concatenate(ids)
+    served = pd.Series(np.concatenate(grades), index=pd.Index(every, dtype=object))
+    return every, pd.Index(np.concatenate(answered), dtype=object), served
 
 
 def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> pages.ClassData:
@@ -1098,7 +1155,7 @@ def _student_section(ctx, c: pages.ClassData, i: int, history, codes, dates, rec
         codes=codes,
         dates=[*dates, ctx.run.date],
         unshown=ctx.unshown_nights,
-        growth=pages.StudentGrowth.of(c.growth, i),
+        growth=pages.StudentGrowth.of(c.growth, i, c.grades[i]),
         profile=profile,
         override=override,
         group=pages.STUDENT_GROUPS[c.student_group[i]],

@@ -363,6 +363,25 @@ def read_mastery(
     return out_values
 
 
+def read_grades(out: Path, date: str, school: str, student_ids: pd.Index) -> np.ndarray:
+    """(n,) the grade `date`'s output at `school` served each of `student_ids` with (the
+    students table's `grade`), NaN where it says none: no grade, not served there, or a night
+    written before the table kept the grade. Only the rows of `student_ids` are read."""
+    path = partition_path(out, "students", date, school)
+    grades = np.full(len(student_ids), np.nan)
+    if not path.is_file() or "grade" not in pq.read_schema(path).names:
+        return grades
+    table = pq.read_table(
+        path, columns=["student_id", "grade"], filters=[("student_id", "in", list(student_ids))]
+    )
+    rows = pd.Index(table.column("student_id").to_numpy(zero_copy_only=False)).get_indexer(
+        student_ids
+    )
+    values = table.column("grade").to_numpy(zero_copy_only=False).astype(float)
+    grades[rows >= 0] = values[rows[rows >= 0]]
+    return grades
+
+
 def no_answers(progression: np.ndarray) -> np.ndarray:
     """(n,) bool: students who have answered nothing yet (every skill not started): their
     mastery is where the nightly job placed them (from their grade), not a measurement."""

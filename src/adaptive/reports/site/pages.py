@@ -1125,8 +1125,8 @@ def _late_start(s: GrowthSummary) -> str:
     return (
         f" {counted(s.late_start, 'student')}{whose} growth starts later "
         "than the district baseline (from their own first night with a reading: served first "
-        "after it, or their school's output on it held no mastery reading; their bar scaled to "
-        "the months since)."
+        "after it, their school's output on it held no mastery reading, or the night their "
+        "grade changed; their bar scaled to the months since)."
     )
 
 
@@ -1141,8 +1141,9 @@ LEFT_OUT_WHY = {
     "no_common_skill": "with no skill of their grade read both on the night their growth "
     "starts from (the baseline night, or their own later first night) and tonight (their "
     "grade's skills were added to the catalog since: nothing to compare)",
-    "too_soon": "whose growth starts from their own first night served with a reading, after "
-    "the baseline night and less than {weeks} weeks ago: it cannot be judged yet",
+    "too_soon": "whose growth starts from their own first night served with a reading (or "
+    "the night their grade changed), after the baseline night and less than {weeks} weeks ago: "
+    "it cannot be judged yet",
     "no_new_answers": "with no answer since the night their growth starts from (the same "
     "reading then and tonight: not measured yet, not a growth of 0)",
 }
@@ -1183,13 +1184,18 @@ class StudentGrowth:
     #: why the baseline gave none (`Growth.late_start`: "no_baseline", "no_reading"); "" not
     late: str = ""
     start: str = ""  # the student's own first night read (ISO day), for a late start
+    #: a late start because the grade changed since the baseline (`Growth.regraded_from`):
+    #: the grade before and the grade now (NaN: not)
+    regraded_from: float = float("nan")
+    grade: float = float("nan")
 
     @classmethod
-    def of(cls, g: Growth, i: int) -> StudentGrowth:
+    def of(cls, g: Growth, i: int, grade: float = float("nan")) -> StudentGrowth:
+        """Student `i` of `g`, whose grade in the profiles is `grade`."""
         return cls(
             float(g.months[i]), float(g.se[i]), float(g.p_on_track[i]), bool(g.on_track[i]),
             bool(g.placed[i]), g.baseline, g.reason(i), LEFT_OUT[int(g.late_start[i])],
-            str(g.start_date[i]),
+            str(g.start_date[i]), float(g.regraded_from[i]), float(grade),
         )  # fmt: skip
 
     @property
@@ -1253,6 +1259,13 @@ class StudentGrowth:
 
     def _own_start(self) -> str:
         """The student's own first night, after the district baseline, in words."""
+        if self.regraded_from == self.regraded_from:  # the grade changed since the baseline
+            now = f" to {grade_label(self.grade)}" if self.grade == self.grade else ""
+            return (
+                f"{self.start}, when the grade changed from {grade_label(self.regraded_from)}"
+                f"{now} (after the district baseline, {self.baseline.date}: the change of grade "
+                "is not growth)"
+            )
         what = (
             "the first night whose output holds a mastery reading for the student's school"
             if self.late == "no_reading"
