@@ -764,8 +764,10 @@ class _Seek:
     def same_grade(self, out: Path, night: str, school: str, hit: pd.Index) -> np.ndarray:
         """(len(hit),) bool: `night` served each of `hit` at `school` with tonight's grade (or
         either says none); the others are recorded with the grade it served."""
-        then = read_grades(out, night, school, hit)
         now = self.grades.reindex(hit).to_numpy(dtype=float)
+        if np.isnan(now).all():  # no grade tonight (or a night before the table kept it)
+            return np.ones(len(hit), bool)
+        then = read_grades(out, night, school, hit)
         other = ~np.isnan(then) & ~np.isnan(now) & (then != now)
         if other.any():
             self.other.append(pd.Series(then[other], index=hit[other]))
@@ -900,6 +902,7 @@ def _tonight_ids(run: BatchRun, schools: list[str]) -> tuple[np.ndarray, pd.Inde
         grades.append(grade)
     every = np.concatenate(ids)
     served = pd.Series(np.concatenate(grades), index=pd.Index(every, dtype=object))
+    served = served[~served.index.duplicated()]  # a student served by two schools: the first's
     return every, pd.Index(np.concatenate(answered), dtype=object), served
 
 
