@@ -525,7 +525,10 @@ class Growth:
         counts = np.bincount(self.left_out, minlength=len(LEFT_OUT))
         left_out = {r: int(n) for r, n in zip(LEFT_OUT[1:], counts[1:], strict=True) if n}
         late = int((self.known & self.late).sum())
-        return replace(s, left_out=left_out, judged=self.baseline.judged, late_start=late)
+        regraded = int((self.known & self.regraded).sum())
+        return replace(
+            s, left_out=left_out, judged=self.baseline.judged, late_start=late, regraded=regraded
+        )
 
     def reason(self, i: int) -> str:
         """Why student `i` is left out of growth (a `LEFT_OUT` name; "" when counted)."""
@@ -708,6 +711,8 @@ class GrowthSummary:
     judged: bool = True  # False: too soon after the baseline, no figure means anything yet
     #: students counted whose growth starts later than the baseline (their own first night)
     late_start: int = 0
+    #: of them, those whose grade changed since the baseline (`Growth.regraded`)
+    regraded: int = 0
 
 
 def summarize(

@@ -1125,8 +1125,19 @@ def _late_start(s: GrowthSummary) -> str:
     return (
         f" {counted(s.late_start, 'student')}{whose} growth starts later "
         "than the district baseline (from their own first night with a reading: served first "
-        "after it, their school's output on it held no mastery reading, or the night their "
-        "grade changed; their bar scaled to the months since)."
+        "after it, or their school's output on it held no mastery reading; their bar scaled to "
+        "the months since)."
+    ) + _regraded(s)
+
+
+def _regraded(s: GrowthSummary) -> str:
+    """How many of the late starts counted grow from the night their grade changed."""
+    if not s.regraded:
+        return ""
+    return (
+        f" {counted(s.regraded, 'student')} of them from the first night of a grade changed "
+        "since the baseline (a grade corrected: the change of grade, and their placement from "
+        "it, is not growth)."
     )
 
 
@@ -1141,9 +1152,8 @@ LEFT_OUT_WHY = {
     "no_common_skill": "with no skill of their grade read both on the night their growth "
     "starts from (the baseline night, or their own later first night) and tonight (their "
     "grade's skills were added to the catalog since: nothing to compare)",
-    "too_soon": "whose growth starts from their own first night served with a reading (or "
-    "the night their grade changed), after the baseline night and less than {weeks} weeks ago: "
-    "it cannot be judged yet",
+    "too_soon": "whose growth starts from their own first night served with a reading, after "
+    "the baseline night and less than {weeks} weeks ago: it cannot be judged yet",
     "no_new_answers": "with no answer since the night their growth starts from (the same "
     "reading then and tonight: not measured yet, not a growth of 0)",
 }
