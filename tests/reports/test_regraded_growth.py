@@ -33,22 +33,7 @@ NIGHTS = ["2026-09-01", "2026-09-08", "2026-09-15", "2026-10-30"]
 
 def serve(out, night: str, grades: dict[str, float], level: float) -> None:
     """One school's night: every student answered, read at `level`, served with `grades`."""
-    ids = list(grades)
-    m = np.full(len(ids) * WIDTH, level, np.float32)
-    table = pa.table(
-        {
-            "student_id": pa.array(ids, pa.string()),
-            "grade": pa.array(np.array(list(grades.values()), np.float32)),
-            "progression": pa.FixedSizeListArray.from_arrays(
-                pa.array(np.ones(len(ids) * WIDTH, np.int8)), WIDTH
-            ),
-            "mastery": pa.FixedSizeListArray.from_arrays(pa.array(m), WIDTH),
-        }
-    )
-    path = writer.partition_path(out, "students", night, "s1")
-    listing = {
-        str(path.relative_to(out)): writer.write_partition(out, "students", night, "s1", table)
-    }
+    listing = _serve_school(out, night, "s1", grades, level)
     writer.finish_date_listing(out, OUTPUT_TABLES, night, listing, {"date": night})
 
 
@@ -154,3 +139,57 @@ def test_a_grade_corrected_after_the_baseline_is_not_read_as_growth(report_distr
     assert "when the grade changed" not in _section(site, kept["student_id"])
     pages = [p.read_text() for p in site.rglob("*.html")]
     assert any(re.search(r"\d students? of them from the first night of a grade", p) for p in pages)
+
+
+def test_a_regraded_student_is_sought_where_first_served_not_in_every_school(tmp_path, monkeypatch):
+    """The search for the first night of the new grade reads each later night's file of the
+    school that first served the student after the baseline, never every school's ids (a grade
+    corrected late in the year read ~100,000 files at every build)."""
+    import pyarrow.parquet as pq
+
+    days = [str(d.date()) for d in pd.date_range("2026-09-01", periods=8, freq="7D")]
+    for i, night in enumerate(days):
+        listing = {}
+        for school, ids in {"s0": ["x"], "s1": ["a", "b"], "s2": ["y"]}.items():
+            grades = {s: (6.0 if i < 5 else 3.0) if s == "a" else 4.0 for s in ids}
+            listing.update(_serve_school(tmp_path, night, school, grades, level=0.1 * (i + 1)))
+        writer.finish_date_listing(tmp_path, OUTPUT_TABLES, night, listing, {"date": night})
+    reads: list[str] = []
+    real = pq.read_table
+
+    def read_table(path, *args, **kwargs):
+        if kwargs.get("columns") == ["student_id"]:
+            reads.append(f"{path.parent.parent.name}/{path.parent.name}")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(pq, "read_table", read_table)
+    run = BatchRun(tmp_path, days[-1], ("s0", "s1", "s2"), "m", "1")
+    layouts = dict.fromkeys(days, LAYOUT)
+    for _build in ("indexing every night", "through the index"):
+        reads.clear()
+        starts = growth_starts(run, days[0], days[1:-1], layouts, ["s0", "s1", "s2"])
+        assert dict(zip(starts.ids, starts.dates, strict=True))["a"] == days[5]
+        assert starts.regraded.to_dict() == {"a": 6.0}
+    assert all(r.startswith(f"date={days[0]}/") for r in reads), reads  # the baseline's alone
+
+
+def _serve_school(
+    out, night: str, school: str, grades: dict[str, float], level: float
+) -> dict[str, dict]:
+    """One school's students file of a night (as `serve`); its `_SUCCESS.json` entry."""
+    ids = list(grades)
+    m = np.full(len(ids) * WIDTH, level, np.float32)
+    table = pa.table(
+        {
+            "student_id": pa.array(ids, pa.string()),
+            "grade": pa.array(np.array(list(grades.values()), np.float32)),
+            "progression": pa.FixedSizeListArray.from_arrays(
+                pa.array(np.ones(len(ids) * WIDTH, np.int8)), WIDTH
+            ),
+            "mastery": pa.FixedSizeListArray.from_arrays(pa.array(m), WIDTH),
+        }
+    )
+    path = writer.partition_path(out, "students", night, school)
+    return {
+        str(path.relative_to(out)): writer.write_partition(out, "students", night, school, table)
+    }

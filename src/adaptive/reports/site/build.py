@@ -773,6 +773,11 @@ class _Seek:
             self.other.append(pd.Series(then[other], index=hit[other]))
         return ~other
 
+    def ids_since(self, seen: int) -> pd.Index:
+        """The students served with another grade than tonight's since `other` held `seen`."""
+        parts = [o.index for o in self.other[seen:]]
+        return parts[0].append(parts[1:]) if parts else pd.Index([], dtype=object)
+
     def regraded(self) -> pd.Series:
         """The students some night served with another grade than tonight's and who have no
         reading of tonight's grade before it (student id -> the grade served then; the first
@@ -819,12 +824,17 @@ def _late_starts(
             continue
         sought = pending  # the masks below are of this index; `pending` shrinks as they read
         first, school = index.first(sought)
-        for where in np.unique(school[first == place]):
-            hit = sought[(first == place) & (school == where)]
+        # a student served with another grade than tonight's since their first night is sought
+        # first at the school that served them then, not in every school of every night
+        regraded = sought.isin(found.regraded().index) & (first >= 0) & (first < place)
+        seen = len(found.other)
+        for where in np.unique(school[(first == place) | regraded]):
+            hit = sought[((first == place) | regraded) & (school == where)]
             read = _read_at(run.out, night, where, hit, layouts, found)
             pending = pending.difference(read, sort=False)
         first, _ = index.first(pending)
         loose = pending[(first >= 0) & (first <= place)]  # served by now, not read yet
+        loose = loose.difference(found.ids_since(seen), sort=False)  # another grade: located
         if not loose.empty:
             left = _read_night(run.out, night, loose, layouts, found, served=served)
             pending = pending.difference(loose.difference(left, sort=False), sort=False)
