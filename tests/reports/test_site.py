@@ -676,7 +676,39 @@ def test_a_roster_updated_since_the_night_is_read_with_a_warning(report_district
     with pytest.warns(
         ServedInputWarning, match=f"2 of {len(d.students()):,} students of the night"
     ):
-        build_site(d.batch, d.day, tmp_path / "site", catalog=d.catalog, profiles=updated)
+        build_site(d.batch, d.day, tmp_path / "site", catalog=d.catalog, profiles=updated,
+                   allow_other_profiles=True)  # fmt: skip
+    assert (tmp_path / "site" / "index.html").is_file()
+
+
+def test_profiles_edited_since_the_night_are_refused_unless_allowed(
+    report_district, tmp_path, capsys
+):
+    """A rollover trial: `report --profiles` with an older roster than the night's (grades
+    corrected since, every student in the same class) exited 0, and growth was recomputed on
+    the wrong grades. The file's sha256 is compared with the one the night recorded, as `ope`
+    compares it: refused, naming the night and both checksums; `--allow-other-profiles` warns."""
+    from adaptive.files import file_sha256
+
+    d = report_district
+    rows = [json.loads(line) for line in d.profiles.read_text().splitlines() if line.strip()]
+    rows[0]["grade"] = int(rows[0]["grade"]) + 1  # a grade typed otherwise: no one moved
+    older = tmp_path / "older.jsonl"
+    older.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    args = ["report", "--date", d.day, "--batch", str(d.batch), "--out", str(tmp_path / "site"),
+            "--catalog", str(d.catalog), "--profiles", str(older)]  # fmt: skip
+    code = run(args)
+    said = " ".join(capsys.readouterr().err.split())
+    assert code == 2 and not (tmp_path / "site").exists()
+    assert (
+        f"--profiles {older}: not the profiles file the night {d.day} was served from (its "
+        f"sha256 is {file_sha256(older)[:16]}...; recorded in _SUCCESS.json 'inputs.profiles': "
+        f"{file_sha256(d.profiles)[:16]}...)" in said
+    )
+    assert "--allow-other-profiles proceeds anyway" in said
+    assert run([*args, "--allow-other-profiles"]) == 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"warning: --profiles {older}: not the profiles file the night {d.day}" in said
     assert (tmp_path / "site" / "index.html").is_file()
 
 
@@ -1632,7 +1664,9 @@ def test_a_school_of_the_profiles_served_on_no_night_is_listed_on_the_district_p
                   class_id="sch-unserved-4A") for i in range(3)]  # fmt: skip
     profiles = tmp_path / "profiles.jsonl"
     profiles.write_text("".join(json.dumps(r) + "\n" for r in rows + extra))
-    build_site(d.batch, d.day, tmp_path / "site", catalog=d.catalog, profiles=profiles)
+    with pytest.warns(UserWarning, match="not the profiles file the night"):  # written after it
+        build_site(d.batch, d.day, tmp_path / "site", catalog=d.catalog, profiles=profiles,
+                   allow_other_profiles=True)  # fmt: skip
     html = (tmp_path / "site" / "index.html").read_text()
     row = re.search(r"<tr><th scope=\"row\">sch-unserved</th>.*?</tr>", html)
     assert row is not None, "the unserved school is missing from the district table"

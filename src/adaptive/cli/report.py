@@ -1,7 +1,9 @@
 """`adaptive report`: the report site of one date, from the nightly job's output.
 
 A thin wrapper over `adaptive.reports.site.build_site`; `adaptive batch --report DIR` calls the
-same function (`write_report`) after the night's outputs are complete.
+same function (`write_report`) after the night's outputs are complete. A --profiles file other
+(by sha256) than the one the night recorded is refused, as `adaptive ope` refuses it, unless
+`--allow-other-profiles` (then a warning).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import typer
 from rich.markup import escape
 
 from adaptive.cli.options import (
+    AllowOtherProfiles,
     CatalogFile,
     ProfilesFile,
     Quiet,
@@ -73,6 +76,7 @@ def report(
     workers: Annotated[
         int, typer.Option("--workers", min=1, help="Processes building schools in parallel.")
     ] = 2,
+    allow_other_profiles: AllowOtherProfiles = False,
     tracking_uri: TrackingUri = None,
     quiet: Quiet = False,
 ) -> None:
@@ -97,6 +101,7 @@ def report(
         class_id=class_id,
         workers=workers,
         tracking_uri=tracking_uri,
+        allow_other_profiles=allow_other_profiles,
     )
     print_report(result)
 
@@ -143,7 +148,10 @@ def write_report(
     **scope,
 ):
     """`build_site` with the demo district's catalog and profiles when no catalog is given, and
-    the champion's offline evaluation from the tracking store (`tracking_uri`)."""
+    the champion's offline evaluation from the tracking store (`tracking_uri`). A --profiles
+    file other (by sha256) than the one the night recorded is refused unless `scope` holds
+    `allow_other_profiles` (`adaptive batch --report` passes the file the night was served
+    from)."""
     from adaptive.paths import demo_district_dir
     from adaptive.reports.site import build_site
 

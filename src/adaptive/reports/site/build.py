@@ -169,13 +169,16 @@ def build_site(
     workers: int = 1,
     evaluation: bool = False,
     tracking_uri: str | None = None,
+    allow_other_profiles: bool = False,
 ) -> SiteResult:
     """Write the site for `date` into `out` (replaced atomically: readers see the old site or the
     new one). `school` / `class_id` write only that unit's pages, in its own folder with its
     own assets (`_own_folder`: the folder works alone). Schools are built by `workers` forked
     processes (the pages do not depend on their number).
     With `evaluation`, the district page shows the champion's offline evaluation and reliability
-    diagram from the MLflow store at `tracking_uri` (`model_card.py`; read only)."""
+    diagram from the MLflow store at `tracking_uri` (`model_card.py`; read only).
+    `profiles` must be the file (by sha256) the night was served from, unless
+    `allow_other_profiles` (`data.check_served_profiles`)."""
     run = BatchRun.open(batch_out, date)
     school, class_id = scope_ids(school, class_id)
     source = None if isinstance(catalog, Catalog) else catalog
@@ -185,7 +188,7 @@ def build_site(
     schools = _scope_schools(run, school, class_id, len(catalog.skills))
     ctx = _context(
         run, catalog, profiles, roster, norm, class_id, school is None and class_id is None,
-        schools,
+        schools, allow_other_profiles,
     )  # fmt: skip
     ctx.norm = norm.served(_grade(p) for p in ctx.profiles.values())  # warns of grades left out
     out = Path(out)
@@ -416,7 +419,9 @@ def _warn_unfinished(run: BatchRun) -> None:
     )
 
 
-def _context(run, catalog, profiles, roster, norm, class_id, whole, schools) -> Context:
+def _context(
+    run, catalog, profiles, roster, norm, class_id, whole, schools, allow_other_profiles=False
+) -> Context:
     _warn_unfinished(run)
     layouts = {d: night_layout(run.out, d, catalog) for d in run.earlier_dates()}
     # the report's own night is checked apart (`check_served_catalog`, `read_school`'s width):
@@ -448,7 +453,11 @@ def _context(run, catalog, profiles, roster, norm, class_id, whole, schools) -> 
         run=run,
         catalog=catalog,
         order=np.asarray(catalog.curriculum_order),
-        profiles=read_interest_profiles(profiles, run, schools) if profiles is not None else {},
+        profiles=(
+            read_interest_profiles(profiles, run, schools, allow_other_profiles)
+            if profiles is not None
+            else {}
+        ),
         names=given.names if given is not None else {},
         roster=given,
         norm=norm,

@@ -668,7 +668,10 @@ class RosterMatch:
 
 
 def read_interest_profiles(
-    path: str | Path, run: BatchRun | None = None, schools: list[str] | tuple[str, ...] = ()
+    path: str | Path,
+    run: BatchRun | None = None,
+    schools: list[str] | tuple[str, ...] = (),
+    allow_other: bool = False,
 ) -> dict[str, dict]:
     """Per student: grade, interests and goal skills from a profiles JSONL file (the batch job's
     `--profiles`), read by `read_profiles` as the job reads it (a grade of "K" is 0; a bad line
@@ -676,13 +679,13 @@ def read_interest_profiles(
     school (`school`: "" for none), so that the district page lists a school of the profiles
     the night served no output for (`build._unserved_schools`). With
     `run`, the profiles must be those the night served `schools` from
-    (`check_served_profiles`)."""
+    (`check_served_profiles`; `allow_other`: another file by sha256 is warned of)."""
     path = Path(path)
     if not path.is_file():
         raise ReportInputError(f"profiles file {path} not found; pass --profiles FILE")
     people = read_profiles(path)
     if run is not None:
-        check_served_profiles(run, schools, people, path)
+        check_served_profiles(run, schools, people, path, allow_other)
     return {
         sid: {
             "grade": p.grade,
@@ -694,8 +697,18 @@ def read_interest_profiles(
     }
 
 
+#: what the report computes from its profiles, for `check_profiles_recorded`'s words
+PROFILES_USE = (
+    "the pages show its grades, interests and goals, and growth is measured from its grades"
+)
+
+
 def check_served_profiles(
-    run: BatchRun, schools: list[str] | tuple[str, ...], people: dict, source: str | Path
+    run: BatchRun,
+    schools: list[str] | tuple[str, ...],
+    people: dict,
+    source: str | Path,
+    allow_other: bool = False,
 ) -> None:
     """The profiles must be those the night served its students from, as `ope` and `experiment
     analyze` check them (`evaluation.ope.served.check_profiles`): every student of `schools`
@@ -703,10 +716,14 @@ def check_served_profiles(
     children's grades, interests and goals on the pages: a `ReportInputError` naming the file
     and the counts. Up to 10% of the students in another class or absent (a roster exported
     before or after the night's) is a warning; students the night did not serve are not
-    looked at."""
+    looked at. Then the file's sha256 must be the one the night recorded, as `ope` checks it
+    (`check_profiles_recorded`): a grade corrected since moves no student, yet changes growth;
+    another file is refused unless `allow_other` (`--allow-other-profiles`: a warning). Earlier
+    nights are not compared: they were served from the rosters of their own day."""
     from adaptive.evaluation.ope.served import (
         ServedInputError,
         check_profiles,
+        check_profiles_recorded,
         recorded_profiles,
     )
 
@@ -725,5 +742,6 @@ def check_served_profiles(
             served, people, source, f"students of the night {run.date}",
             recorded_profiles(run.out, run.date),
         )  # fmt: skip
+        check_profiles_recorded(source, run.out, [run.date], PROFILES_USE, allow_other)
     except ServedInputError as exc:
         raise ReportInputError(str(exc)) from exc
