@@ -1431,3 +1431,84 @@ def test_the_dropped_overrides_warning_names_every_kind_of_choice(tmp_path):
         "overrides of 1 student (assigned activities, excluded activities, modes or skills set aside)"
         in text
     )
+
+
+def test_last_school_years_file_is_not_applied_on_the_new_years_nights(tmp_path, recwarn):
+    """A rollover trial: a June file for a held-back student was applied on the new year's
+    first night ("assigned by your teacher") with only a "forgotten file?" warning, and one
+    assigning an activity retired in the new catalog was set aside every night as "expected an
+    activity id of the catalog". A file dated before the night's school year (the growth
+    norm's year_start, 09-01 in the shipped norm) is not applied, whatever it holds, and is
+    said to be last year's; the night before the year starts still applies it."""
+    from adaptive.batch.overrides import WHY_LAST_YEAR, school_year_start
+
+    assert school_year_start("2027-09-01") == "2027-09-01"
+    assert school_year_start("2027-08-31") == "2026-09-01"
+    path = write(tmp_path, {"st1": {"assigned": ["a1", "retired.practice3"]}}, date="2027-06-01")
+    with pytest.warns(NightWarning) as said:
+        got = read_overrides(path, CATALOG, PROFILES, night="2027-09-01", strict=False)
+    texts = [str(w.message) for w in said]
+    words = (
+        "dated 2027-06-01, in the school year before the night's (it starts 2027-09-01, the "
+        "growth norm's year_start): not applied; remove it from the folder"
+    )
+    assert texts == [f"{path}: {words}"]  # no problem of its contents, no "forgotten file"
+    assert len(got) == 0 and got.files == () and got.set_aside == ()
+    assert [(f.path, f.classes, f.problems, f.why) for f in got.not_applied] == [
+        (str(path), (("", "c1"),), (words,), WHY_LAST_YEAR)
+    ]
+    assert "is last school year's" in got.to_json().decode()  # recorded for the class page
+    recwarn.clear()
+    path = write(tmp_path, {"st1": {"assigned": ["a1"]}}, date="2027-06-01")
+    assert len(read_overrides(path, CATALOG, PROFILES, night="2027-08-31")) == 1  # its year
+    assert len(read_overrides(path, CATALOG, PROFILES)) == 1  # no night: no year to compare
+    # `adaptive validate --overrides --date` says it as a problem (exit 2)
+    with pytest.raises(OverridesError, match=r"school year before that of 2027-09-01 \(it"):
+        read_overrides(path, CATALOG, PROFILES, year_of="2027-09-01")
+
+
+def test_last_years_file_is_said_on_the_night_in_validate_and_on_its_class_page(
+    district, tmp_path, capsys
+):
+    """The same trial end to end: the night's log, `adaptive validate --overrides --date`, and
+    the class page's notice say the file is last school year's; the class page gives no
+    "fix them here" advice, and its form is not filled with last year's choices."""
+    import pandas as pd
+
+    from adaptive.batch.job import read_profiles
+    from adaptive.batch.overrides import school_year_start
+    from adaptive.reports.site.build import build_site
+
+    profiles = read_profiles(district.profiles)
+    sid, p = next((s, p) for s, p in sorted(profiles.items()) if p.class_id)
+    start = school_year_start(district.last_day)
+    june = (pd.Timestamp(start) - pd.Timedelta(days=92)).strftime("%Y-%m-%d")
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    path = write(exports, {sid: {"assigned": ["retired.practice3"], "mode": "remediate"}},
+                 "june.json", class_id=p.class_id, school_id=p.school_id, date=june)  # fmt: skip
+    files = ["--catalog", str(district.catalog), "--profiles", str(district.profiles)]
+    out = tmp_path / "out"
+    code = run(["batch", "--date", district.last_day, "--out", str(out), "--overrides",
+                str(exports), "--data", str(district.responses), *files, "--name",
+                district.model, "--tracking-uri", district.uri])  # fmt: skip
+    said = " ".join(capsys.readouterr().err.split())
+    words = (
+        f"dated {june}, in the school year before the night's (it starts {start}, the growth "
+        "norm's year_start): not applied; remove it from the folder"
+    )
+    assert code == 0 and f"{path}: {words}" in said
+    assert "expected an activity id" not in said and "forgotten file" not in said
+    code = run(["validate", "--overrides", str(exports), *files, "--date", district.last_day])
+    said = " ".join(capsys.readouterr().err.split())
+    assert code == 2 and f"{path}: dated {june}, in the school year before that of " in said
+    site = tmp_path / "site"
+    build_site(out, district.last_day, site, catalog=district.catalog,
+               profiles=district.profiles, class_id=p.class_id)  # fmt: skip
+    page = next(site.rglob(f"{p.class_id}/index.html")).read_text()
+    notice = page[page.index("Not applied tonight") :].split("</div>")[0]
+    assert "<code>june.json</code>) is last school year&#x27;s" in notice
+    assert "nothing to fix here" in notice and words.replace("'", "&#x27;") in notice
+    assert "Fix them here" not in page and "retired.practice3" not in page  # no form filled
+    student = next(site.rglob(f"{p.class_id}/students.html")).read_text()
+    assert "june.json" not in student

@@ -46,7 +46,9 @@ since the export) or in another class per the profiles is skipped with a `NightW
 without `class_id` is the file of its students' classes. A file applies from its `date` on (the
 night of its date and every night after it while it is given): given to an earlier night, it
 is not applied and a `NightWarning` says so; older than `STALE_DAYS`, it is applied with a
-warning. An assignment more than one grade from its student's grade (beyond the mode's band)
+warning; dated before the night's school year (`school_year_start`: the growth norm's
+`year_start`), it is last year's: not applied, whatever it holds, with a warning
+(`LastYearFile`). An assignment more than one grade from its student's grade (beyond the mode's band)
 is applied with a warning (`warn_far_assignments`). A file with the same overrides as another
 (one export downloaded twice: "overrides-c1 (1).json") is read once, and of two different files
 of one class the one with the newest `date` is applied, or, where they share it, neither (the
@@ -463,6 +465,10 @@ WHY_SAME_DATE = (
     "has other choices than another file of the class with the same date (which one the "
     "teacher meant cannot be told, so neither was applied)"
 )
+WHY_LAST_YEAR = (
+    "is last school year's (dated before the night's school year started: its choices are "
+    "not carried over)"
+)
 
 
 @dataclass(frozen=True)
@@ -476,7 +482,8 @@ class SetAsideFile:
     classes: tuple[tuple[str | None, str], ...]
     problems: tuple[str, ...]
     #: why it was not applied, as the class page says it ("had problems", `WHY_PROBLEMS`; a
-    #: file read without a problem: `WHY_LATER`, `WHY_SAME_DATE`)
+    #: file read without a problem: `WHY_LATER`, `WHY_SAME_DATE`; a file of the school year
+    #: before the night's, whatever it holds: `WHY_LAST_YEAR`)
     why: str = ""
 
     def to_dict(self) -> dict:
@@ -492,6 +499,12 @@ class SetAsideFile:
     def is_for(self, key: ClassKey) -> bool:
         """Whether the file is one of the class `key` (`recorded_for`)."""
         return key in self.classes or (UNKNOWN_SCHOOL, key[1]) in self.classes
+
+    @property
+    def last_year(self) -> bool:
+        """Whether it was left out as a file of the school year before the night's: nothing
+        in it is this year's teacher's to fix (`LastYearFile`)."""
+        return self.why == WHY_LAST_YEAR
 
     def warning(self, shared: Collection[str] = ()) -> str:
         """What the night says of it: set aside, for which classes (their school where the
@@ -530,6 +543,7 @@ def read_overrides(
     rosters: Mapping[str, Collection[str]] | None = None,
     warn_later: bool = True,
     strict: bool = True,
+    year_of: str | None = None,
 ) -> OverrideSet:
     """Read and check one overrides file, or every export in a folder (`_folder_entries`; see
     the module doc). With `night` (the job's date), a file applies from its `date` on: one dated
@@ -542,7 +556,11 @@ def read_overrides(
     (the Spark driver keeps the named ones); default: from `profiles`. A class is its school
     and class id (`ClassKey`): a file's `school_id` tells two schools' classes of one id
     apart, and a file without one (an earlier export) is refused where its class id is used
-    by several schools (`_class_key`).
+    by several schools (`_class_key`). A file dated before the start of the night's school year
+    (`school_year_start`; `year_of`: the day whose school year counts where there is no
+    `night`, e.g. today for `adaptive validate`) is last year's teacher's: not applied, its
+    classes and activities not checked (a class or activity retired since is no problem of
+    it), and said to be removed from the folder (`LastYearFile`).
 
     Every problem of a file is found, each with its line, column, field, value and what was
     expected. `strict` (checking files before a night: `adaptive validate --overrides`, `adaptive
@@ -553,18 +571,29 @@ def read_overrides(
     teacher's file never stops every school's night.
     """
     schools = class_schools(profiles) if classes is None else classes
+    day = iso_day(night, "night") if night is not None else None
     district = _District(
         set(catalog.activity_index), profiles, frozenset(c for c in schools if c), rosters,
         frozenset(catalog.skill_ids), {a.id: a.skills for a in catalog.activities},
         {c: frozenset(s) for c, s in schools.items() if c},
+        _school_year(day, year_of),
     )  # fmt: skip
     files: list[_FileOverrides] = []
     problems: list[tuple[Path, OverridesError]] = []
+    last_year: list[SetAsideFile] = []
     for file, problem in _folder_entries(path):
         try:
             if problem is not None:
                 raise problem
             files.append(_read_file(file, district))
+        except LastYearFile as exc:
+            if strict:
+                problems.append((file, exc))
+                continue
+            warnings.warn(str(exc), NightWarning, stacklevel=2)
+            last_year.append(
+                SetAsideFile(str(file), _classes_named(file, district), (exc.said,), WHY_LAST_YEAR)
+            )
         except OverridesError as exc:
             problems.append((file, exc))
     if strict and problems:
@@ -578,15 +607,66 @@ def read_overrides(
     for aside in set_aside:
         warnings.warn(aside.warning(district.shared), NightWarning, stacklevel=2)
     later: list[LaterFile] = []
-    day = None
-    if night is not None:
-        day = iso_day(night, "night")
+    if day is not None:
         later = [_later(f, warn_later) for f in files if f.date > day]
         files = [f for f in files if _in_force(f, day, warn_later)]
     merged = _merged(files, later, district.shared, day)
-    merged = dataclasses.replace(merged, set_aside=set_aside, shared=district.shared)
+    merged = dataclasses.replace(
+        merged,
+        set_aside=set_aside,
+        shared=district.shared,
+        not_applied=(*last_year, *merged.not_applied),
+    )
     warn_far_assignments(merged, catalog, profiles)
     return merged
+
+
+class LastYearFile(OverridesError):
+    """An overrides file dated before the start of the night's school year: last year's
+    teacher's choices for last year's classes and catalog, not applied whatever it holds (its
+    classes and activities are not checked), and to be removed from the folder. A night says
+    so and records it for its class page (`WHY_LAST_YEAR`); `adaptive validate` lists it as a
+    problem."""
+
+    #: the words without the file's name (what its class page lists)
+    said: str = ""
+
+
+def school_year_start(day: str, norm: object = None) -> str:
+    """The first day (YYYY-MM-DD) of the school year `day` falls in: the growth norm's
+    `year_start` (`Norm.year_start_of`; `norm`: a `Norm`, or a norm TOML file, default the
+    shipped one), the one definition of a school year the reports use too."""
+    from adaptive.reports.growth import Norm
+
+    norm = norm if isinstance(norm, Norm) else Norm.from_toml(norm)
+    return norm.year_start_of(day).strftime("%Y-%m-%d")
+
+
+def _school_year(night: str | None, year_of: str | None) -> tuple[str, str]:
+    """(the first day of the school year of `night`, or else of `year_of`; how a message says
+    whose: "the night's" or "that of 2027-09-01"), ("", "") when neither is given."""
+    day = night or (iso_day(year_of, "date") if year_of is not None else None)
+    if day is None:
+        return "", ""
+    return school_year_start(day), "the night's" if night else f"that of {day}"
+
+
+def _check_school_year(file: Path, doc: _JsonObject, year: tuple[str, str]) -> None:
+    """`LastYearFile` when the file's `date` (as `_date` reads it) is before the school year's
+    first day `year[0]` ("": none given, nothing checked); a date that does not read is left
+    to `_date`. Its `said`: the words without the file, as its class page lists them."""
+    start, whose = year
+    date = _day_of(doc.get("date"))
+    if not start or not date or date >= start:
+        return
+    said = (
+        f"dated {date}, in the school year before {whose} (it starts {start}, the growth "
+        "norm's year_start): not applied; remove it from the folder"
+    )
+    error = LastYearFile(f"{file}: {said}")
+    error.problems = error.anonymous = (f"{file}: {said}",)
+    error.said = said
+    raise error
 
 
 def _classes_named(file: Path, district: _District) -> tuple[ClassKey, ...]:
@@ -761,6 +841,9 @@ class _District:
     activity_skills: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: each class id -> the schools that use it (`class_schools`)
     schools_of: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: the first day of the night's school year, and how a message says whose (`_school_year`;
+    #: "": no night, nothing dated before it is left out)
+    school_year: tuple[str, str] = ("", "")
 
     @property
     def shared(self) -> frozenset[str]:
@@ -953,6 +1036,7 @@ class _Source:
 def _read_file(file: Path, district: _District) -> _FileOverrides:
     """One file, every field checked (see the module doc)."""
     source, doc = _parsed(file)
+    _check_school_year(file, doc, district.school_year)  # last year's: nothing else checked
     _check_once(source, doc, "")
     _check_keys(source, doc, "", TOP_KEYS, "the export's keys")
     _check_tag(source, doc, "format", FORMAT)
@@ -2116,6 +2200,11 @@ def _applied_read(
 def _lenient_date(path: str | Path) -> str:
     """A set-aside file's `date` as YYYY-MM-DD, as the night reads it (`_date`); "" where it
     has none that reads as one."""
-    value = _set_aside_doc(path).get("date")
+    return _day_of(_set_aside_doc(path).get("date"))
+
+
+def _day_of(value: object) -> str:
+    """A file's `date` value as YYYY-MM-DD, as the night reads it (`_date`); "" where it does
+    not read as one."""
     stamp = iso_timestamp(value) if isinstance(value, str) else None
     return "" if stamp is None else stamp.strftime("%Y-%m-%d")

@@ -25,6 +25,7 @@ from adaptive.cli.options import (
     ProfilesFile,
     Quarantine,
     Quiet,
+    parse_day,
     parse_field_columns,
     reads_log,
 )
@@ -264,6 +265,15 @@ def validate(
     placement_quarantine: PlacementQuarantine = None,
     profiles: ProfilesFile = None,
     overrides: OverridesPath = None,
+    night: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            callback=parse_day,
+            help="With --overrides: the night they are for (default: today); a file dated "
+            "before its school year (the growth norm's year_start) is last year's.",
+        ),
+    ] = None,
     quiet: Quiet = False,
 ) -> None:
     """Check a response file against the schema, or a catalog file, or a placement table, or
@@ -285,7 +295,8 @@ def validate(
 
     --overrides FILE_OR_FOLDER --catalog CATALOG --profiles PROFILES checks the class pages'
     exported overrides as a night reads them and lists every problem of every file at once
-    (exit code 2), where a night sets such a file aside and serves its students without it.
+    (exit code 2), where a night sets such a file aside and serves its students without it;
+    a file dated before the school year of --date (default today) is one of them (last year's).
     """
     from adaptive.placement.table import COMMAND_NAMES, PlacementReading
 
@@ -297,7 +308,7 @@ def validate(
         names=COMMAND_NAMES,
     )
     if overrides is not None:
-        _check_overrides(overrides, catalog, profiles)
+        _check_overrides(overrides, catalog, profiles, night)
         if file is None and dataset is None and placement is None:
             return
     if placement is not None or reading.given() or (profiles is not None and overrides is None):
@@ -334,10 +345,13 @@ def validate(
         _check_placement_file(placement, reading, catalog, profiles, log.students)
 
 
-def _check_overrides(path: Path, catalog_path: Path | None, profiles_path: Path | None) -> None:
+def _check_overrides(
+    path: Path, catalog_path: Path | None, profiles_path: Path | None, night: str | None = None
+) -> None:
     """`validate --overrides`: the files read as a night reads them (`read_overrides`), but
     strictly: every problem of every file is one error (exit 2), where a night sets the file
-    aside. Prints the students and files that a night would apply."""
+    aside. A file dated before the school year of `night` (default today: a night would not
+    apply last year's file) is one of them. Prints the students and files a night would apply."""
     from adaptive.batch.overrides import read_overrides
     from adaptive.curriculum import Catalog, read_profiles
 
@@ -346,7 +360,10 @@ def _check_overrides(path: Path, catalog_path: Path | None, profiles_path: Path 
             f"--overrides {path}: give --catalog CATALOG and --profiles PROFILES too (a night "
             "checks the activity ids against its catalog and the students against its profiles)"
         )
-    got = read_overrides(path, Catalog.from_json(catalog_path), read_profiles(profiles_path))
+    night = night or pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d")
+    got = read_overrides(
+        path, Catalog.from_json(catalog_path), read_profiles(profiles_path), year_of=night
+    )
     console.print(
         f"No problems found in the overrides {path}: a night applies those of "
         f"{counted(len(got), 'student')} from {counted(len(got.files), 'file')}.",

@@ -930,7 +930,9 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
     t, rows, bounds = s.tables, np.arange(a, b), s.recs["bounds"]
     ids = s.ids[rows]
     key = pages.served_class_key(school, s.classes[a])
-    set_aside = tuple(f for f in ctx.set_aside if f.is_for(key))
+    files = [f for f in ctx.set_aside if f.is_for(key)]
+    # last school year's files: said apart, they fill no form (nothing there is this year's)
+    set_aside = tuple(f for f in files if not f.last_year)
     overrides = {sid: ctx.overrides[sid] for sid in ids if sid in ctx.overrides}
     arms = _column(t.students, "arm", rows)
     applied = recorded_for(ctx.applied_dates, key) or ""
@@ -953,6 +955,7 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
         next_groups=s.next_groups.get(s.classes[a], t.next_groups.iloc[:0]),
         overrides=overrides,
         set_aside=set_aside,
+        last_year=tuple(f for f in files if f.last_year),
         set_aside_form=set_aside_form(
             set_aside, set(ids.tolist()), applied, overrides, _applied_before(ctx, key, applied)
         ),

@@ -234,6 +234,8 @@ class ClassData:
     grades: np.ndarray  # each student's grade in the profiles (NaN: none)
     #: the class's overrides files the night set aside for their problems (not applied)
     set_aside: tuple[SetAsideFile, ...] = ()
+    #: the class's files the night left out as last school year's (`SetAsideFile.last_year`)
+    last_year: tuple[SetAsideFile, ...] = ()
     #: the choices of those files per student of the class, as the form is pre-filled with
     #: them: one file's, by the night's rule for a class's several files (`set_aside_form`;
     #: empty where no file could be read again, or none can be told the teacher's last)
@@ -725,9 +727,11 @@ def set_aside_notice(c: ClassData) -> str:
     the teacher who exported it fixes it (the night's warning reaches only its operator). Where
     a file could be read again, its choices fill the form (`ClassData.set_aside_form`) and
     the notice says what is wrong in the teacher's terms: which student, which choice; the
-    night's own words (file lines, ids hidden) follow, folded, for whoever runs the night."""
+    night's own words (file lines, ids hidden) follow, folded, for whoever runs the night.
+    Files of last school year come first, apart (`last_year_notice`)."""
+    last = last_year_notice(c)
     if not c.set_aside:
-        return ""
+        return last
     names = ", ".join(f"<code>{e(Path(f.path).name)}</code>" for f in c.set_aside)
     night = "".join(
         f"<li><code>{e(Path(f.path).name)}</code>: {counted(len(f.problems), 'problem')}<ul>"
@@ -739,7 +743,7 @@ def set_aside_notice(c: ClassData) -> str:
         chosen = c.set_aside_form.chosen
         # a newer file applied fills the form: `_form_source_words` says so, once
         todo = "" if chosen is not None and chosen.applied else " Fix them here and export again."
-        return (
+        return last + (
             '<div class="set-aside" role="alert"><p><strong>Not applied tonight:</strong> this '
             f"class's overrides file ({names}) {_why_words(c.set_aside)}, so its students were "
             f"served without it.{todo}</p>{_form_source_words(c.set_aside_form)}<ul>{night}</ul>"
@@ -751,7 +755,7 @@ def set_aside_notice(c: ClassData) -> str:
         for sid, choice in c.set_aside_form.choices.items()
         if choice.wrong
     )
-    return (
+    return last + (
         '<div class="set-aside" role="alert"><p><strong>Not applied tonight:</strong> this '
         f"class's overrides file ({names}) {_why_words(c.set_aside)}, so its students were "
         "served without it. Its choices are filled in below: fix the ones marked (a mode that is none of the "
@@ -763,6 +767,23 @@ def set_aside_notice(c: ClassData) -> str:
         + _unmatched_words(c.set_aside_form.unmatched)
         + f"<details><summary>The night's problems, as its warning said them</summary><ul>{night}"
         "</ul></details></div>"
+    )
+
+
+def last_year_notice(c: ClassData) -> str:
+    """The class's overrides files the night left out as last school year's (a teacher's
+    June export still in the folder in September): not applied, and nothing for this year's
+    teacher to fix (a set-aside file's notice asked them to fix last year's choices for a
+    retired activity); whoever runs the night removes the file. "" where there is none."""
+    if not c.last_year:
+        return ""
+    names = ", ".join(f"<code>{e(Path(f.path).name)}</code>" for f in c.last_year)
+    words = "".join(f"<li>{e(p)}</li>" for f in c.last_year for p in f.problems)
+    return (
+        '<div class="set-aside" role="status"><p><strong>Not applied tonight:</strong> this '
+        f"class's overrides file ({names}) {_why_words(c.last_year)}, so its students were "
+        "served without it. There is nothing to fix here: whoever runs the night removes "
+        f"{_it(c.last_year)} from the folder.</p><ul>{words}</ul></div>"
     )
 
 
