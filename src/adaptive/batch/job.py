@@ -79,6 +79,7 @@ from adaptive.batch.night_checks import (
     check_log_ids_match,
     check_night_near_log,
     check_not_before_last_night,
+    check_training_catalog,
     experiment_ended_or_replaced,
     experiment_served_before,
     grade_table_changed,
@@ -798,6 +799,7 @@ def _serve_date(
     _release_arrow_memory()
     loaded = registry_answer(champion).load()
     model = loaded.model
+    check_training_catalog(model, catalog)  # last year's catalog: before the coverage's words
     coverage = note_skill_coverage(model, catalog)
     reuse = same_model and meta["model_version"] == loaded.version
     # rows dated before the snapshot's cutoff that reached the log after it (a device that

@@ -787,6 +787,44 @@ def zone_served_before(out: Path, state_dir: Path, day: str, timezone: str) -> N
     )
 
 
+def check_training_catalog(model: object, catalog: Catalog) -> None:
+    """The catalog given against the one the model was trained with (`training_catalog_`,
+    recorded by `adaptive train --catalog`; nothing to compare for a model without one). A
+    catalog that lacks skills the model was trained on is last year's (or another district's):
+    its retired activities would be recommended and the model's new skills read as misspelt, so
+    it is a `ConfigError` (exit 2) with the counts of ids that differ. One that has them all but
+    lacks some trained activities (retired since, or an older catalog) is a `NightWarning`; one
+    that only adds skills or activities (a catalog grown mid-year) says nothing here."""
+    trained = getattr(model, "training_catalog_", None)
+    if trained is None or trained.sha256 == catalog.sha256:
+        return
+    diff = trained.differences(catalog)
+    if not diff.skills_lacking and not diff.activities_lacking:
+        return
+    name, version = (
+        getattr(model, "registered_name", None),
+        getattr(model, "registered_version", None),
+    )
+    which = f"model {name!r} v{version}" if name and version else "the model"
+    shas = f"sha256 {catalog.sha256[:12]}... vs {trained.sha256[:12]}..."
+    plural = ("activity", "activities")
+    if diff.skills_lacking:
+        raise ConfigError(
+            f"--catalog: the catalog differs from the one {which} was trained with ({shas}): "
+            f"{counted(diff.skills, 'skill')} and {counted(diff.activities, *plural)} differ, "
+            f"{diff.skills_lacking:,} of the model's skills {verb(diff.skills_lacking, 'is')} "
+            "not in it (last year's or another district's catalog?) — pass the catalog the "
+            "model was trained with (or retrain on this one)"
+        )
+    warnings.warn(
+        f"--catalog: the catalog lacks {counted(diff.activities_lacking, *plural)} of the "
+        f"one {which} was trained with ({shas}): retired since? If it is an older catalog, "
+        "pass the one the model was trained with (or retrain on this one)",
+        NightWarning,
+        stacklevel=2,
+    )
+
+
 @dataclass(frozen=True)
 class OffCatalog:
     """A log's responses on skill ids the catalog does not have (a typo in an export,

@@ -93,6 +93,7 @@ from adaptive.batch.night_checks import (
     arm_parts,
     check_log_ids_match,
     check_night_near_log,
+    check_training_catalog,
     experiment_ended_or_replaced,
     experiment_served_before,
     grade_table_changed,
@@ -272,6 +273,7 @@ def run_spark_night(
         )
         version, model_dir = fetched.version, Path(fetched.tracer_dir)
         model = fetched.load().model
+        check_training_catalog(model, catalog)  # last year's catalog: before the coverage's words
         coverage = note_skill_coverage(model, catalog)
         previous = previous_snapshot_date(state_dir, day, SPARK_FORMAT)
         meta = _snapshot_meta(state_dir, previous) if previous else None

@@ -820,3 +820,64 @@ def not_json(path: str | Path, exc: json.JSONDecodeError) -> str:
     if kind is None or kind in JSON_KINDS:
         return f"{path}: not a valid catalog file ({exc}){other}"
     return f"{path}: not a valid catalog file: a CSV file, and {CATALOG_CHECK}{other}"
+
+
+@dataclass(frozen=True)
+class CatalogRecord:
+    """What a model keeps of the catalog it was trained with (`KnowledgeTracer.
+    training_catalog_`, saved in its model.json): the catalog's `sha256` and its skill and
+    activity ids, so that the nightly job can tell a catalog left from another year (or another
+    district) from one that grew since (`batch.night_checks.check_training_catalog`) without
+    the training catalog's file."""
+
+    sha256: str
+    skills: tuple[str, ...]
+    activities: tuple[str, ...]
+
+    @classmethod
+    def of(cls, catalog: Catalog) -> CatalogRecord:
+        return cls(catalog.sha256, catalog.skill_ids, tuple(catalog.activity_index))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sha256": self.sha256,
+            "skills": list(self.skills),
+            "activities": list(self.activities),
+        }
+
+    @classmethod
+    def from_json(cls, record: object) -> CatalogRecord | None:
+        """The record `to_json` wrote; None for a model saved without one (trained without a
+        catalog, or before catalogs were recorded)."""
+        if record is None:
+            return None
+        return cls(record["sha256"], tuple(record["skills"]), tuple(record["activities"]))
+
+    def differences(self, catalog: Catalog) -> CatalogDifferences:
+        """The ids this record's catalog and `catalog` do not share (counts, set arithmetic)."""
+        skills, activities = set(catalog.skill_ids), set(catalog.activity_index)
+        return CatalogDifferences(
+            skills_lacking=len(set(self.skills) - skills),
+            skills_added=len(skills - set(self.skills)),
+            activities_lacking=len(set(self.activities) - activities),
+            activities_added=len(activities - set(self.activities)),
+        )
+
+
+@dataclass(frozen=True)
+class CatalogDifferences:
+    """How a catalog differs from a recorded one (`CatalogRecord.differences`): the recorded
+    catalog's skills and activities it lacks, and the ones it adds."""
+
+    skills_lacking: int
+    skills_added: int
+    activities_lacking: int
+    activities_added: int
+
+    @property
+    def skills(self) -> int:
+        return self.skills_lacking + self.skills_added
+
+    @property
+    def activities(self) -> int:
+        return self.activities_lacking + self.activities_added

@@ -249,6 +249,8 @@ def train_model(
     )
     if profiles is not None and catalog is not None:
         final.check_curriculum_level(train_log, catalog, profiles, grade_table)
+    if catalog is not None:  # the night refuses a catalog of another year (its sha256 and ids)
+        final.record_catalog(catalog)
     fingerprint = data_fingerprint(log, data if not isinstance(data, ResponseLog) else None)
     params = {
         "spec": spec_info["name"],

@@ -65,6 +65,7 @@ import numpy as np
 import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
+from adaptive.curriculum.catalog import CatalogRecord
 from adaptive.data.codes import (
     KnownIds,
     check_many_ids,
@@ -127,6 +128,9 @@ LEARNING_CURVE = "learning_curve"
 #: The key of model.json's `fitted` holding `KnowledgeTracer.curriculum_level_` (absent: not
 #: measured).
 CURRICULUM_LEVEL = "curriculum_level"
+#: The key of model.json holding `KnowledgeTracer.training_catalog_` (absent: not recorded).
+#: Beside `fitted`, not in it: a model that has one stays readable by code that predates it.
+TRAINING_CATALOG = "training_catalog"
 ARRAYS_FILE = "arrays.npz"
 MODEL_FILE = "model.json"
 #: State arrays kept by the base class for models without exact placement.
@@ -711,6 +715,10 @@ class KnowledgeTracer(KeywordChecked, ABC):
         measured until then, and in a model saved before it was kept). Where it does, the
         adaptive policy reads a student's never-answered skills from their first answers on
         others (`batch_from_model`).
+    training_catalog_ : `CatalogRecord` or None. The catalog the model was trained with (its
+        sha256 and ids; `record_catalog`, as `adaptive train --catalog` does), saved in
+        model.json, so that the nightly job can refuse a catalog of another year; None until
+        recorded (and after a refit).
     """
 
     name: ClassVar[str]
@@ -726,6 +734,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
     #: restored inside another model's artifact (its latent mastery's BKT) keeps this one.
     learning_curve_: LearningCurve = LearningCurve()
     curriculum_level_: LevelFit = LevelFit()
+    training_catalog_: CatalogRecord | None = None
     #: The registered model and version this tracer was loaded from (`load_champion`,
     #: `load_version`), so that a caller can tell which version it serves (after a rollback,
     #: the earlier one); None for a tracer fitted here or loaded from a folder. Not saved
@@ -770,6 +779,14 @@ class KnowledgeTracer(KeywordChecked, ABC):
         self.curriculum_level_ = dataclasses.replace(checked, start=read)
         return self.curriculum_level_
 
+    def record_catalog(self, catalog: Catalog) -> CatalogRecord:
+        """Keep, with the fitted model, the catalog it was trained with (`training_catalog_`:
+        its sha256 and ids, saved in model.json and checksummed with it), which the nightly job
+        compares with the catalog it is given (`batch.night_checks.check_training_catalog`)."""
+        expect_type(catalog, Catalog, "catalog", "Catalog.from_json(path)")
+        self.training_catalog_ = CatalogRecord.of(catalog)
+        return self.training_catalog_
+
     # -- learning and batch prediction -----------------------------------------------------------
     @abstractmethod
     def fit(self, log: ResponseLog) -> Self:
@@ -783,6 +800,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
         the training students (`_trained_students`), so that scoring them warns."""
         self.learning_curve_ = learning_curve(log)
         self.curriculum_level_ = LevelFit()
+        self.training_catalog_ = None
         self._trained_students = TrainedStudents.of(log)
 
     def _warn_trained_students(self, log: ResponseLog, call: str) -> None:
@@ -1550,6 +1568,8 @@ class KnowledgeTracer(KeywordChecked, ABC):
             },
             "files": {name: hashlib.sha256(blob).hexdigest() for name, blob in files.items()},
         }
+        if self.training_catalog_ is not None:  # a key older versions ignore: no new format
+            meta[TRAINING_CATALOG] = self.training_catalog_.to_json()
         for name, blob in files.items():
             atomic_write_bytes(directory / name, blob)
         atomic_write_bytes(directory / MODEL_FILE, sealed_json(meta))
@@ -1599,6 +1619,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
         model._restore(fitted, arrays)
         model.learning_curve_ = curve
         model.curriculum_level_ = level
+        model.training_catalog_ = CatalogRecord.from_json(meta.get(TRAINING_CATALOG))
         model._restore_files(files)
         return model
 
