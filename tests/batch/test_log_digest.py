@@ -295,3 +295,24 @@ def test_the_same_rows_given_as_a_csv_after_parquet_say_the_form_changed_not_the
     assert second.rebuild_reason == (
         "the log is given in another form than for the last snapshot (not comparable)"
     )
+
+
+def test_an_empty_first_night_then_parquet_says_nothing_of_the_form(district, tmp_path):
+    """A user trial: a header-only CSV the first night of the year, a Parquet file the next,
+    warned "the log is given in another form than on the night of the last snapshot (0
+    responses ...; 0 parquet rows now) ... the state is rebuilt". No answer before the
+    snapshot's cutoff either way: nothing to compare, nothing said, nothing rebuilt for it."""
+    frame = district.log.frame
+    first = (frame["timestamp"].min() - pd.Timedelta(days=2)).strftime("%Y-%m-%d")
+    header = tmp_path / "header.csv"
+    frame.iloc[:0].assign(skill_ids="").to_csv(header, index=False)
+    out = tmp_path / "out"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # an empty night's own warnings
+        run_daily_job(first, out, **district.job_args(data=header))
+    parquet = written(frame, "parquet", tmp_path / "parquet")
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        second = run_daily_job(DAY_1, out, **district.job_args(data=parquet))
+    assert not [w for w in said if "another form" in str(w.message)]
+    assert "another form" not in (second.rebuild_reason or "")

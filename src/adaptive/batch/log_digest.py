@@ -80,13 +80,16 @@ def before_cutoffs(
 def changed_before_cutoff(meta: dict, now: dict | None) -> tuple[dict | None, dict] | None:
     """(now, recorded) when the log before the snapshot's cutoff is not what the snapshot
     recorded (rows arrived late or were removed, answers were regraded, or it can no longer be
-    recorded); None when it is, or when the snapshot recorded nothing (one written before the
-    count). A snapshot without a digest (or with another kind) is compared by its count."""
+    recorded); None when it is (no answer before the cutoff then and now, even in another
+    form: a header-only CSV the first night, a Parquet file the next), or when the snapshot
+    recorded nothing (one written before the count). A snapshot without a digest (or with another kind) is compared by its count."""
     recorded = meta.get("before_cutoff")
     if recorded is None:
         return None
     if now is None:
         return now, recorded
+    if now["count"] == recorded["count"] == 0:  # no answer before it either way, whatever the form
+        return None
     keys = ["unit", "count"]
     kind = _digest_kind(recorded)
     if kind is not None and kind == _digest_kind(now):
