@@ -103,6 +103,7 @@ from adaptive.batch.night_checks import (
     warn_placed_off_roster,
     warn_placement_alone,
     warn_profiles_gone,
+    warn_roster_a_grade_behind,
     warn_untraced,
     zone_served_before,
 )
@@ -856,6 +857,7 @@ def _serve_date(
     naive = report is not None and report.naive_times
     warn_log_times_in_zone([time_ns], naive, log.source, timezone)
     before = time_ns < cutoff.value
+    warn_roster_a_grade_behind(log, catalog, profiles, time_ns, cutoff.value)
     # the newest answer this night serves from (the snapshot's cutoff bounds it when the rows
     # read since then hold none)
     newest = int(time_ns[before].max()) if before.any() else since

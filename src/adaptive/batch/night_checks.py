@@ -40,11 +40,12 @@ from adaptive.errors import (
     one_spelling,
     verb,
 )
+from adaptive.placement.level import catalog_entries
 from adaptive.placement.prior import DEFAULT_TABLE, GradeTable
 from adaptive.policy.adapter import OFF_CATALOG_SKILLS_SAID
 
 if TYPE_CHECKING:
-    from adaptive.curriculum import Catalog
+    from adaptive.curriculum import Catalog, LearnerProfile
     from adaptive.data.log import ResponseLog
     from adaptive.placement import Placement
     from adaptive.policy import PolicyConfig
@@ -785,6 +786,53 @@ def zone_served_before(out: Path, state_dir: Path, day: str, timezone: str) -> N
         NightWarning,
         stacklevel=3,
     )
+
+
+#: The weeks of answers before the night that `warn_roster_a_grade_behind` reads (this school
+#: year's, not last year's still in the log).
+RECENT_WEEKS = 4
+
+
+def warn_roster_a_grade_behind(
+    log: ResponseLog,
+    catalog: Catalog,
+    profiles: Mapping[str, LearnerProfile],
+    time_ns: np.ndarray,
+    cutoff_ns: int,
+) -> None:
+    """A `NightWarning` where more than half of the students with answers in the log's last
+    `RECENT_WEEKS` before the night's cutoff (`time_ns`: each row's time) answer mostly skills
+    of the grade above their profile's: the profiles file is last year's roster (a trial's
+    returning students were all served last year's grade, without a word). `adaptive train` says the same of a
+    training log's first answers (`placement.calibrate`). Counts only; vectorized (one pass
+    over the profiles' grades, then array arithmetic and bincounts over the log's entries)."""
+    grades = pd.Series(
+        np.fromiter(
+            (np.nan if p.grade is None else p.grade for p in profiles.values()),
+            float,
+            len(profiles),
+        ),
+        index=pd.Index(list(profiles), dtype=object),
+    )
+    by_student = grades.reindex(log.students).to_numpy(float)  # NaN: no profile or no grade
+    entries, skill = catalog_entries(log, catalog)
+    student = log.student[entries].astype(np.int64)
+    gap = catalog.skill_grades[skill] - by_student[student]
+    weeks = pd.Timedelta(weeks=RECENT_WEEKS).value
+    recent = (time_ns < cutoff_ns) & (time_ns >= cutoff_ns - weeks)
+    read = recent[entries] & ~np.isnan(gap)
+    student, above = student[read], gap[read] == 1
+    answers = np.bincount(student, minlength=len(by_student))
+    mostly = 2 * np.bincount(student, weights=above, minlength=len(by_student)) > answers
+    answered, ahead = int((answers > 0).sum()), int(mostly.sum())
+    if answered and 2 * ahead > answered:
+        warnings.warn(
+            f"{ahead:,} of {answered:,} students answer mostly skills of the grade above their "
+            f"profile's (their answers of the last {RECENT_WEEKS} weeks): is the profiles file "
+            "last year's roster? Its grades place and scope what they are served",
+            NightWarning,
+            stacklevel=2,
+        )
 
 
 def check_training_catalog(model: object, catalog: Catalog) -> None:

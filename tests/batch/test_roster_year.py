@@ -1,0 +1,42 @@
+"""A profiles file of last year (a district operator's new school year: every returning student
+served last year's grade, without a word) is warned of by the night."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+
+from adaptive.batch import run_daily_job
+from adaptive.errors import NightWarning
+
+ROSTER = "answer mostly skills of the grade above their profile's"
+
+
+def _a_grade_below(profiles: Path, where: Path) -> Path:
+    """`profiles` with every grade one lower: last year's roster."""
+    lines = [json.loads(line) for line in profiles.read_text().splitlines() if line.strip()]
+    for p in lines:
+        if p.get("grade") is not None:
+            p["grade"] = int(p["grade"]) - 1
+    where.write_text("".join(json.dumps(p) + "\n" for p in lines))
+    return where
+
+
+def test_last_years_roster_is_warned_of_with_counts(district, tmp_path):
+    old = _a_grade_below(district.profiles, tmp_path / "last_year.jsonl")
+    with pytest.warns(NightWarning, match=ROSTER) as said:
+        run_daily_job(district.last_day, tmp_path / "old", **district.job_args(profiles=old))
+    words = [str(w.message) for w in said if ROSTER in str(w.message)]
+    assert len(words) == 1
+    assert "is the profiles file last year's roster?" in words[0]
+    assert "stu0" not in words[0]  # counts, never an id
+
+
+def test_this_years_roster_says_nothing_of_it(district, tmp_path):
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        run_daily_job(district.last_day, tmp_path / "now", **district.job_args())
+    assert not [w for w in said if ROSTER in str(w.message)]
