@@ -12,7 +12,7 @@ import pytest
 from adaptive.batch import run_daily_job
 from adaptive.curriculum import Activity, Catalog, Skill
 from adaptive.curriculum.catalog import CatalogRecord
-from adaptive.errors import ConfigError, NightWarning
+from adaptive.errors import ArtifactError, ConfigError, NightWarning
 from adaptive.registry import promote, train_model
 from adaptive.tracing.base import KnowledgeTracer
 
@@ -56,6 +56,10 @@ def test_the_model_keeps_its_training_catalog_in_model_json(trained, tmp_path):
     assert model.training_catalog_ == CatalogRecord.of(catalog)
     again = KnowledgeTracer.load(model.save(tmp_path / "m"))
     assert again.training_catalog_ == CatalogRecord.of(catalog)
+    meta = tmp_path / "m" / "model.json"
+    meta.write_text(meta.read_text().replace(catalog.sha256, "0" * 64))  # edited: refused
+    with pytest.raises(ArtifactError, match="checksum"):
+        KnowledgeTracer.load(tmp_path / "m")
 
 
 def test_last_years_catalog_is_refused_without_a_misspelling(district, trained, tmp_path):
