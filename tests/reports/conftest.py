@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from adaptive.batch import run_daily_job
@@ -171,3 +172,18 @@ def page(browser, tmp_path):
     pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
     yield pg
     context.close()
+
+
+@pytest.fixture
+def count_id_reads(monkeypatch):
+    """The students files read for their ids alone (the search), as 'night/school' strings."""
+    reads: list[str] = []
+    real = pq.read_table
+
+    def read_table(path, *args, **kwargs):
+        if kwargs.get("columns") == ["student_id"]:
+            reads.append(f"{path.parent.parent.name}/{path.parent.name}")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(pq, "read_table", read_table)
+    return reads

@@ -115,21 +115,6 @@ def same_as_the_walk(starts, args) -> None:
         np.testing.assert_array_equal(starts.mastery[i], found[sid][1])
 
 
-@pytest.fixture
-def count_id_reads(monkeypatch):
-    """The students files read for their ids alone (the search), as 'night/school' strings."""
-    reads: list[str] = []
-    real = pq.read_table
-
-    def read_table(path, *args, **kwargs):
-        if kwargs.get("columns") == ["student_id"]:
-            reads.append(f"{path.parent.parent.name}/{path.parent.name}")
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(pq, "read_table", read_table)
-    return reads
-
-
 def district(out, days: list[str], late: dict[str, str]) -> None:
     """Three schools of 5 served every night of `days`; `late`: a student served from a night on
     (transferred in to the third school)."""

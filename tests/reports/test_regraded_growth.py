@@ -141,12 +141,12 @@ def test_a_grade_corrected_after_the_baseline_is_not_read_as_growth(report_distr
     assert any(re.search(r"\d students? of them from the first night of a grade", p) for p in pages)
 
 
-def test_a_regraded_student_is_sought_where_first_served_not_in_every_school(tmp_path, monkeypatch):
+def test_a_regraded_student_is_sought_where_first_served_not_in_every_school(
+    tmp_path, count_id_reads
+):
     """The search for the first night of the new grade reads each later night's file of the
     school that first served the student after the baseline, never every school's ids (a grade
     corrected late in the year read ~100,000 files at every build)."""
-    import pyarrow.parquet as pq
-
     days = [str(d.date()) for d in pd.date_range("2026-09-01", periods=8, freq="7D")]
     for i, night in enumerate(days):
         listing = {}
@@ -154,15 +154,7 @@ def test_a_regraded_student_is_sought_where_first_served_not_in_every_school(tmp
             grades = {s: (6.0 if i < 5 else 3.0) if s == "a" else 4.0 for s in ids}
             listing.update(_serve_school(tmp_path, night, school, grades, level=0.1 * (i + 1)))
         writer.finish_date_listing(tmp_path, OUTPUT_TABLES, night, listing, {"date": night})
-    reads: list[str] = []
-    real = pq.read_table
-
-    def read_table(path, *args, **kwargs):
-        if kwargs.get("columns") == ["student_id"]:
-            reads.append(f"{path.parent.parent.name}/{path.parent.name}")
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(pq, "read_table", read_table)
+    reads = count_id_reads
     run = BatchRun(tmp_path, days[-1], ("s0", "s1", "s2"), "m", "1")
     layouts = dict.fromkeys(days, LAYOUT)
     for _build in ("indexing every night", "through the index"):
