@@ -1440,7 +1440,8 @@ def test_last_school_years_file_is_not_applied_on_the_new_years_nights(tmp_path,
     activity id of the catalog". A file dated before the night's school year (the growth
     norm's year_start, 09-01 in the shipped norm) is not applied, whatever it holds, and is
     said to be last year's; the night before the year starts still applies it."""
-    from adaptive.batch.overrides import WHY_LAST_YEAR, school_year_start
+    from adaptive.batch.overrides import WHY_LAST_YEAR
+    from adaptive.reports.growth import school_year_start
 
     assert school_year_start("2027-09-01") == "2027-09-01"
     assert school_year_start("2027-08-31") == "2026-09-01"
@@ -1476,7 +1477,7 @@ def test_last_years_file_is_said_on_the_night_in_validate_and_on_its_class_page(
     import pandas as pd
 
     from adaptive.batch.job import read_profiles
-    from adaptive.batch.overrides import school_year_start
+    from adaptive.reports.growth import school_year_start
     from adaptive.reports.site.build import build_site
 
     profiles = read_profiles(district.profiles)

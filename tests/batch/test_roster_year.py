@@ -40,3 +40,30 @@ def test_this_years_roster_says_nothing_of_it(district, tmp_path):
         warnings.simplefilter("always")
         run_daily_job(district.last_day, tmp_path / "now", **district.job_args())
     assert not [w for w in said if ROSTER in str(w.message)]
+
+
+NEW_YEAR = "is in the school year before this night's"
+
+
+def test_last_years_folder_continued_into_a_new_school_year_is_said_once(district, tmp_path):
+    """A rollover trial continued June's folder into September: seven warnings (catalog,
+    'unassigned', overrides) and none said "a new school year: a new --out"."""
+    out = tmp_path / "out"
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        run_daily_job("2026-08-20", out, **district.job_args())  # summer: last school year's
+        run_daily_job("2026-08-31", out, **district.job_args())
+    assert not [w for w in said if NEW_YEAR in str(w.message)]
+    with pytest.warns(NightWarning, match=NEW_YEAR) as said:
+        run_daily_job("2026-09-01", out, **district.job_args())
+    words = [str(w.message) for w in said if NEW_YEAR in str(w.message)]
+    assert words == [
+        f"--out {out}: its last night, 2026-08-31, is in the school year before this night's "
+        "(it starts 2026-09-01, the growth norm's year_start): a new school year is served "
+        "into a new --out, with this year's log and roster and last year's records as "
+        "--placement; continued here, last year's state, growth series and overrides carry on"
+    ]
+    with warnings.catch_warnings(record=True) as said:  # the new year's next night: nothing
+        warnings.simplefilter("always")
+        run_daily_job("2026-09-02", out, **district.job_args())
+    assert not [w for w in said if NEW_YEAR in str(w.message)]

@@ -99,6 +99,7 @@ from adaptive.batch.night_checks import (
     warn_few_students_answered,
     warn_future_rows,
     warn_log_times_in_zone,
+    warn_new_school_year,
     warn_off_catalog,
     warn_placed_off_roster,
     warn_placement_alone,
@@ -421,6 +422,7 @@ def run_daily_job(
             with night_locks(out, state_path, day, lock_facts, discard=nothing_written):
                 # under the folder's lock: a night served meanwhile is seen
                 check_not_before_last_night(out, state_path, day, backfill)
+                warn_new_school_year(out, state_path, day)
                 return _run_locked(
                     day,
                     out,

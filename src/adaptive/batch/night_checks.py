@@ -43,6 +43,7 @@ from adaptive.errors import (
 from adaptive.placement.level import catalog_entries
 from adaptive.placement.prior import DEFAULT_TABLE, GradeTable
 from adaptive.policy.adapter import OFF_CATALOG_SKILLS_SAID
+from adaptive.reports.growth import school_year_start
 
 if TYPE_CHECKING:
     from adaptive.curriculum import Catalog, LearnerProfile
@@ -287,6 +288,29 @@ def check_not_before_last_night(out: Path, state_dir: Path, day: str, backfill: 
         f"stay as they are), add --backfill (backfill=True in Python); to serve {last} again, "
         f"give --date {last}; if {last} was served by mistake (a mistyped --date), remove it "
         f"first: `{_drop_command(out, state_dir, last)}`"
+    )
+
+
+def warn_new_school_year(out: Path, state_dir: Path, day: str) -> None:
+    """One `NightWarning` when the last night served in `out` before `day` falls in an earlier
+    school year (`school_year_start`: the growth norm's `year_start`) than `day`: last June's
+    folder continued into September (a rollover trial: seven warnings of catalog changes,
+    students in 'unassigned' and dropped overrides, and none said "a new school year"). Not an
+    error: a summer-school night is served in the school year before, on purpose. Said on the
+    first night of the new year alone (the next one's last night is in its own year)."""
+    earlier = [d for d in served_nights(out, state_dir) if d < day]
+    if not earlier:
+        return
+    start = school_year_start(day)
+    if earlier[-1] >= start:
+        return
+    warnings.warn(
+        f"--out {out}: its last night, {earlier[-1]}, is in the school year before this "
+        f"night's (it starts {start}, the growth norm's year_start): a new school year is "
+        "served into a new --out, with this year's log and roster and last year's records as "
+        "--placement; continued here, last year's state, growth series and overrides carry on",
+        NightWarning,
+        stacklevel=3,
     )
 
 

@@ -101,6 +101,7 @@ from adaptive.policy.base import (
     student_at,
     teacher_arrays,
 )
+from adaptive.reports.growth import school_year_start
 
 #: what an export's `format` says (a file written by hand may leave it and `version` out: its
 #: keys, each checked, tell that it is an overrides file; it is read as version 1)
@@ -630,16 +631,6 @@ class LastYearFile(OverridesError):
 
     #: the words without the file's name (what its class page lists)
     said: str = ""
-
-
-def school_year_start(day: str, norm: object = None) -> str:
-    """The first day (YYYY-MM-DD) of the school year `day` falls in: the growth norm's
-    `year_start` (`Norm.year_start_of`; `norm`: a `Norm`, or a norm TOML file, default the
-    shipped one), the one definition of a school year the reports use too."""
-    from adaptive.reports.growth import Norm
-
-    norm = norm if isinstance(norm, Norm) else Norm.from_toml(norm)
-    return norm.year_start_of(day).strftime("%Y-%m-%d")
 
 
 def _school_year(night: str | None, year_of: str | None) -> tuple[str, str]:

@@ -201,6 +201,15 @@ class Norm:
         return start if start <= day else start.replace(year=day.year - 1)
 
 
+def school_year_start(day: str, norm: Norm | str | Path | None = None) -> str:
+    """The first day (YYYY-MM-DD) of the school year `day` falls in: the growth norm's
+    `year_start` (`Norm.year_start_of`; `norm`: a `Norm`, or a norm TOML file, default the
+    shipped one), the one definition of a school year: the reports' growth series, the
+    overrides files of last school year, a folder continued into a new one."""
+    norm = norm if isinstance(norm, Norm) else Norm.from_toml(norm)
+    return norm.year_start_of(day).strftime("%Y-%m-%d")
+
+
 #: the most years of growth per school year a district's bar may ask (150 was a percent)
 MAX_TARGET_YEARS = 5.0
 #: the keys a norm file may set, at its top level and in [default] / [grade.N]
