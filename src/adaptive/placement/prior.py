@@ -936,6 +936,7 @@ def place_regraded(
         [np.nan if p is None or p.grade is None else p.grade for p in profiles], np.float64
     )
     moved = np.flatnonzero(np.isfinite(was) & np.isfinite(now) & (was != now))
+    moved = _records_at_hand(state, rows, moved, profiles, given)
     if not len(moved):
         return 0
     for start in range(0, len(moved), chunk):
@@ -947,11 +948,46 @@ def place_regraded(
         f"{counted(n, 'student')} placed from grade {some_of(before, 5)} "
         f"{verb(n, 'has')} another grade in {'its' if n == 1 else 'their'} profile now: placed "
         "again from the profile's grade, on the skills not answered yet (what was answered "
-        "keeps its evidence; records, where given, as before)",
+        "keeps its evidence; records given, as before)",
         PlacementWarning,
         stacklevel=3,
     )
     return len(moved)
+
+
+def _records_at_hand(
+    state: TracingState,
+    rows: np.ndarray,
+    moved: np.ndarray,
+    profiles: Sequence[LearnerProfile | None],
+    given: Placement | None,
+) -> np.ndarray:
+    """The students of `moved` (positions in `rows`) who can be placed again without losing
+    evidence: those a grade alone placed, and those placed from records beside it whose records
+    `given` holds (placed again as before, the new grade on the rest). The others are left as
+    they are and said (counts only): the state keeps their placed values, not which of them
+    the records gave, so a grade's guess would overwrite their records (a vendor's trial: a
+    transfer student's 0.9 and 0.2 became the grade's 0.7 and 0.7)."""
+    words = state.placed_from(rows[moved]).astype(str)
+    by_grade = np.char.startswith(words, GRADE_SOURCE_PREFIX) if len(words) else np.zeros(0, bool)
+    known = np.array(
+        [given is not None and given.source_of(profiles[i].student_id) is not None  # type: ignore[union-attr]
+         for i in moved.tolist()],
+        dtype=bool,
+    )  # fmt: skip
+    left = int((~by_grade & ~known).sum())
+    if left:
+        warnings.warn(
+            f"{counted(left, 'student')} placed from records beside their grade's guess "
+            f"{verb(left, 'has')} another grade in {'its' if left == 1 else 'their'} profile "
+            "now: not placed again, as their records are not given here (the state keeps the "
+            "values, not which the records gave); pass the records to place the new grade on "
+            "the rest: batch_from_model(..., placement=records), as the nightly job's "
+            "--placement",
+            PlacementWarning,
+            stacklevel=4,
+        )
+    return moved[by_grade | known]
 
 
 def _grade_placed_before(state: TracingState, rows: np.ndarray) -> np.ndarray:
