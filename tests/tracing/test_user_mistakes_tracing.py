@@ -504,3 +504,21 @@ def test_the_keyword_check_leaves_each_models_signature_for_help_and_ides() -> N
     model = BKT(forgets=True, num_fits=2)
     assert pickle.loads(pickle.dumps(model)).get_params() == model.get_params()
     assert model.clone().get_params() == model.get_params()
+
+
+def test_a_placement_with_ids_in_another_case_and_without_zeros_names_both(fitted) -> None:
+    """A vendor's trial: another district's records wrote 'STU9000001' for the roster's
+    'stu9000001' and '4501' for '0004501'; the warning named the zeros alone, and advised
+    read_placement, which the vendor had used: the file itself writes them otherwise."""
+    from adaptive.errors import PlacementWarning
+    from adaptive.placement import Placement
+
+    state = fitted.init_state(["0007731", "stu9000001"])
+    skills = tuple(fitted.skills_)
+    records = Placement(("7731", "STU9000001"), skills, np.full((2, len(skills)), 0.9))
+    with pytest.warns(PlacementWarning, match="read as held students") as said:
+        fitted.place(state, records)
+    words = " ".join(str(w.message) for w in said)
+    assert "the 1st differs from a known student's id only in zeros" in words, words
+    assert "the 2nd differs only in case from a known student's id" in words, words
+    assert "correct it" in words and "7731" not in words and "STU9" not in words

@@ -1797,16 +1797,26 @@ def _warn_placed_apart_from_held(
     new, matches = state.new_ids_read_as_held(student_ids, every=True)
     if not matches:
         return
-    first = next(iter(matches))
     warnings.warn(
         f"{where}: {len(matches):,} of the placement's {len(new):,} students the state does not "
-        f"hold read as held students{match_words(new, {first: matches[first]})}: ids are "
-        f"case-sensitive text, so their rows {effect}, not the held students. "
-        "Keep ids as text (pd.read_csv(path, dtype={'student_id': str}), or "
-        "read_placement(path, catalog), which reads them so)",
+        f"hold read as held students{match_words(new, _first_of_each_kind(new, matches))}: "
+        f"ids are case-sensitive text, so their rows {effect}, not the held students. "
+        "Read ids as text (pd.read_csv(path, dtype={'student_id': str}), or "
+        "read_placement(path, catalog), which reads them so); where the file itself writes "
+        "them otherwise (another system's case, zeros a spreadsheet dropped), correct it",
         PlacementWarning,
         stacklevel=4,
     )
+
+
+def _first_of_each_kind(ids: Sequence[str], matches: Mapping[int, str]) -> dict[int, str]:
+    """The first of `matches` that differs from its held id in case alone, and the first that
+    differs otherwise (zeros, look-alikes): a table with both said only the first kind (a
+    vendor's trial: 'STU9000001' for 'stu9000001' was never named)."""
+    kinds: dict[bool, int] = {}
+    for i, meant in matches.items():
+        kinds.setdefault(ids[i].casefold() == meant.casefold(), i)
+    return {i: matches[i] for i in sorted(kinds.values())}
 
 
 def _warn_ahead_of_clock(responses: Sequence[Response]) -> None:
