@@ -67,3 +67,24 @@ def test_last_years_folder_continued_into_a_new_school_year_is_said_once(distric
         warnings.simplefilter("always")
         run_daily_job("2026-09-02", out, **district.job_args())
     assert not [w for w in said if NEW_YEAR in str(w.message)]
+
+
+def test_a_missing_night_names_the_nights_around_it_and_no_backfill_before_the_year(tmp_path):
+    """A rollover trial: a report for 2027-10-10, between two nights, listed the folder's
+    last five nights, not the ones around it; one for 2027-08-25, before the folder's school
+    year, advised a back-fill into it."""
+    from adaptive.batch import writer
+    from adaptive.batch.partition import OUTPUT_TABLES
+
+    nights = ["2027-09-01", "2027-09-08", "2027-09-15", "2027-10-01", "2027-10-15",
+              "2027-10-20", "2027-10-25", "2027-11-01", "2027-11-20", "2027-12-01"]  # fmt: skip
+    for night in nights:
+        writer.finish_date_listing(tmp_path, OUTPUT_TABLES, night, {}, {"date": night})
+    between = writer.complete_nights_hint(tmp_path, "2027-10-10")
+    assert (
+        "2027-10-01, 2027-10-15" in between and "(the 5 nearest 2027-10-10; 10 in all)" in between
+    )
+    assert "2027-12-01" not in between and "--backfill" in between
+    before = writer.complete_nights_hint(tmp_path, "2027-08-25")
+    assert "before the school year of its first night (it starts 2027-09-01)" in before
+    assert "adaptive batch" not in before

@@ -13,6 +13,7 @@ starts clean). Parquet bytes depend only on the table, so a re-run writes byte-i
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import re
@@ -56,11 +57,15 @@ def complete_dates(out: Path) -> list[str]:
 
 
 def complete_nights_hint(out: Path, date: str, options: str = "", shown: int = 5) -> str:
-    """What to do about a date the batch folder lacks, naming its complete nights (a date
-    typed a day off is then plain to see) or saying it has none (another folder?), and the
-    command that serves it (`options` added; `--backfill` where the date is before the
-    folder's last night, which the job refuses without it): what `adaptive report` and
+    """What to do about a date the batch folder lacks, naming its complete nights nearest the
+    date (the one before and after it first: a date typed a day off, or one between two nights,
+    is then plain to see) or saying it has none (another folder?), and the command that serves
+    it (`options` added; `--backfill` where the date is before the folder's last night, which
+    the job refuses without it; none where the date is in a school year before the folder's
+    first night's, whose nights belong in a folder of their own): what `adaptive report` and
     `experiment analyze` say after their error."""
+    from adaptive.reports.growth import school_year_start  # the reports import this module
+
     nights = complete_dates(out)
     backfill = " --backfill" if nights and date < nights[-1] else ""
     command = f"`adaptive batch --date {date} --out {out}{options}{backfill}`"
@@ -69,8 +74,27 @@ def complete_nights_hint(out: Path, date: str, options: str = "", shown: int = 5
             f"the folder holds no complete night (is it the one `adaptive batch --out` wrote?): "
             f"run {command} first"
         )
-    more = f" (and {len(nights) - shown} earlier)" if len(nights) > shown else ""
-    return f"its complete nights: {', '.join(nights[-shown:])}{more}: give one, or run {command}"
+    nearest = _nearest_nights(nights, date, shown)
+    listed = ", ".join(nearest)
+    if len(nights) > len(nearest):
+        listed = f"{listed} (the {len(nearest)} nearest {date}; {len(nights)} in all)"
+    year = school_year_start(nights[0])
+    if date < year:
+        return (
+            f"its complete nights: {listed}; {date} is before the school year of its first "
+            f"night (it starts {year}): give one of them, or the folder of that earlier year"
+        )
+    return f"its complete nights: {listed}: give one, or run {command}"
+
+
+def _nearest_nights(nights: list[str], date: str, shown: int) -> list[str]:
+    """The `shown` nights (YYYY-MM-DD, sorted) nearest `date`, in date order; the last ones
+    where `date` is no ISO day."""
+    try:
+        day = dt.date.fromisoformat(date)
+    except ValueError:
+        return nights[-shown:]
+    return sorted(sorted(nights, key=lambda d: abs(dt.date.fromisoformat(d) - day))[:shown])
 
 
 def school_dir(school: str) -> str:
