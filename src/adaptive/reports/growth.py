@@ -552,7 +552,11 @@ _PER_STUDENT = (
 #: Why a student is left out of growth, the one list the counts and the pages go by (in the
 #: order the pages say them; a student left out for several is counted for the first):
 #: - placed: no answer yet, their mastery a placement from their grade, not a measurement;
-#: - ungraded: no grade in the profiles, or no skill of their grade in the catalog;
+#: - ungraded: no grade in the profiles;
+#: - grade_off_catalog: a grade the catalog has no skill of (K to 2 beside a catalog of grades
+#:   3 to 8): nothing of their grade to measure (a rollover trial's chief academic officer read
+#:   "without a grade in the profiles" of them, and looked for a roster error);
+#: - no_norm: a grade the norm has no line for (the norm's load warns of it);
 #: - no_baseline: not served on the baseline night, no reading then to grow from;
 #: - no_reading: served then, but that night's output holds no mastery reading for their school
 #:   (no `mastery` column, or one of another width): not "not served";
@@ -566,8 +570,8 @@ _PER_STUDENT = (
 #:   students grew 0.0, its median 0.0, some flagged for remediation).
 #: (no_baseline and no_reading: only without an own first reading, `student_growth`'s `own`.)
 LEFT_OUT = (
-    "", "placed", "ungraded", "no_baseline", "no_reading", "no_common_skill", "too_soon",
-    "no_new_answers",
+    "", "placed", "ungraded", "grade_off_catalog", "no_norm", "no_baseline", "no_reading",
+    "no_common_skill", "too_soon", "no_new_answers",
 )  # fmt: skip
 
 
@@ -662,10 +666,13 @@ def student_growth(
     else:
         unread = np.full(n, bool(baseline_unread) and baseline_mastery is None)
     absent = np.where(unread, LEFT_OUT.index("no_reading"), LEFT_OUT.index("no_baseline"))
+    has_grade = np.isfinite(np.asarray(grades, dtype=float))
     left_out = np.select(
-        [placed, ~graded, ~present, present & ~both.any(axis=1), late & ~judged,
+        [placed, ~has_grade, mask.sum(axis=1) == 0, ~graded, ~present,
+         present & ~both.any(axis=1), late & ~judged,
          unchanged & judged],  # before min_weeks, "cannot be judged yet" says it all
-        [LEFT_OUT.index("placed"), LEFT_OUT.index("ungraded"), absent,
+        [LEFT_OUT.index("placed"), LEFT_OUT.index("ungraded"),
+         LEFT_OUT.index("grade_off_catalog"), LEFT_OUT.index("no_norm"), absent,
          LEFT_OUT.index("no_common_skill"), LEFT_OUT.index("too_soon"),
          LEFT_OUT.index("no_new_answers")],
         0,

@@ -1167,6 +1167,9 @@ LEFT_OUT_WHY = {
     "placed": "with no answers yet (their mastery is a placement from their grade, not a "
     "measurement)",
     "ungraded": "without a grade in the profiles",
+    "grade_off_catalog": "whose grade has no skill in the catalog (nothing of their grade to "
+    "measure)",
+    "no_norm": "whose grade has no line in the growth norm",
     "no_baseline": "not served on the baseline night (no reading then to measure growth from)",
     "no_reading": "whose school's output on the baseline night holds no mastery reading (no "
     "reading then to measure growth from)",
@@ -1239,6 +1242,16 @@ class StudentGrowth:
         """The 95% interval's upper end, in months."""
         return self.months + Z_95 * self.se
 
+    def _unknown_why(self) -> str:
+        """Why a student's growth is unknown, in words: their grade, or its lack."""
+        if self.left_out == "grade_off_catalog":
+            return (
+                f"the catalog has no skill of grade {grade_label(self.grade)}: nothing to measure"
+            )
+        if self.left_out == "no_norm":
+            return f"the growth norm has no line for grade {grade_label(self.grade)}"
+        return "no grade in the profiles"
+
     def sentence(self, target_years: float) -> str:
         """The student's growth in one sentence (e.g. "Growth: 4.2 months (95% interval 3.1 to
         5.3 months); on track for 1.5 years (probability 80%).") or why there is none. The
@@ -1279,7 +1292,7 @@ class StudentGrowth:
                 f"{self.baseline.min_weeks:g} weeks after the baseline)."
             )
         if self.months != self.months:
-            return "Growth: unknown (no grade in the profiles, or no skill of that grade)."
+            return f"Growth: unknown ({self._unknown_why()})."
         verdict = "on track" if self.on_track else "not on track"
         head = f"Growth since {self._own_start()}:" if self.late else "Growth:"
         return (
