@@ -106,7 +106,13 @@ from adaptive.files import (
 )
 from adaptive.placement.calibrate import answer_model, fit_start_table
 from adaptive.placement.level import LevelFit, check_level
-from adaptive.placement.prior import GradeTable, Placement, expect_placement, on_skills
+from adaptive.placement.prior import (
+    GradeTable,
+    Placement,
+    expect_placement,
+    on_skills,
+    skill_positions,
+)
 from adaptive.tracing.leakage import TrainedStudents
 from adaptive.tracing.learning_curve import LearningCurve, learning_curve
 
@@ -166,6 +172,8 @@ PLACED_FROM = "placed_from"
 PLACED_GRADE = "placed_grade"
 #: The value of a new (or restarted) student's row in the arrays the base class keeps (0 else).
 BASE_ROW: dict[str, float] = {PLACEMENT: np.nan, PLACED_FROM: -1, PLACED_GRADE: np.nan}
+#: Where a student of `KnowledgeTracer.carry_state` was placed from, unless told otherwise.
+CARRIED_SOURCE = "carried from the earlier model"
 
 
 @dataclass(eq=False)
@@ -1004,6 +1012,57 @@ class KnowledgeTracer(KeywordChecked, ABC):
                     covered.grade_placed()[valued],
                 )
 
+    def carry_state(
+        self,
+        earlier: KnowledgeTracer,
+        state: TracingState,
+        prior: Placement | None = None,
+        source: str = CARRIED_SOURCE,
+    ) -> TracingState:
+        """A new state of this model for every student of `state`, a state of the `earlier`
+        model (last year's, of other skills or another kind), without replaying their history:
+        a vendor keeps each student's last answers, not their year, and a state of other skills
+        is refused (`_check_state`). Each student is placed from the earlier model's `mastery`
+        on the skills both models trace (answered or not, its reading is the best evidence
+        kept), then from `prior` (e.g. `grade_placement(catalog, profiles)`) on the skills the
+        earlier model lacked (as `combine` would: the earlier reading first), the population
+        prior where neither gives one. Their recommendations say `source`; the grade `prior`
+        placed them from is kept where its values were used (`placed_grade`). What does not
+        depend on the model is carried row for row: each student's latest answer's time and
+        ring of recent answers, so the answers kept beside the state are known as absorbed
+        (a request passing them as `log` is not warned of them; one sent again is a retry, not
+        absorbed twice). The answers' surprise (`ability`) is the earlier model's, not
+        carried. A block of students at a time (`PLACE_BLOCK`), as `place`: a district's
+        (students x skills) values are never copied whole."""
+        self._check_fitted()
+        expect_type(earlier, KnowledgeTracer, "earlier", "KnowledgeTracer.load(directory)")
+        earlier._check_state(state)
+        _check_placement(prior)
+        skills = self._skill_tuple()
+        theirs = skill_positions(earlier._skill_tuple(), skills)
+        mine = np.flatnonzero(theirs >= 0)
+        if not len(mine):
+            raise ConfigError(
+                f"carry_state: the earlier model's {len(earlier.skills_):,} skills and this "
+                f"model's {len(skills):,} have none in common: nothing to carry; start a new "
+                "state with this model (`model.init_state(ids, prior=...)`)"
+            )
+        with state.lock:
+            ids = list(state.students)
+            carried = self.init_state(ids)
+            from_prior = _PriorRows(prior, ids, skills, "carry_state")
+            for start in range(0, len(ids), PLACE_BLOCK):
+                block = np.arange(start, min(start + PLACE_BLOCK, len(ids)))
+                values = np.full((len(block), len(skills)), np.nan)
+                values[:, mine] = earlier.mastery(state, block)[:, theirs[mine]]
+                from_prior.fill(block, values)
+                self._place(carried, block, values)
+            carried.record_placement(
+                np.arange(len(ids)), np.full(len(ids), source, dtype=object), from_prior.grades
+            )
+            _carry_answers(state, carried)
+        return carried
+
     def is_placed(self, state: TracingState, rows: np.ndarray | None = None) -> np.ndarray:
         """(n,) True for the students started from a placement (`place`, `init_state(prior=)`)
         on at least one skill; False for those started from the population prior."""
@@ -1456,7 +1515,8 @@ class KnowledgeTracer(KeywordChecked, ABC):
                 raise ConfigError(
                     f"this state was made by a {state.model!r} model; this is a {self.name!r} "
                     "model, whose state holds other values. A state belongs to the model kind "
-                    "that made it: use that model, or start a state with this one "
+                    "that made it: use that model, carry it over to this one "
+                    f"({CARRY_ADVICE}), or start a state with this one "
                     "(model.init_state, then model.update with the students' responses)."
                 )
             state.model = self.name
@@ -1696,9 +1756,17 @@ def _state_skills_differ(had: tuple[str, ...], has: tuple[str, ...]) -> str:
     return (
         f"this state was made for a model of {len(had)} skills, this model traces {len(has)}: "
         f"{_skills_difference(had, has)}. Its per-skill values would be read as the wrong "
-        "skills. A state belongs to the model that made it: start a new one with this model "
+        "skills. A state belongs to the model that made it: carry it over to this model "
+        f"({CARRY_ADVICE}), or start a new one with this model "
         "(`model.init_state(ids, prior=...)`), then `update` it with the students' history."
     )
+
+
+#: How a state of another model is carried to this one, for the refusals' advice.
+CARRY_ADVICE = (
+    "`model.carry_state(earlier_model, state, prior=grade_placement(catalog, profiles))`: each "
+    "student placed from the earlier model's mastery, the skills it lacked from `prior`"
+)
 
 
 def _skills_difference(had: tuple[str, ...], has: tuple[str, ...]) -> str:
@@ -1973,13 +2041,20 @@ def index_codes(vocabulary: pd.Index, ids: pd.Index | np.ndarray) -> np.ndarray:
     return vocabulary.get_indexer(pd.Index(ids)).astype(np.int64)
 
 
-def _warn_not_placed(ids: Sequence[str], prior: Placement) -> None:
+def _warn_not_placed(
+    ids: Sequence[str], prior: Placement, where: str = "init_state", rows: np.ndarray | None = None
+) -> None:
     """Say how many of `ids` the `prior` given for them does not cover (an id typed otherwise
-    than in the placement): they start from the population prior. A count, never an id."""
-    missing = sum(1 for s in ids if prior.source_of(s) is None)
+    than in the placement): they start from the population prior (`where`: the method
+    placing them; `rows`: the prior's `rows_of(ids)` where read already). A count, never an
+    id."""
+    if rows is None:
+        missing = sum(1 for s in ids if prior.source_of(s) is None)
+    else:
+        missing = int((rows < 0).sum())
     if missing:
         warnings.warn(
-            f"init_state: {missing:,} of the {len(ids):,} students are not in the placement "
+            f"{where}: {missing:,} of the {len(ids):,} students are not in the placement "
             "given as prior: they start from the population prior (ids written otherwise? "
             "combine(..., grade_placement(catalog, profiles)) places everyone with a grade)",
             PlacementWarning,
@@ -1994,6 +2069,53 @@ PARTLY_PLACED_SHARE = 0.5
 
 #: How many students `place` places at a time (its temporary arrays are this many rows).
 PLACE_BLOCK = 20_000
+
+
+class _PriorRows:
+    """The `prior` of `KnowledgeTracer.carry_state` (on the model's `skills`) for the students
+    `ids` of the state carried, a block of them at a time (`fill`), and the grade it placed
+    each from where its values were used (`grades`, NaN elsewhere: `placed_grade`)."""
+
+    def __init__(
+        self, prior: Placement | None, ids: list[str], skills: tuple[str, ...], where: str
+    ) -> None:
+        self.skills = skills
+        self.grades = np.full(len(ids), np.nan)
+        self.prior = None if prior is None else on_skills(prior, skills, where)
+        if self.prior is not None:
+            self.rows = self.prior.rows_of(ids)
+            _warn_not_placed(ids, self.prior, where, self.rows)
+            self.placed_grade = self.prior.grade_placed()
+
+    def fill(self, block: np.ndarray, values: np.ndarray) -> None:
+        """The prior's values where `values` (the students of `block`, the model's skills) is
+        NaN: a skill the earlier model lacked."""
+        if self.prior is None:
+            return
+        rows = self.rows[block]
+        covered = np.flatnonzero(rows >= 0)
+        given = self.prior.aligned(self.skills, rows[covered])
+        target = values[covered]
+        fill = np.isnan(target) & ~np.isnan(given)
+        target[fill] = given[fill]
+        values[covered] = target
+        used = covered[fill.any(axis=1)]
+        self.grades[block[used]] = self.placed_grade[rows[used]]
+
+
+def _carry_answers(earlier: TracingState, carried: TracingState) -> None:
+    """Copy into `carried` (the same students in the same rows) the arrays of `earlier` whose
+    meaning does not depend on the model: each student's latest answer's time (`LAST_ANSWER`)
+    and ring of recent answers (`RECENT_KEYS`, `RECENT_P`, `RECENT_NEXT`), so that the
+    answers kept beside the state read as absorbed (`batch_from_model` compares a log's times
+    with the first, `update` a retry with the second)."""
+    keys, ps, slots = _recent_answers(earlier)
+    carried.arrays[RECENT_KEYS][:] = keys
+    carried.arrays[RECENT_P][:] = ps
+    carried.arrays[RECENT_NEXT][:] = slots
+    last = earlier.arrays.get(LAST_ANSWER)
+    if last is not None:
+        carried.arrays[LAST_ANSWER][:] = last
 
 
 def _partly_placed(has_value: np.ndarray, placement: Placement) -> np.ndarray:
