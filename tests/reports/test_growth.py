@@ -213,3 +213,19 @@ def test_norm_file_per_grade_and_errors(tmp_path):
     with pytest.raises(ConfigError, match='year_start = "September": expected a month-day'):
         Norm.from_toml(path)
     assert Norm.from_toml().target_years == 1.5  # the shipped norm
+
+
+def test_a_grade_the_catalog_has_no_skill_of_is_said_apart_from_no_grade():
+    """A rollover trial: K-2 students beside a grade 3-8 catalog were counted "without a grade
+    in the profiles", and a chief academic officer looked for a roster error."""
+    from adaptive.reports.site.pages import LEFT_OUT_WHY, StudentGrowth
+
+    cat = catalog()
+    now = np.zeros((3, 20))
+    now[:, :10] = 0.5
+    g = student_growth(NORM, cat, np.array([3, 0, np.nan]), now, "2027-03-02")
+    assert [g.reason(i) for i in range(3)] == ["", "grade_off_catalog", "ungraded"]
+    assert g.summary().left_out == {"ungraded": 1, "grade_off_catalog": 1}
+    assert "without a grade" not in LEFT_OUT_WHY["grade_off_catalog"]
+    said = StudentGrowth.of(g, 1, 0.0).sentence(1.5)
+    assert said == "Growth: unknown (the catalog has no skill of grade K: nothing to measure)."
