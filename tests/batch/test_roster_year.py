@@ -88,3 +88,18 @@ def test_a_missing_night_names_the_nights_around_it_and_no_backfill_before_the_y
     before = writer.complete_nights_hint(tmp_path, "2027-08-25")
     assert "before the school year of its first night (it starts 2027-09-01)" in before
     assert "adaptive batch" not in before
+
+
+def test_this_years_log_beside_last_years_snapshot_says_a_new_school_year():
+    """A rollover trial continued June's folder with September's log: "a failed or partial
+    export? ... start a new state folder (--state-dir NEW)", never the new --out a new school
+    year is served into. Within one school year the refusal is as before."""
+    from adaptive.batch.log_digest import check_not_shrunk
+    from adaptive.errors import ConfigError
+
+    late = ({"unit": "rows", "count": 0}, {"unit": "rows", "count": 5000})
+    with pytest.raises(ConfigError, match="is in a new school year") as refused:
+        check_not_shrunk(late, "2027-06-06T04:00:00+00:00", "log.parquet", "2027-09-01")
+    assert "into a new --out" in str(refused.value) and "--state-dir" not in str(refused.value)
+    with pytest.raises(ConfigError, match="a failed or partial export"):
+        check_not_shrunk(late, "2027-06-06T04:00:00+00:00", "log.parquet", "2027-06-10")

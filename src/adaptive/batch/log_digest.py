@@ -163,6 +163,7 @@ def check_not_shrunk(late: tuple[dict | None, dict], cutoff: str, source: str, n
     share = MAX_SHARE_LOST if now["unit"] == recorded["unit"] else MAX_SHARE_LOST_OTHER_UNIT
     lost = recorded["count"] - now["count"]
     if recorded["count"] and lost > share * recorded["count"]:
+        _check_same_school_year(cutoff, source, night, now, recorded)
         raise ConfigError(
             f"{source}: the log holds {now['count']:,} {now['unit']} dated before {cutoff}, the "
             f"last snapshot's cutoff, which was built from {recorded['count']:,}: a failed or "
@@ -170,6 +171,26 @@ def check_not_shrunk(late: tuple[dict | None, dict], cutoff: str, source: str, n
             "Give the whole log; to serve from this one anyway, start a new state folder "
             f"(--state-dir NEW; the night {night} then rebuilds every student from it)"
         )
+
+
+def _check_same_school_year(
+    cutoff: str, source: str, night: str, now: dict, recorded: dict
+) -> None:
+    """A `ConfigError` saying "a new school year" when the night falls in a later school year
+    (`school_year_start`) than the snapshot's cutoff: this year's log beside last June's folder
+    (a rollover trial was told of a partial export and a new --state-dir, not a new --out)."""
+    from adaptive.reports.growth import school_year_start  # the reports import the batch
+
+    year = school_year_start(night)
+    if str(cutoff)[:10] >= year:
+        return
+    raise ConfigError(
+        f"{source}: the log holds {now['count']:,} {now['unit']} dated before {cutoff}, the "
+        f"last snapshot's cutoff, which was built from {recorded['count']:,}, and the night "
+        f"{night} is in a new school year (it starts {year}, the growth norm's year_start): "
+        "serve a new school year into a new --out, with this year's log and roster and last "
+        "year's records as --placement. The night was not served"
+    )
 
 
 def _digest_kind(entry: dict) -> str | None:
