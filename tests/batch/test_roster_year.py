@@ -48,14 +48,24 @@ NEW_YEAR = "is in the school year before this night's"
 def test_last_years_folder_continued_into_a_new_school_year_is_said_once(district, tmp_path):
     """A rollover trial continued June's folder into September: seven warnings (catalog,
     'unassigned', overrides) and none said "a new school year: a new --out"."""
+    from adaptive.batch.job import read_profiles
+
     out = tmp_path / "out"
+    profiles = read_profiles(district.profiles)
+    klass, sid = next((p.class_id, s) for s, p in sorted(profiles.items()) if p.class_id)
+    doc = {"format": "adaptive-overrides", "version": 1, "class_id": klass,
+           "date": "2026-08-20", "students": {sid: {"mode": "remediate"}}}  # fmt: skip
+    (tmp_path / "june").mkdir()
+    (tmp_path / "june" / "overrides.json").write_text(json.dumps(doc))
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always")
         run_daily_job("2026-08-20", out, **district.job_args())  # summer: last school year's
-        run_daily_job("2026-08-31", out, **district.job_args())
-    assert not [w for w in said if NEW_YEAR in str(w.message)]
+        summer = run_daily_job("2026-08-31", out, **district.job_args(overrides=tmp_path / "june"))
+    assert not [w for w in said if NEW_YEAR in str(w.message)] and summer.override_files == 1
     with pytest.warns(NightWarning, match=NEW_YEAR) as said:
         run_daily_job("2026-09-01", out, **district.job_args())
+    # last school year's teachers' choices end with it: no "Give the same --overrides folder"
+    assert not [w for w in said if "Give the same --overrides folder" in str(w.message)]
     words = [str(w.message) for w in said if NEW_YEAR in str(w.message)]
     assert words == [
         f"--out {out}: its last night, 2026-08-31, is in the school year before this night's "

@@ -1221,8 +1221,8 @@ def overrides_dropped(out: Path, state_dir: Path, day: str, overrides: object) -
         if not earlier:
             return
         night, what = earlier[-1], f"the night of {day} is given none: it is served without them"
-    if not overrides_path(out, night).is_file():
-        return
+    if night < school_year_start(day) or not overrides_path(out, night).is_file():
+        return  # last school year's teachers' choices end with it (`warn_new_school_year`)
     n = len(applied_overrides(out, night))
     warnings.warn(
         f"the night {night} applied the teachers' overrides of {n:,} student"
@@ -1247,6 +1247,8 @@ def classes_dropped(out: Path, state_dir: Path, day: str, overrides: object) -> 
     from adaptive.batch.overrides import applied_classes, classes_words
 
     earlier = [d for d in served_nights(out, state_dir) if d < day]
+    if earlier and earlier[-1] < school_year_start(day):
+        earlier = []  # last school year's choices end with it: none dropped (a rollover trial)
     recorded = applied_classes(out, earlier[-1]) if earlier else {}
     tonight = set(getattr(overrides, "classes", {}))
     later = getattr(overrides, "later", ())
