@@ -305,3 +305,51 @@ def test_a_night_after_the_other_engine_s_snapshot_says_so(district, tmp_path):
         f"no snapshot of this engine's before this night (the state of {DAY_1} is the Spark "
         "engine's, which this engine does not read)"
     )
+
+
+def _with_last_years_leavers(profiles: Path, where: Path, n: int) -> tuple[Path, list[str]]:
+    """`profiles` and `n` profiles of students the log never heard of (last year's graduates
+    and leavers, in a school of the roster): the roster of last year given by mistake."""
+    lines = profiles.read_text().splitlines()
+    first = json.loads(lines[0])
+    ids = [f"ly{i:05d}" for i in range(n)]
+    extra = [json.dumps({**first, "student_id": sid}) for sid in ids]
+    where.write_text("\n".join([*lines, *extra]) + "\n")
+    return where, ids
+
+
+ROSTER_ONLY = "the state holds from an earlier night's roster"
+
+
+def test_students_placed_from_a_mistaken_roster_and_never_answered_are_not_served(
+    district, tmp_path
+):
+    """A district operator's trial: one night served with last year's roster put 86 graduates
+    (no answer in this year's log) into the state; every later night with the right roster
+    served them in school 'unassigned', advising to leave them out of a log export they were
+    never in. They are kept in the state, not served, and counted in one warning that names
+    the night that first served them and the drop that removes it."""
+    out = tmp_path / "out"
+    args = district.job_args()
+    run_daily_job(DAY_1, out, **args)
+    last_year, ids = _with_last_years_leavers(district.profiles, tmp_path / "ly.jsonl", 6)
+    night_2 = (pd.Timestamp(DAY_1) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    run_daily_job(night_2, out, **{**args, "profiles": last_year})
+    assert set(ids) <= set(pd.read_parquet(out / "students" / f"date={night_2}")["student_id"])
+    for day in (DAY_2, "2026-10-06"):
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            summary = run_daily_job(day, out, **args)
+        words = [str(w.message) for w in said if ROSTER_ONLY in str(w.message)]
+        assert words == [
+            f"6 students the state holds from an earlier night's roster (first served on the "
+            f"night of {night_2}) have no profile tonight and no answer in the log: not served "
+            "(placed from a roster, never answered); if that night's --profiles was a mistake, "
+            f"`adaptive batch --date {night_2} --out {out} --drop` removes it (after the nights "
+            "served since, the latest first)"
+        ], day
+        assert not [w for w in said if "no profile in tonight's --profiles" in str(w.message)]
+        served = pd.read_parquet(out / "students" / f"date={day}")
+        assert not set(ids) & set(served["student_id"])
+        # the students without a profile who have answers are served in 'unassigned' as before
+        assert summary.students_unassigned == summary.students_without_profile > 0

@@ -113,3 +113,21 @@ def test_this_years_log_beside_last_years_snapshot_says_a_new_school_year():
     assert "into a new --out" in str(refused.value) and "--state-dir" not in str(refused.value)
     with pytest.raises(ConfigError, match="a failed or partial export"):
         check_not_shrunk(late, "2027-06-06T04:00:00+00:00", "log.parquet", "2027-06-10")
+
+
+def test_last_years_roster_on_a_night_without_new_answers_is_warned_of(district, tmp_path):
+    """A district operator's trial: on a night with no new answer (the snapshot's cutoff after
+    the log's newest), last year's roster said nothing, though the log holds answers of the
+    weeks before the night: the check read only the night's new rows."""
+    import pandas as pd
+
+    out = tmp_path / "out"
+    args = district.job_args(data=district.responses)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NightWarning)
+        run_daily_job(district.last_day, out, **args)
+    old = _a_grade_below(district.profiles, tmp_path / "last_year.jsonl")
+    after = (pd.Timestamp(district.last_day) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    with pytest.warns(NightWarning, match=ROSTER):
+        summary = run_daily_job(after, out, **{**args, "profiles": old})
+    assert summary.new_responses == 0 and summary.previous_snapshot == district.last_day

@@ -1304,3 +1304,43 @@ def test_profile_topics_and_goals_the_catalog_lacks_are_said_on_spark_as_in_proc
     assert ours[0].startswith("CoverageWarning: profiles: "), ours[0]
     assert f"{topic.upper()!r} (3 students; did you mean {topic!r}?)" in ours[0], ours[0]
     assert f"{skill + 'x'!r} (3 students; did you mean {skill!r}?)" in ours[0], ours[0]
+
+
+def test_students_placed_from_a_mistaken_roster_are_not_served_on_spark_as_in_process(
+    spark_ready, district, tmp_path
+):
+    """A night served with last year's roster placed graduates the log never heard of; on the
+    next nights with the right roster they are kept in the state and not served, on Spark as
+    in-process (each school partition finds its own), with the same warning and bytes."""
+    data = tmp_path / "log.parquet"
+    district.log.frame.to_parquet(data)
+    args = district.job_args(data=data, k=5)
+    lines = district.profiles.read_text().splitlines()
+    ids = [f"ly{i:05d}" for i in range(5)]
+    last_year = tmp_path / "ly.jsonl"
+    last_year.write_text(
+        "\n".join([*lines, *(json.dumps({**json.loads(lines[0]), "student_id": s}) for s in ids)])
+        + "\n"
+    )
+    said: dict[str, list[str]] = {}
+    for engine, out in (("spark", tmp_path / "spark"), ("local", tmp_path / "local")):
+        on = {"engine": "spark", "master": "local[2]"} if engine == "spark" else {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NightWarning)
+            run_daily_job(DAY_1, out, **on, **{**args, "profiles": last_year})
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            run_daily_job(DAY_2, out, **on, **args)
+        said[engine] = [
+            str(w.message).replace(str(out), "OUT")
+            for w in caught
+            if "earlier night's roster" in str(w.message)
+        ]
+        served = pd.read_parquet(out / "students" / f"date={DAY_2}")["student_id"]
+        assert not set(ids) & set(served)
+    assert said["spark"] == said["local"] and len(said["local"]) == 1
+    assert said["local"][0].startswith(f"5 students the state holds from an earlier night's "
+                                       f"roster (first served on the night of {DAY_1})")  # fmt: skip
+    got, want = parquet_files(tmp_path / "spark", DAY_2), parquet_files(tmp_path / "local", DAY_2)
+    assert got and got.keys() == want.keys()
+    assert [k for k in want if got[k] != want[k]] == []

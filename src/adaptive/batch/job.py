@@ -76,6 +76,7 @@ from adaptive.batch.log_digest import (
     warn_changed_before_cutoff,
 )
 from adaptive.batch.night_checks import (
+    RECENT_WEEKS,
     check_log_ids_match,
     check_night_near_log,
     check_not_before_last_night,
@@ -93,6 +94,7 @@ from adaptive.batch.night_checks import (
     rebuild_reason,
     rebuilt_words,
     responses_words,
+    roster_only,
     served_inputs,
     timestamps_needed,
     warn_arm_changes,
@@ -105,6 +107,7 @@ from adaptive.batch.night_checks import (
     warn_placement_alone,
     warn_profiles_gone,
     warn_roster_a_grade_behind,
+    warn_roster_only,
     warn_untraced,
     zone_served_before,
 )
@@ -859,7 +862,9 @@ def _serve_date(
     naive = report is not None and report.naive_times
     warn_log_times_in_zone([time_ns], naive, log.source, timezone)
     before = time_ns < cutoff.value
-    warn_roster_a_grade_behind(log, catalog, profiles, time_ns, cutoff.value)
+    recent, recent_ns = _recent_answers(log, report, data, mapping, cutoff.value)
+    warn_roster_a_grade_behind(recent, catalog, profiles, recent_ns, cutoff.value)
+    del recent, recent_ns
     # the newest answer this night serves from (the snapshot's cutoff bounds it when the rows
     # read since then hold none)
     newest = int(time_ns[before].max()) if before.any() else since
@@ -906,6 +911,12 @@ def _serve_date(
     )  # fmt: skip
 
     roster = sorted(set(profiles) | set(history.students) | set(tracer_state.students))
+    # students placed from an earlier night's roster, with no profile tonight and no answer:
+    # kept in the state, not served (`roster_only`)
+    held = np.asarray(roster, dtype=object)
+    placed_only = roster_only(held, profiles, history.students)
+    roster = held[~placed_only].tolist()
+    warn_roster_only(out, state_dir, day, held[placed_only])
     without_profile = [s for s in roster if s not in profiles]
     missing_profile = len(without_profile)
     if missing_profile:
@@ -1635,6 +1646,26 @@ def _read_log(
     # (-0.7 GB at 20 M responses, the first night's peak)
     log.compact_ids()
     return log, report
+
+
+def _recent_answers(
+    log: ResponseLog, report: LoadReport | None, data, mapping, cutoff_ns: int
+) -> tuple[ResponseLog, np.ndarray]:
+    """The log (and its times) that holds every answer of the `RECENT_WEEKS` before the night
+    (`warn_roster_a_grade_behind`): `log` itself where it was read whole, else (a Parquet log
+    read from a snapshot's cutoff on) that window read again, its row groups before it skipped:
+    a night without new answers said nothing of last year's roster. Its notes were said on the
+    nights that read those rows; a window that no longer reads is left unchecked."""
+    if report is None or not report.rows_skipped:
+        return log, log.time
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            weeks = pd.Timedelta(weeks=RECENT_WEEKS).value
+            recent, _ = _read_log(data, mapping, None, cutoff_ns - weeks)
+    except AdaptiveError:
+        return log, log.time
+    return recent, recent.time
 
 
 def _say_notes(report: LoadReport | None) -> int:

@@ -1178,19 +1178,7 @@ def warn_profiles_gone(out: Path, state_dir: Path, day: str, without_profile: Se
     if not len(without_profile):
         return 0
     earlier = [d for d in served_nights(out, state_dir) if d < day]
-    folder = Path(out) / "students" / f"date={earlier[-1]}" if earlier else None
-    parts = sorted(folder.glob(f"school=*/{writer.PART_FILE}")) if folder else []
-    unassigned = writer.partition_path(out, "students", day, UNASSIGNED_SCHOOL).parent.name
-    parts = [p for p in parts if p.parent.name != unassigned]
-    if not parts:
-        return 0
-    import pyarrow.parquet as pq
-
-    then = pd.Index(
-        np.concatenate(
-            [pq.read_table(p, columns=["student_id"]).column(0).to_numpy() for p in parts]
-        )
-    )
+    then = _served_in_schools(out, earlier[-1]) if earlier else pd.Index([])
     n = int(then.isin(pd.Index(list(without_profile))).sum())
     if n:
         warnings.warn(
@@ -1202,6 +1190,84 @@ def warn_profiles_gone(out: Path, state_dir: Path, day: str, without_profile: Se
             stacklevel=3,
         )
     return n
+
+
+def _served_in_schools(out: Path, night: str) -> pd.Index:
+    """The ids of the students the night of `night` served in a school of the profiles (not
+    `UNASSIGNED_SCHOOL`): its students table's `student_id` column, partition by partition."""
+    import pyarrow.parquet as pq
+
+    folder = Path(out) / "students" / f"date={night}"
+    unassigned = writer.school_dir(UNASSIGNED_SCHOOL)
+    parts = [p for p in sorted(folder.glob(f"school=*/{writer.PART_FILE}"))
+             if p.parent.name != unassigned]  # fmt: skip
+    if not parts:
+        return pd.Index([], dtype=object)
+    return pd.Index(
+        np.concatenate(
+            [pq.read_table(p, columns=["student_id"]).column(0).to_numpy() for p in parts]
+        )
+    )
+
+
+def roster_only(
+    roster: Sequence[str], profiles: Collection[str], answered: Sequence[str]
+) -> np.ndarray:
+    """Which of `roster` (the students the state holds, and tonight's profiles) have no
+    profile tonight and no answer in the log (`answered`: the history's students, tonight's
+    rows absorbed): students only ever placed from a roster, an earlier night's (last year's
+    graduates and leavers, from a --profiles given by mistake). Not served
+    (`warn_roster_only`): they are in no log export to leave them out of. Vectorized."""
+    ids = pd.Index(roster, dtype=object)
+    known = pd.Index(list(profiles), dtype=object).append(pd.Index(answered, dtype=object))
+    return ~ids.isin(known)
+
+
+#: The nights served last whose students tables `warn_roster_only` reads to name the night
+#: a roster-only student was first served (each read is one column of every school's file).
+ROSTER_ONLY_LOOKBACK = 7
+
+
+def warn_roster_only(out: Path, state_dir: Path, day: str, ids: Sequence[str]) -> int:
+    """One `NightWarning` counting the students the state holds who have no profile tonight
+    and no answer in the log (`roster_only`), not served tonight: a trial's roster of last
+    year, given one night by mistake, left 86 graduates served in school 'unassigned' on every
+    later night, with advice to fix the log export they were never in. Names the night they
+    were first served in a school where one of the last `ROSTER_ONLY_LOOKBACK` nights served
+    some of them, and the drop that removes it. Counts, no ids."""
+    if not len(ids):
+        return 0
+    first = _first_served(out, state_dir, day, pd.Index(ids, dtype=object))
+    n = len(ids)
+    where = f" (first served on the night of {first})" if first else ""
+    drop = (
+        f"`{_drop_command(out, state_dir, first)}` removes it (after the nights served since, "
+        "the latest first)"
+        if first
+        else f"`{_drop_command(out, state_dir, 'D')}` removes that night D"
+    )
+    warnings.warn(
+        f"{counted(n, 'student')} the state holds from an earlier night's roster{where} "
+        f"{verb(n, 'has')} no profile tonight and no answer in the log: not served (placed "
+        f"from a roster, never answered); if that night's --profiles was a mistake, {drop}",
+        NightWarning,
+        stacklevel=3,
+    )
+    return n
+
+
+def _first_served(out: Path, state_dir: Path, day: str, ids: pd.Index) -> str | None:
+    """The earliest of the run of nights, among the last `ROSTER_ONLY_LOOKBACK` served before
+    `day`, that served some of `ids` in a school (the newest such run); None when none did."""
+    first = None
+    for night in reversed(
+        [d for d in served_nights(out, state_dir) if d < day][-ROSTER_ONLY_LOOKBACK:]
+    ):
+        if _served_in_schools(out, night).isin(ids).any():
+            first = night
+        elif first is not None:
+            break
+    return first
 
 
 def overrides_dropped(out: Path, state_dir: Path, day: str, overrides: object) -> None:

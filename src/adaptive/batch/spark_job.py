@@ -76,6 +76,7 @@ from adaptive.batch.job import (
     UNASSIGNED_SCHOOL,
     JobSummary,
     Night,
+    SchoolDone,
     _serve_one,
     _source_name,
     students_by_arm,
@@ -106,6 +107,7 @@ from adaptive.batch.night_checks import (
     policy_record,
     rebuild_reason,
     rebuilt_words,
+    roster_only,
     rows_words,
     say_arm_changes,
     served_inputs,
@@ -115,6 +117,7 @@ from adaptive.batch.night_checks import (
     warn_log_times_in_zone,
     warn_placement_alone,
     warn_profiles_gone,
+    warn_roster_only,
     warn_untraced,
     zone_served_before,
 )
@@ -179,7 +182,7 @@ RESULT_SCHEMA = (
     "new_responses long, without_profile long, listing string, state_rows long, "
     "state_sha256 string, seconds double, untraced long, untraced_skills string, unserved long, "
     "below_k long, short_with_time_left long, outside_experiment long, off_catalog string, without_profile_ids string, "
-    "all_known string, by_arm string"
+    "all_known string, by_arm string, roster_only_ids string, state_only boolean"
 )
 
 
@@ -436,6 +439,8 @@ def run_spark_night(
                     _warn_arm_changes(session, out, day, new_assignment)
         finally:
             shutil.rmtree(Path(out) / PLACEMENT_DIR, ignore_errors=True)
+    # a school of none but roster-only students kept their state and served none (`roster_only`)
+    every, rows = rows, [r for r in rows if not r["state_only"]]
     schools = sorted(r["school"] for r in rows)
     listing = {key: value for r in rows for key, value in json.loads(r["listing"]).items()}
     served = sum(r["served"] for r in rows)
@@ -447,7 +452,7 @@ def run_spark_night(
         {**record, "students": served},
     )
     _commit_snapshot(
-        state_dir, day, partial, cutoff, model_name, version, rows, records[-1], layout,
+        state_dir, day, partial, cutoff, model_name, version, every, records[-1], layout,
         placement_sha, grade_table_record(grade_table),
     )  # fmt: skip
     skill_counts: dict[str, int] = {}
@@ -463,6 +468,9 @@ def run_spark_night(
     warn_untraced(untraced, catalog)
     sum((OffCatalog.from_json(r["off_catalog"]) for r in rows), OffCatalog()).warn(
         str(path), catalog
+    )
+    warn_roster_only(
+        out, state_dir, day, [s for r in every for s in json.loads(r["roster_only_ids"])]
     )
     missing = [s for r in rows for s in json.loads(r["without_profile_ids"])]
     if missing and profiles_path is not None:
@@ -1389,8 +1397,10 @@ def serve_spark_school(
         history.absorb(log, catalog, config.repeatable_kinds)
         untraced = model.untraced(log)
         model.update(tracer, log, warn_untraced=False)
-    roster = sorted(set(profiles) | set(history.students) | set(tracer.students))
-    state_table = encode_state(tracer, history, roster)
+    held = sorted(set(profiles) | set(history.students) | set(tracer.students))
+    state_table = encode_state(tracer, history, held)  # the roster-only students stay in it
+    placed_only = roster_only(held, profiles, history.students)  # not served, as in-process
+    roster = np.asarray(held, dtype=object)[~placed_only].tolist()
     blob = writer.parquet_bytes(state_table)
     atomic_write_bytes(
         Path(night.state_partial) / writer.school_dir(school) / writer.PART_FILE, blob
@@ -1412,7 +1422,8 @@ def serve_spark_school(
         experiment=_executor_experiment(night),
         placement=given,
     )
-    done = _serve_one(served, school)
+    # a school of none but roster-only students: none served, no partition (none in-process)
+    done = _serve_one(served, school) if roster else SchoolDone(school, False, {}, 0, 0, 0)
     listing = done.files
     return pa.table(
         {
@@ -1440,6 +1451,9 @@ def serve_spark_school(
             "all_known": [json.dumps(done.all_known, sort_keys=True)],
             # students served by each arm of the night's experiment ('': outside it)
             "by_arm": [json.dumps(done.by_arm, sort_keys=True)],
+            # students kept in the state, not served (`roster_only`): the driver's warning
+            "roster_only_ids": [json.dumps(np.asarray(held, dtype=object)[placed_only].tolist())],
+            "state_only": [not roster],
         }
     )
 
