@@ -1652,11 +1652,13 @@ def _recent_answers(
     log: ResponseLog, report: LoadReport | None, data, mapping, cutoff_ns: int
 ) -> tuple[ResponseLog, np.ndarray]:
     """The log (and its times) that holds every answer of the `RECENT_WEEKS` before the night
-    (`warn_roster_a_grade_behind`): `log` itself where it was read whole, else (a Parquet log
-    read from a snapshot's cutoff on) that window read again, its row groups before it skipped:
-    a night without new answers said nothing of last year's roster. Its notes were said on the
-    nights that read those rows; a window that no longer reads is left unchecked."""
-    if report is None or not report.rows_skipped:
+    (`warn_roster_a_grade_behind`): `log` itself where it was read whole or holds answers
+    before the night (the newest, enough to tell a roster's grade), else (a Parquet log read
+    from a snapshot's cutoff on, nothing new) that window read again, its row groups before it
+    skipped: a night without new answers said nothing of last year's roster. Read again only
+    then: a district's 4 weeks are millions of rows. Its notes were said on the nights that
+    read those rows; a window that no longer reads is left unchecked."""
+    if report is None or not report.rows_skipped or bool((log.time < cutoff_ns).any()):
         return log, log.time
     try:
         with warnings.catch_warnings():
