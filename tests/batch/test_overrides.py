@@ -1513,3 +1513,90 @@ def test_last_years_file_is_said_on_the_night_in_validate_and_on_its_class_page(
     assert "Fix them here" not in page and "retired.practice3" not in page  # no form filled
     student = next(site.rglob(f"{p.class_id}/students.html")).read_text()
     assert "june.json" not in student
+
+
+def test_a_file_of_a_class_split_since_the_export_says_where_its_students_are(tmp_path):
+    """A district's trial: a class split mid-year (g4B into g4B1 and g4B2); its file, exported
+    before, was set aside with "expected a class of the profiles (did you mean 'g4B2'?)", the
+    wrong advice, and said on no page (its class has none). It says where its students are now,
+    and is for their classes too (their pages say it). Not applied, as a student who moved
+    class is skipped: the teacher exports the new classes' pages again."""
+    split = {
+        "st1": LearnerProfile("st1", grade=4, class_id="c1a"),
+        "st2": LearnerProfile("st2", grade=4, class_id="c1b"),
+        "st3": LearnerProfile("st3", grade=3, class_id="c2"),
+    }
+    path = write(tmp_path, {"st1": {"mode": "remediate"}, "st2": {"assigned": ["a2"]}})
+    with pytest.warns(NightWarning) as said:
+        got = read_overrides(path, CATALOG, split, strict=False)
+    words = (
+        "class 'c1' is no longer in the profiles: its 2 students are now in 'c1a' and 'c1b' (a "
+        "class split or renamed?): export the overrides again from the new classes' pages"
+    )
+    assert (
+        len(got) == 0
+        and words in str(said[0].message)
+        and "did you mean" not in str(said[0].message)
+    )
+    (aside,) = got.set_aside
+    assert aside.classes == (("", "c1"), ("", "c1a"), ("", "c1b"))
+    assert aside.reason == (
+        "is still of class 'c1', no longer in the profiles: its 2 students are now in 'c1a' "
+        "and 'c1b' (a class split or renamed?)"
+    )
+    # renamed, with a student who left: one class, counted of the file's students
+    path = write(tmp_path, {"st1": {}, "gone": {}}, "renamed.json", class_id="Room 4")
+    with pytest.raises(OverridesError, match=re.escape(
+        "class 'Room 4' is no longer in the profiles: 1 of its 2 students is now in 'c1a' (a class "
+        "renamed?): export the overrides again from the new class's page"
+    )):  # fmt: skip
+        read_overrides(path, CATALOG, split)
+    # a class id typed wrong (its students still in their class) is still said so
+    path = write(tmp_path, {"st1": {}}, "typo.json", class_id="C1A")
+    with pytest.raises(OverridesError, match="did you mean 'c1a'"):
+        read_overrides(path, CATALOG, split)
+
+
+def test_a_split_classs_file_is_said_on_the_new_classes_and_students_pages(
+    district, tmp_path, capsys
+):
+    """The same trial end to end: after the split, no page said "Not applied tonight", and the
+    students' pages said "Nothing: the recommendations are the policy's own". Each new class's
+    page says the file was not applied and why, its form holds the file's choices for its
+    students (to export again), and each named student's page says what the file asked."""
+    from adaptive.reports.site.build import build_site
+
+    lines = [json.loads(line) for line in district.profiles.read_text().splitlines()]
+    klass = next(p["class_id"] for p in lines if p.get("class_id"))
+    of_class = [p for p in lines if p.get("class_id") == klass]
+    for i, p in enumerate(of_class):  # the split: every other student to each new class
+        p["class_id"] = f"{klass}-{1 + i % 2}"
+    profiles = tmp_path / "profiles.jsonl"
+    profiles.write_text("".join(json.dumps(p) + "\n" for p in lines))
+    first, second = of_class[0], of_class[1]
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    write(exports, {first["student_id"]: {"mode": "remediate"},
+                    second["student_id"]: {"mode": "accelerate"}}, "old.json",
+          class_id=klass, school_id=first["school_id"], date=district.last_day)  # fmt: skip
+    out = tmp_path / "out"
+    code = run(["batch", "--date", district.last_day, "--out", str(out), "--overrides",
+                str(exports), "--data", str(district.responses), "--catalog",
+                str(district.catalog), "--profiles", str(profiles), "--name", district.model,
+                "--tracking-uri", district.uri])  # fmt: skip
+    said = " ".join(capsys.readouterr().err.split())
+    assert code == 0 and f"class {klass!r} is no longer in the profiles: its 2 students" in said
+    assert "did you mean" not in said
+    site = tmp_path / "site"
+    build_site(out, district.last_day, site, catalog=district.catalog, profiles=profiles)
+    for new, student, mode in ((f"{klass}-1", first, "remediate"), (f"{klass}-2", second,
+                                                                     "accelerate")):  # fmt: skip
+        page = next(site.rglob(f"{new}/index.html")).read_text()
+        notice = " ".join(page[page.index("Not applied tonight") :].split("</div>")[0].split())
+        assert f"is still of class &#x27;{klass}&#x27;, no longer in the profiles" in notice
+        row = page[page.index(f'<tr data-student="{student["student_id"]}">') :]
+        assert f'value="{mode}" selected' in row.split("</tr>")[0]  # to export again
+        pupils = " ".join(next(site.rglob(f"{new}/students.html")).read_text().split())
+        mine = pupils[pupils.index(f'id="s-{student["student_id"]}"') :].split("<section")[0]
+        assert "Not applied tonight:</strong> the teacher's choices for" in mine
+        assert f"<li>Mode: {mode}</li>" in mine and "the policy's own.</p>" not in mine

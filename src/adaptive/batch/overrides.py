@@ -601,10 +601,7 @@ def read_overrides(
         raise _problems_error(
             [pair for _, exc in problems for pair in zip(exc.problems, exc.anonymous, strict=True)]
         )
-    set_aside = tuple(
-        SetAsideFile(str(file), _classes_named(file, district), exc.anonymous)
-        for file, exc in problems
-    )
+    set_aside = tuple(_set_aside_file(file, exc.anonymous, district) for file, exc in problems)
     for aside in set_aside:
         warnings.warn(aside.warning(district.shared), NightWarning, stacklevel=2)
     later: list[LaterFile] = []
@@ -660,6 +657,19 @@ def _check_school_year(file: Path, doc: _JsonObject, year: tuple[str, str]) -> N
     raise error
 
 
+def _set_aside_file(file: Path, problems: tuple[str, ...], district: _District) -> SetAsideFile:
+    """A file with `problems` the night sets aside, for the classes it is for
+    (`_classes_named`). A file whose class is no longer in the profiles while its students
+    are (`ClassGone`: a class split or renamed) is for their classes now too, and says why on
+    their pages: the teacher reads it there, where the form exports the choices again."""
+    classes = _classes_named(file, district)
+    gone = ClassGone.of(_set_aside_doc(file), district)
+    if gone is None:
+        return SetAsideFile(str(file), classes, problems)
+    classes = tuple(dict.fromkeys((*classes, *gone.keys)))
+    return SetAsideFile(str(file), classes, problems, gone.why)
+
+
 def _classes_named(file: Path, district: _District) -> tuple[ClassKey, ...]:
     """The classes a file set aside is for, as far as it reads: its school's and `class_id`
     (every school's class of that id where it gives no school that uses it), else its
@@ -672,12 +682,7 @@ def _classes_named(file: Path, district: _District) -> tuple[ClassKey, ...]:
 def _classes_read(file: Path, district: _District) -> tuple[ClassKey, ...]:
     """The classes a file names as read (`_classes_named`); none for one that is not a JSON
     object."""
-    try:
-        doc = json.loads(read_user_text(file, "teacher overrides JSON"))
-    except (OSError, ValueError, AdaptiveError):
-        return ()
-    if not isinstance(doc, dict):
-        return ()
+    doc = _set_aside_doc(file)
     if isinstance(doc.get("class_id"), str) and doc["class_id"].strip():
         klass = doc["class_id"].strip()
         school = doc.get("school_id")
@@ -1032,7 +1037,7 @@ def _read_file(file: Path, district: _District) -> _FileOverrides:
     _check_keys(source, doc, "", TOP_KEYS, "the export's keys")
     _check_tag(source, doc, "format", FORMAT)
     _check_tag(source, doc, "version", VERSION)
-    klass = _class_key(source, doc, _class_id(source, doc, district.classes), district)
+    klass = _class_key(source, doc, _class_id(source, doc, district), district)
     date = _date(source, doc)
     students, skipped = _students(source, doc, klass, district)
     source.check()  # every problem of the file at once
@@ -1178,10 +1183,12 @@ def _check_keys(
         )
 
 
-def _class_id(source: _Source, doc: _JsonObject, classes: frozenset[str]) -> str | None:
+def _class_id(source: _Source, doc: _JsonObject, district: _District) -> str | None:
     """The file's class (trimmed), or None where it gives none. A class the profiles lack is
-    an error on this field (each student would otherwise be blamed for being in another class),
-    naming the class it most likely means (one that differs only in case first)."""
+    an error on this field (each student would otherwise be blamed for being in another class):
+    where the file's students are now in other classes (`ClassGone`: a class split or renamed
+    since the export), saying so; else naming the class it most likely means (one that differs
+    only in case first)."""
     value, at = doc.get("class_id"), doc.value_at.get("class_id")
     if value is None:
         return None
@@ -1189,11 +1196,85 @@ def _class_id(source: _Source, doc: _JsonObject, classes: frozenset[str]) -> str
         source.note(source.error("class_id", value, "a class id (text)", at))
         return None
     klass = value.strip()
-    if classes and klass not in classes:
+    classes = district.classes
+    gone = ClassGone.of(doc, district)
+    if gone is not None:
+        error = OverridesError(f"{source.path}{source.place(at)}, field class_id: {gone.said}")
+        error.at = source.position(at)
+        source.note(error)
+    elif classes and klass not in classes:
         close = closest_name(klass, classes)
         hint = f" (did you mean {close!r}?)" if close else ""
         source.note(source.error("class_id", klass, f"a class of the profiles{hint}", at))
     return klass
+
+
+@dataclass(frozen=True)
+class ClassGone:
+    """A file's class that is no longer in the profiles while its students are, in other
+    classes (a class split, or renamed, since the export): its `class_id` as written, how
+    many of the file's students are in a class of the profiles (of `total`), and those
+    classes as said (`class_words`). Not applied, as a student who moved class is skipped: the
+    teacher exports the new classes' pages again (their forms hold the file's choices)."""
+
+    klass: str
+    found: int
+    total: int
+    #: the students' classes now (`ClassKey`), and as said (`class_words`)
+    keys: tuple[ClassKey, ...]
+    now: tuple[str, ...]
+
+    @classmethod
+    def of(cls, doc: Mapping, district: _District) -> ClassGone | None:
+        """The file `doc`'s class gone (as `json` reads it, trimmed ids), or None: its
+        `class_id` is a class of the profiles, is none, none of its students is in one, or
+        they are all in the one class it most likely means (a typo, or the class renamed
+        alike: "did you mean" names it, and the file applies once its class is written so)."""
+        klass = doc.get("class_id")
+        students = doc.get("students")
+        if not isinstance(klass, str) or not isinstance(students, dict) or not district.classes:
+            return None
+        klass = klass.strip()
+        if not klass or klass in district.classes:
+            return None
+        profiles = [district.profiles.get(str(sid).strip()) for sid in students]
+        keys = [class_key(p) for p in profiles if p is not None and p.class_id]
+        now = tuple(sorted(set(keys)))
+        if not now or (len(now) == 1 and closest_name(klass, district.classes) == now[0][1]):
+            return None
+        said = tuple(class_words(k, district.shared) for k in now)
+        return cls(klass, len(keys), len(students), now, said)
+
+    @property
+    def classes_said(self) -> str:
+        """The students' classes now: "'c1'", "'c1' and 'c2'", "'c1', 'c2' and 'c3'"."""
+        shown = [*self.now[:5], f"{len(self.now) - 5} more"] if len(self.now) > 6 else self.now
+        return " and ".join(filter(None, (", ".join(shown[:-1]), shown[-1])))
+
+    @property
+    def moved(self) -> str:
+        """Where the students are: "its 2 students are now in 'c1' and 'c2' (a class split or
+        renamed?)", "2 of its 3 students are now in 'c1' (a class renamed?)"."""
+        n = counted(self.found, "student")
+        students = (
+            f"{self.found} of its {self.total} students" if self.found < self.total else f"its {n}"
+        )
+        split = "a class split or renamed?" if len(self.now) > 1 else "a class renamed?"
+        return f"{students} {verb(self.found, 'is')} now in {self.classes_said} ({split})"
+
+    @property
+    def why(self) -> str:
+        """What a class page says of the file, after its name (`SetAsideFile.why`)."""
+        return f"is still of class {self.klass!r}, no longer in the profiles: {self.moved}"
+
+    @property
+    def said(self) -> str:
+        """The problem, as the night and `adaptive validate` say it."""
+        pages = "classes' pages" if len(self.now) > 1 else "class's page"
+        return (
+            f"class {self.klass!r} is no longer in the profiles: {self.moved}: export the "
+            f"overrides again from the new {pages}"
+        )
 
 
 def _class_key(
