@@ -232,6 +232,29 @@ def test_a_students_mastery_over_time_says_the_nights_it_leaves_out(report_distr
     assert any(said in text_of(page) for page in pages)
 
 
+def test_a_students_mastery_over_time_never_crosses_into_last_school_year(
+    report_district, tmp_path
+):
+    """An operator's trial: last June's output folder reused for September gave "Mastery over
+    time" running 2027-05-28 -> 2027-06-01 -> 2027-09-01 -> ... and "Since 2027-05-28: mastery
+    rose on 3", last year's state and the summer's placement counted as progress. Only nights
+    of the report's school year (the growth norm's year_start) are shown."""
+    from adaptive.reports.growth import school_year_start
+
+    d = report_district
+    batch = tmp_path / "batch"
+    shutil.copytree(d.batch, batch)
+    start = school_year_start(d.day)
+    june = [shifted(start, -95), shifted(start, -92)]  # last school year's last nights
+    for night in june:
+        fake_night(batch, d.day, night, 0.2)
+    fake_night(batch, d.day, shifted(start, 1), 0.9)
+    build(d, batch, tmp_path / "site")
+    pages = [text_of(p.read_text()) for p in (tmp_path / "site" / "schools").rglob("students.html")]
+    assert any(f"Since {shifted(start, 1)}: mastery rose on" in page for page in pages)
+    assert not [night for night in june for page in pages if night in page]
+
+
 def test_a_school_of_one_student_shows_no_growth_figure_of_its_own(report_district, tmp_path):
     """An evaluation lead's trial: a school of one student showed that student's growth as its
     median on the district page (12.1 months), which holds only counts. A row of fewer than 5

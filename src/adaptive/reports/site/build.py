@@ -41,6 +41,7 @@ from adaptive.reports.growth import (
     Norm,
     baseline_of,
     choose_baseline,
+    school_year_start,
     student_growth,
 )
 from adaptive.reports.site import pages
@@ -74,7 +75,7 @@ from adaptive.reports.site.model_card import model_card
 from adaptive.reports.teacher import GROUPS
 
 MARKER = "site.json"
-HISTORY_DATES = 8  # earlier report dates shown in a student's mastery over time
+HISTORY_DATES = 8  # earlier report dates of its school year shown in a student's mastery over time
 Write = Callable[[str, str], None]
 
 
@@ -114,7 +115,8 @@ class Context:
     applied_dates: dict[tuple[str | None, str], str]
     #: class -> the students its applied file named whom the night skipped, and where they are
     skipped: dict[tuple[str | None, str], list[tuple[str, str]]]
-    #: the earlier nights shown in each student's mastery over time, read by student id
+    #: the earlier nights of the report's school year shown in each student's mastery over
+    #: time, read by student id
     history: History
     #: earlier nights before `history`'s (`HISTORY_DATES` are shown), said on the pages
     unshown_nights: int
@@ -449,6 +451,9 @@ def _context(
     late = [d for d in layouts if baseline is not None and baseline < d and d != run.date]
     late.sort(key=lambda d: (rank.get(d, -1), d))
     usable = {d: layout for d, layout in layouts.items() if layout is not None}
+    # mastery over time never crosses into the school year before the report's (a folder
+    # reused in September showed June's mastery, and the summer's placement, as progress)
+    year = [d for d in earlier if d >= school_year_start(run.date, norm)]
     return Context(
         run=run,
         catalog=catalog,
@@ -465,8 +470,8 @@ def _context(
         set_aside=set_aside_files(run.out, run.date),
         applied_dates=applied_dates(run.out, run.date),
         skipped=skipped_students(run.out, run.date),
-        history=History.index(run, earlier[-HISTORY_DATES:], usable, schools),
-        unshown_nights=max(0, len(earlier) - HISTORY_DATES),
+        history=History.index(run, year[-HISTORY_DATES:], usable, schools),
+        unshown_nights=max(0, len(year) - HISTORY_DATES),
         baseline_date=baseline,
         starts=growth_starts(run, baseline, late, usable, schools),
         class_id=class_id,
