@@ -17,7 +17,7 @@ from adaptive.errors import PlacementWarning
 from adaptive.placement import combine, grade_placement, mastery_table_placement
 from adaptive.placement.prior import place_new_students
 from adaptive.policy.adapter import batch_from_model
-from adaptive.tracing.base import PLACED_GRADE
+from adaptive.tracing.base import PLACED_BY_GRADE, PLACED_GRADE
 
 
 def regraded_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
@@ -57,7 +57,7 @@ def test_a_corrected_grade_places_the_student_again_on_the_request_path(model) -
     assert said == [
         "1 student placed from grade 3 has another grade in its profile now: placed again from "
         "the profile's grade, on the skills not answered yet (what was answered keeps its "
-        "evidence; records given, as before)"
+        "evidence; records, as before)"
     ]
     with warnings.catch_warnings(record=True) as caught:  # once placed again: nothing more
         warnings.simplefilter("always")
@@ -124,30 +124,37 @@ def test_a_corrected_grade_places_a_student_placed_from_records_again(model) -> 
     np.testing.assert_allclose(model.mastery(state), model.mastery(expected))
 
 
-def test_records_not_given_with_a_corrected_grade_are_kept_and_said(model) -> None:  # noqa: F811
+def test_records_not_given_again_stay_and_the_grades_guess_moves(model) -> None:  # noqa: F811
     """A vendor's trial: a transfer student placed from their records beside their grade's
     guess, the grade corrected a week later, the request given no records: the grade's guess
     overwrote the records (0.9 and 0.2 became 0.7 and 0.7) under a warning saying records stay.
-    The state keeps the values, not which the records gave: nothing moves until they are given."""
+    The state keeps which skills a grade placed: those move, the records stay."""
     cat = graded_catalog()
     given = records(cat, "r")
     profiles = {"r": LearnerProfile("r", grade=3)}
     state = model.init_state(["r"], prior=combine(given, grade_placement(cat, profiles)))
-    before = model.mastery(state).copy()
     profiles["r"] = LearnerProfile("r", grade=1)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         batch = batch_from_model(model, state, cat, profiles)  # placement left at "grade"
-    np.testing.assert_array_equal(model.mastery(state), before)
+    assert len(regraded_warnings(caught)) == 1
+    expected = model.init_state(["r"], prior=combine(given, grade_placement(cat, [profiles["r"]])))
+    np.testing.assert_allclose(model.mastery(state), model.mastery(expected))
     assert batch.placement.tolist() == ["placed from last_year.csv"]
+    assert state.placed_grade(state.rows(["r"])).tolist() == [1.0]
+    # a state saved before the grade cells were kept: left as placed, and said
+    old = model.init_state(["r"], prior=combine(given, grade_placement(cat, [profiles["r"]])))
+    del old.arrays[PLACED_BY_GRADE]
+    before = model.mastery(old).copy()
+    profiles["r"] = LearnerProfile("r", grade=3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        batch_from_model(model, old, cat, profiles)
+    np.testing.assert_array_equal(model.mastery(old), before)
     said = [str(w.message) for w in caught if "not placed again" in str(w.message)]
     assert said and said[0].startswith(
         "1 student placed from records beside their grade's guess has another grade"
     )
-    assert not [w for w in regraded_warnings(caught) if "placed again from" in w]
-    batch_from_model(model, state, cat, profiles, placement=given)  # given: placed again
-    expected = model.init_state(["r"], prior=combine(given, grade_placement(cat, [profiles["r"]])))
-    np.testing.assert_allclose(model.mastery(state), model.mastery(expected))
 
 
 def test_the_placed_grade_survives_a_saved_state_and_an_older_state_reads_the_words(

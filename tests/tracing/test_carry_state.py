@@ -17,6 +17,7 @@ from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import ConfigError, RepeatedAnswerWarning
 from adaptive.placement import Placement
 from adaptive.policy.adapter import batch_from_model
+from adaptive.tracing.base import CARRIED_SOURCE
 from adaptive.tracing.bkt import BKT
 from adaptive.tracing.logistic import PFA
 
@@ -121,3 +122,33 @@ def test_carry_state_without_a_prior_or_a_shared_skill() -> None:
         other = renamed(other, k, f"z{k}")
     with pytest.raises(ConfigError, match="none in common"):
         BKT(seed=0).fit(other).carry_state(old, state)
+
+
+def test_a_carried_students_corrected_grade_moves_only_the_grades_skills() -> None:
+    """A carried student whose grade changes in September: the grade's guess on the skill the
+    earlier model lacked moves to the new grade's; the carried readings stay (they were left
+    as placed, with advice to give records the vendor no longer had)."""
+    from adaptive.curriculum import LearnerProfile
+
+    log = synthetic_log(30)
+    students = [str(s) for s in log.students[:2]]
+    old, state, _ = last_years_state(log, students)
+    new = BKT(seed=0).fit(renamed(log, "k1", "a1"))
+    carried = new.carry_state(old, state, prior=grade_prior(students, "a1", 0.3))
+    before = new.mastery(carried).copy()
+    skills = [str(s) for s in new.skills_]
+    a1 = skills.index("a1")
+    cat = Catalog(
+        tuple(Skill(s, grade=4 if s == "a1" else 3) for s in skills),
+        tuple(Activity(f"{s}@0", s, (s,)) for s in skills),
+    )
+    profiles = {s: LearnerProfile(s, grade=5) for s in students}  # the grade moved on
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        batch_from_model(new, carried, cat, profiles)
+    after = new.mastery(carried)
+    others = [k for k in range(len(skills)) if k != a1]
+    np.testing.assert_array_equal(after[:, others], before[:, others])
+    assert (after[:, a1] != before[:, a1]).all()
+    assert any("placed again from the profile's grade" in str(w.message) for w in caught)
+    assert carried.placed_from(carried.rows(students)).tolist() == [CARRIED_SOURCE] * 2

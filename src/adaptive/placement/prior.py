@@ -176,6 +176,35 @@ class Placement:
                 out[part.rows[took]] = part.grades[took]
         return out
 
+    def grade_cells(self, skills: tuple[str, ...], rows: np.ndarray) -> np.ndarray:
+        """(len(rows), len(skills)) True where the value of a student (of `rows`) and skill
+        (of `skills`) came from a grade: every value of a grade's placement; in a combined one,
+        its grade part's values no earlier part holds (records beside a grade's guess). What a
+        grade corrected later places again, the records left as they are (`place_regraded`)."""
+        codes = skill_positions(self.skills, skills)
+        known = np.flatnonzero(codes >= 0)
+        out = np.zeros((len(rows), len(skills)), bool)
+        if self.grades is not None:
+            out[:, known] = ~np.isnan(self.mastery[rows][:, codes[known]])
+            return out
+        if all(part.grades is None for part in self.parts):
+            return out
+        at_row = np.full(len(self.students), -1)
+        at_row[rows] = np.arange(len(rows))
+        taken = np.zeros((len(rows), len(self.skills)), bool)
+        won = np.zeros_like(taken)
+        for part in self.parts:  # the first part holding a value wins, as `combine` does
+            at = at_row[part.rows]
+            mine = at >= 0
+            if not mine.any():
+                continue
+            valued = np.unpackbits(part.packed[mine], axis=1, count=part.n_skills).view(bool)
+            if part.grades is not None:
+                won[at[mine]] |= valued & ~taken[at[mine]]
+            taken[at[mine]] |= valued
+        out[:, known] = won[:, codes[known]]
+        return out
+
     def to_frame(self) -> pd.DataFrame:
         """The long table `read_placement` and `mastery_table_placement` read back: one row per
         (student_id, skill_id) with a known mastery (NaN left out), and each student's `source`
@@ -919,12 +948,14 @@ def place_regraded(
     """Place again, from their profile's grade, the students of the state's `rows` (their
     `profiles` aligned; None: no profile) whom a grade placed and whose profile now has
     another grade: a grade corrected in the student information system (6 typed for 3), a
-    student moved up a grade. Students placed from records (`given`: last year's, a saved
-    table) beside their grade's guess on the skills the records lack are placed again too:
-    the records as before, the new grade's values on the rest. Only the skills they never
-    answered move (`place`); what they answered keeps its evidence. A diagnostic's placement
-    (no grade in it) is never placed again. Said in one `PlacementWarning` (counts and
-    grades, no id). Returns how many were placed again.
+    student moved up a grade. Only the skills a grade placed move (the state keeps which:
+    `TracingState.grade_cells`), and only those never answered (`place`): records beside the
+    grade's guess (last year's, a carried reading) stay as they are, given again or not, and
+    what was answered keeps its evidence. A diagnostic's placement (no grade in it) is never
+    placed again. In a state saved before the grade cells were kept, a student placed from
+    records is placed again only where `given` holds their records (else said and left).
+    Said in one `PlacementWarning` (counts and grades, no id). Returns how many were placed
+    again.
 
     A vendor's trial: a student placed from grade 6, whose profile was corrected to grade 3,
     was still served grade 4 work "placed from grade 6" with grades 3-5 counted as known. A
@@ -936,23 +967,53 @@ def place_regraded(
         [np.nan if p is None or p.grade is None else p.grade for p in profiles], np.float64
     )
     moved = np.flatnonzero(np.isfinite(was) & np.isfinite(now) & (was != now))
-    moved = _records_at_hand(state, rows, moved, profiles, given)
+    cells_kept = state.grade_cells(rows[:0], 0) is not None
+    if not cells_kept:  # a state saved before its grade cells were kept
+        moved = _records_at_hand(state, rows, moved, profiles, given)
     if not len(moved):
         return 0
     for start in range(0, len(moved), chunk):
-        part = [profiles[i] for i in moved[start : start + chunk].tolist()]
-        model.place(state, given_or_grade(catalog, part, given, table))  # type: ignore[misc]
+        at = moved[start : start + chunk]
+        part = [profiles[i] for i in at.tolist()]
+        if cells_kept:
+            _place_grade_cells_again(model, state, catalog, part, rows[at], table)
+        else:
+            model.place(state, given_or_grade(catalog, part, given, table))  # type: ignore[misc]
     before = [grade_label(g) for g in np.unique(was[moved]).tolist()]
     n = len(moved)
     warnings.warn(
         f"{counted(n, 'student')} placed from grade {some_of(before, 5)} "
         f"{verb(n, 'has')} another grade in {'its' if n == 1 else 'their'} profile now: placed "
         "again from the profile's grade, on the skills not answered yet (what was answered "
-        "keeps its evidence; records given, as before)",
+        "keeps its evidence; records, as before)",
         PlacementWarning,
         stacklevel=3,
     )
     return len(moved)
+
+
+def _place_grade_cells_again(
+    model: KnowledgeTracer,
+    state: TracingState,
+    catalog: Catalog,
+    profiles: list[LearnerProfile],
+    rows: np.ndarray,
+    table: GradeTable | None,
+) -> None:
+    """Place the students of the state's `rows` again from their profile's grade on the skills
+    a grade placed them on (`TracingState.grade_cells`), never answered since (`place`): what
+    records, a diagnostic or a carried reading gave stays, given again or not. Their words stay
+    theirs but a grade's ("placed from last_year.csv"), their grade is the new one."""
+    skills = tuple(str(k) for k in model.skills_)  # type: ignore[attr-defined]
+    values = grade_placement(catalog, profiles, table).aligned(skills)
+    values[~state.grade_cells(rows, len(skills))] = np.nan  # type: ignore[operator]
+    words = state.placed_from(rows).astype(str)
+    by_grade = np.char.startswith(words, GRADE_SOURCE_PREFIX)
+    words = np.where(by_grade, [grade_source(p) for p in profiles], words)
+    grades = np.array([p.grade for p in profiles], dtype=np.float64)
+    ids = tuple(p.student_id for p in profiles)
+    model.place(state, Placement(ids, skills, values, tuple(words.tolist()), grades))
+    state.record_placement(rows, words.tolist(), grades)  # a student it gave no value too
 
 
 def _records_at_hand(

@@ -170,6 +170,10 @@ PLACED_FROM = "placed_from"
 #: not recorded), so a grade corrected later in the profile re-places them, records or not
 #: (`adaptive.placement.prior.place_regraded`).
 PLACED_GRADE = "placed_grade"
+#: State array of every model: which skills' placed values came from a grade (one bit per
+#: skill, `np.packbits` by row), so a grade corrected later places those again and leaves a
+#: student's records as they are, given again or not (`place_regraded`).
+PLACED_BY_GRADE = "placed_by_grade"
 #: The value of a new (or restarted) student's row in the arrays the base class keeps (0 else).
 BASE_ROW: dict[str, float] = {PLACEMENT: np.nan, PLACED_FROM: -1, PLACED_GRADE: np.nan}
 #: Where a student of `KnowledgeTracer.carry_state` was placed from, unless told otherwise.
@@ -402,6 +406,29 @@ class TracingState:
         said = (code >= 0) & (code < len(self.sources))
         out[said] = np.asarray(self.sources, dtype=object)[code[said]]
         return out
+
+    def record_grade_cells(
+        self, rows: np.ndarray, placed: np.ndarray, by_grade: np.ndarray
+    ) -> None:
+        """Record, for the students of `rows`, which skills' placed values came from a grade:
+        `by_grade` ((len(rows), skills) bool) where the placement just given (valued where
+        `placed`) took them from one; skills it gave no value keep what they had."""
+        if not len(rows):
+            return
+        with self.lock:
+            width = (placed.shape[1] + 7) // 8
+            bits = self.ensure_array(PLACED_BY_GRADE, np.zeros(width, np.uint8))
+            before = np.unpackbits(bits[rows].view(np.uint8), axis=1, count=placed.shape[1])
+            now = (before.view(bool) & ~placed) | by_grade
+            bits[rows] = np.packbits(now, axis=1).view(bits.dtype)
+
+    def grade_cells(self, rows: np.ndarray, n_skills: int) -> np.ndarray | None:
+        """(len(rows), n_skills) True where a student's placed value came from a grade
+        (`record_grade_cells`); None for a state saved before they were kept."""
+        bits = self.arrays.get(PLACED_BY_GRADE)
+        if bits is None:
+            return None
+        return np.unpackbits(bits[rows].view(np.uint8), axis=1, count=n_skills).view(bool)
 
     def placed_grade(self, rows: np.ndarray) -> np.ndarray:
         """(len(rows),) the grade each student's grade-level values came from; NaN where none
@@ -975,6 +1002,8 @@ class KnowledgeTracer(KeywordChecked, ABC):
                 valued[block] = has_value.any(axis=1)  # a row of NaN placed nothing
                 partly[block] = _partly_placed(has_value, placement)
                 self._place(state, rows[block], prior)
+                cells = placement.grade_cells(skills, block)
+                state.record_grade_cells(rows[block], has_value, cells)
             grades = placement.grade_placed()[valued]
             state.record_placement(rows[valued], np.asarray(placement.sources)[valued], grades)
         _warn_partly_placed(partly, placement, len(skills))
@@ -1004,7 +1033,11 @@ class KnowledgeTracer(KeywordChecked, ABC):
                 covered = prior.subset([s for s in prior.students if s in wanted])
                 covered = on_skills(covered, self._skill_tuple(), "restart")
                 placed = state.rows(list(covered.students))
-                self._place(state, placed, covered.aligned(self._skill_tuple()))
+                values = covered.aligned(self._skill_tuple())
+                self._place(state, placed, values)
+                every = np.arange(len(placed))
+                cells = covered.grade_cells(self._skill_tuple(), every)
+                state.record_grade_cells(placed, ~np.isnan(values), cells)
                 valued = ~np.isnan(covered.mastery).all(axis=1)
                 state.record_placement(
                     placed[valued],
@@ -1055,8 +1088,9 @@ class KnowledgeTracer(KeywordChecked, ABC):
                 block = np.arange(start, min(start + PLACE_BLOCK, len(ids)))
                 values = np.full((len(block), len(skills)), np.nan)
                 values[:, mine] = earlier.mastery(state, block)[:, theirs[mine]]
-                from_prior.fill(block, values)
+                by_grade = from_prior.fill(block, values)
                 self._place(carried, block, values)
+                carried.record_grade_cells(block, ~np.isnan(values), by_grade)
             carried.record_placement(
                 np.arange(len(ids)), np.full(len(ids), source, dtype=object), from_prior.grades
             )
@@ -2087,11 +2121,13 @@ class _PriorRows:
             _warn_not_placed(ids, self.prior, where, self.rows)
             self.placed_grade = self.prior.grade_placed()
 
-    def fill(self, block: np.ndarray, values: np.ndarray) -> None:
+    def fill(self, block: np.ndarray, values: np.ndarray) -> np.ndarray:
         """The prior's values where `values` (the students of `block`, the model's skills) is
-        NaN: a skill the earlier model lacked."""
+        NaN: a skill the earlier model lacked. Returns where the values filled came from a
+        grade (`Placement.grade_cells`: what a grade corrected later places again)."""
+        by_grade = np.zeros(values.shape, bool)
         if self.prior is None:
-            return
+            return by_grade
         rows = self.rows[block]
         covered = np.flatnonzero(rows >= 0)
         given = self.prior.aligned(self.skills, rows[covered])
@@ -2101,6 +2137,8 @@ class _PriorRows:
         values[covered] = target
         used = covered[fill.any(axis=1)]
         self.grades[block[used]] = self.placed_grade[rows[used]]
+        by_grade[covered] = fill & self.prior.grade_cells(self.skills, rows[covered])
+        return by_grade
 
 
 def _carry_answers(earlier: TracingState, carried: TracingState) -> None:
