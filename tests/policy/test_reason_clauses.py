@@ -301,3 +301,19 @@ def test_the_bands_second_look_reads_only_the_banded_students_failing_a_skill(
     assert feats.unchecked is not None and feats.in_doubt is not None
     assert feats.unchecked[:, three_b].tolist() == [True, False, False, False]
     assert feats.in_doubt[:, three_b].tolist() == [False, True, False, False]
+
+
+def test_a_placed_estimate_moved_by_answers_since_says_so() -> None:
+    """A teacher's trial: "not known yet (27% by your placement)" of a grade 3 skill last
+    year's records put at 7%: a wrong answer on a grade 4 skill built on it had moved it
+    (graph evidence). A student who has answered some skill has an estimate of the placement
+    and those answers."""
+    said = text.sentence(
+        "readiness", SKILL, TITLE, answered=0, mastery=0.27, skill_grade=3.0, grade=4.0,
+        answers_since=True,
+    )  # fmt: skip
+    assert "(27% from your placement and your answers so far)" in said, said
+    before = text.sentence(
+        "readiness", SKILL, TITLE, answered=0, mastery=0.27, skill_grade=3.0, grade=4.0
+    )
+    assert "(27% by your placement)" in before, before

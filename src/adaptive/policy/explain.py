@@ -67,6 +67,7 @@ def sentence(
     unchecked: str = "",
     band: tuple[float, float] = (float("nan"), float("nan")),
     band_asked: bool = False,
+    answers_since: bool = False,
 ) -> str:
     """One plain sentence for a recommendation whose strongest reason is `term`. `placed`: the
     student was placed (their profile's grade, a diagnostic, a placement table:
@@ -96,6 +97,8 @@ def sentence(
     clause is joined to the lead's one sentence (`with_clauses`). What a teacher's mode chose
     says so, one way (`as_teacher_asked`): `checking` (remediate), `accelerated` (a skill above
     the student's grade, the teacher having chosen accelerate: `StudentBatch.accelerate`), and
+    `answers_since`: the student has answered some skill (a never-answered one's estimate is
+    then their placement's moved by those answers, `earlier_grade_clause`).
     `unchecked` (a prerequisite the policy would check first, never answered, that the grade
     `band` (min, max; NaN: no bound) keeps out: `Features.unchecked`), said as the teacher's
     choice where `band_asked` (the band is a teacher's mode's, accelerate or remediate): a band
@@ -110,6 +113,7 @@ def sentence(
         still_needed=still_needed, topic=topic, goal=goal, closest=closest,
         below_grade=skill_grade < grade, mastery=mastery, mastery_estimated=mastery_estimated,
         mastery_from_level=mastery_from_level, skill_grade=skill_grade,
+        answers_since=answers_since,
     )  # fmt: skip
     clauses = []
     if term in WHY_NOT_THE_SKILL and answered == 0 and skill_grade < grade:
@@ -121,7 +125,7 @@ def sentence(
             as_teacher_asked(EARLIER_CHECK)
             if checking
             else earlier_grade_clause(
-                skill_grade, mastery, placed, mastery_estimated, mastery_from_level
+                skill_grade, mastery, placed, mastery_estimated, mastery_from_level, answers_since
             )
         )
     if term not in TEACHER_SAID:
@@ -236,6 +240,7 @@ def _main_sentence(
     mastery_estimated: bool = False,
     mastery_from_level: bool = False,
     skill_grade: float = float("nan"),
+    answers_since: bool = False,
 ) -> str:
     """The sentence of the strongest reason alone (`sentence`), a readiness one without its
     "It will be hard for now" (`_hard`): `sentence` adds that after any clause it joins."""
@@ -275,7 +280,7 @@ def _main_sentence(
             return f"{skill}: you have started it ({done}): keep going until it is mastered."
         if below_grade:
             return f"{skill}: " + earlier_grade_clause(
-                skill_grade, mastery, placed, mastery_estimated, mastery_from_level
+                skill_grade, mastery, placed, mastery_estimated, mastery_from_level, answers_since
             ) + "."  # fmt: skip
         return _readiness_sentence(
             skill, prerequisite, prerequisite_shown, placed, prerequisite_from_answers,
@@ -378,6 +383,7 @@ def earlier_grade_clause(
     placed: bool,
     estimated: bool,
     from_level: bool = False,
+    answers_since: bool = False,
 ) -> str:
     """Why a skill of an earlier grade than the student's, never answered, is served (no class
     grade band held it out: a vendor's request), said without the skill's name or a final
@@ -387,8 +393,10 @@ def earlier_grade_clause(
     estimate of `LIKELY_KNOWN` or more makes it a check a few answers confirm; a lower one, a
     skill to catch up on. The estimate's source: where the student's answers on other skills
     place them (`from_level`, `features.read_level`: what the policy read, over the others),
-    the app's own (`estimated`), the placement (`placed`), else the model's starting
-    estimate."""
+    the app's own (`estimated`), the placement (`placed`; with the student's answers so far
+    where they answered other skills, `answers_since`: evidence along the prerequisite graph
+    moves a never-answered skill, and a teacher read "27% by your placement" of a skill last
+    year's records put at 7%), else the model's starting estimate."""
     below = f"a grade {grade_label(skill_grade)} skill, below your grade"
     if np.isnan(mastery):  # no estimate at all (placement=None)
         return f"{below}, not answered yet"
@@ -397,7 +405,9 @@ def earlier_grade_clause(
         if from_level
         else "as estimated"
         if estimated
-        else "by your placement"
+        else (
+            "from your placement and your answers so far" if answers_since else "by your placement"
+        )
         if placed
         else "by the starting estimate"
     )

@@ -330,6 +330,7 @@ class AdaptivePolicy(Policy):
         term_code = np.where(sel.assigned, len(TERMS), term_code)
         goal_too = self._goal_too(contrib, term_code)
         placed = placed_students(batch)
+        answered_any = np.asarray(batch.n_responses).sum(axis=1) > 0
         lowest = ctx.lowest_grade
         hold = terms.gradual_hold(
             batch.learning_z, self.config.gradual_learning_z, self.config.gradual_min_responses
@@ -370,6 +371,7 @@ class AdaptivePolicy(Policy):
                     recall=rc, prerequisite=prereq, prerequisite_shown=shown,
                     prerequisite_from_answers=from_answers,
                     prerequisite_estimated=estimated, placed=bool(placed[i]),
+                    answers_since=bool(answered_any[i]),
                     checking=bool(batch.remediate[i]) and ctx.skill_grade[s] < batch.grade[i],
                     # the teacher chose "accelerate" (a band alone is no teacher asking)
                     # the mode's band reaches above the grade: work there is the teacher's
