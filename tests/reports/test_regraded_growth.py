@@ -133,6 +133,8 @@ def test_a_grade_corrected_after_the_baseline_is_not_read_as_growth(report_distr
     for r in moved:
         said = _section(site, r["student_id"])
         assert f"Growth since {regraded}, when the grade changed from 6 to 3" in said, said
+        # mastery over time counts from the same night (the re-placement's drops no decline)
+        assert f"Since {regraded}, when the grade changed and the student was placed" in said
     kept = next(
         r for r in rows if r.get("grade") == 6 and r["student_id"] in sids and r not in moved
     )

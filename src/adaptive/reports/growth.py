@@ -495,10 +495,16 @@ class Growth:
     #: baseline night (their growth starts from the first night of tonight's grade, a late
     #: start); NaN else. None: nobody's (filled with NaN)
     regraded_from: np.ndarray | None = None
+    #: bool per student: they had answered nothing on the night their growth starts from, so
+    #: that reading is their placement, not a measurement: their growth reads the model's
+    #: correction of it as much as their learning. None: nobody's (filled with False)
+    start_placed: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.regraded_from is None:
             object.__setattr__(self, "regraded_from", np.full(len(self.months), np.nan))
+        if self.start_placed is None:
+            object.__setattr__(self, "start_placed", np.zeros(len(self.months), bool))
 
     @property
     def regraded(self) -> np.ndarray:
@@ -535,9 +541,11 @@ class Growth:
         left_out = {r: int(n) for r, n in zip(LEFT_OUT[1:], counts[1:], strict=True) if n}
         late = int((self.known & self.late).sum())
         regraded = int((self.known & self.regraded).sum())
+        from_placement = int((self.known & self.start_placed).sum())
         return replace(
-            s, left_out=left_out, judged=self.baseline.judged, late_start=late, regraded=regraded
-        )
+            s, left_out=left_out, judged=self.baseline.judged, late_start=late, regraded=regraded,
+            from_placement=from_placement,
+        )  # fmt: skip
 
     def reason(self, i: int) -> str:
         """Why student `i` is left out of growth (a `LEFT_OUT` name; "" when counted)."""
@@ -547,6 +555,7 @@ class Growth:
 _PER_STUDENT = (
     "months", "se", "annualized", "on_track", "p_on_track", "known", "placed", "graded",
     "left_out", "start_date", "elapsed", "target", "judged", "late_start", "regraded_from",
+    "start_placed",
 )  # fmt: skip
 
 #: Why a student is left out of growth, the one list the counts and the pages go by (in the
@@ -588,6 +597,7 @@ def student_growth(
     own_mastery: np.ndarray | None = None,
     own_dates: np.ndarray | None = None,
     regraded_from: np.ndarray | None = None,
+    start_placed: np.ndarray | None = None,
 ) -> Growth:
     """Growth per student against `norm` (see the module docstring; vectorized over students).
 
@@ -612,8 +622,11 @@ def student_growth(
     placed them again from it: their skills placed from the old grade, ~0.9 on grade-3 skills
     placed from grade 6, ~0.4 from grade 3, read as a loss no answer measured).
     `placed` marks the students with no answer yet: their mastery is a
-    placement, so they get no growth; both are counted apart by `Growth.summary`. Without a
-    `baseline_date` the baseline is the year's start, every student on the norm."""
+    placement, so they get no growth; both are counted apart by `Growth.summary`.
+    `start_placed` ((n,) bool; None: nobody) marks the students who had answered nothing on
+    the night their growth starts from: their growth is computed as the others' (from their
+    placement), and `Growth.summary` counts them (`from_placement`) so the pages say it.
+    Without a `baseline_date` the baseline is the year's start, every student on the norm."""
     start, end = norm.band(grades)
     mask = grade_skill_mask(catalog, grades)
     level, se = level_months(mastery, mask, start, end)
@@ -700,6 +713,7 @@ def student_growth(
         regraded_from=np.full(n, np.nan)
         if regraded_from is None
         else np.where(late, np.asarray(regraded_from, float), np.nan),
+        start_placed=np.zeros(n, bool) if start_placed is None else np.asarray(start_placed, bool),
     )
 
 
@@ -729,6 +743,8 @@ class GrowthSummary:
     late_start: int = 0
     #: of them, those whose grade changed since the baseline (`Growth.regraded`)
     regraded: int = 0
+    #: students counted whose growth starts from a placement (`Growth.start_placed`)
+    from_placement: int = 0
 
 
 def summarize(

@@ -63,6 +63,7 @@ from adaptive.reports.site.data import (
     read_mastery,
     read_roster,
     read_school,
+    read_start,
 )
 from adaptive.reports.site.first_served import (
     FirstServed,
@@ -581,15 +582,16 @@ def _school_arrays(ctx: Context, school: str) -> SchoolArrays:
     # the baseline night's reading of each student (whatever school served them then), read
     # as tonight's is (`t.mastery`): a student placed then grows from their placement, on the
     # model's scale at both ends; else their own first reading (`growth_starts`)
-    base = own = own_dates = regraded = None
+    base = own = own_dates = regraded = start_placed = None
     unread = False
     if ctx.starts is not None:
         base, unread, own, own_dates = ctx.starts.of(ids, t.mastery, ctx.run.date)
         regraded = ctx.starts.regraded_from(ids)
+        start_placed = ctx.starts.placed_at_start(ids)
     growth = student_growth(
         ctx.norm, ctx.catalog, grades, t.mastery, ctx.run.date, base, ctx.baseline_date,
         placed=no_answer, baseline_unread=unread, own_mastery=own, own_dates=own_dates,
-        regraded_from=regraded,
+        regraded_from=regraded, start_placed=start_placed,
     )  # fmt: skip
     history, dates = ctx.history.of(ids)
     stack = np.stack([*history, t.mastery], axis=0)
@@ -689,6 +691,9 @@ class Starts:
     #: the students whose grade changed since the baseline night (student id -> the grade
     #: served before tonight's): their growth starts from the first night of tonight's grade
     regraded: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    #: (len(ids),) bool: the student had answered nothing on that night: the reading their
+    #: growth starts from is their placement, not a measurement (None: nobody's)
+    placed: np.ndarray | None = None
 
     def of(
         self, ids: np.ndarray, tonight: np.ndarray, date: str
@@ -713,6 +718,16 @@ class Starts:
         """(n,) for each of `ids`, the grade served before tonight's where it changed since the
         baseline night (their growth starts from tonight's grade's first night), NaN else."""
         return self.regraded.reindex(pd.Index(ids, dtype=object)).to_numpy(dtype=float)
+
+    def placed_at_start(self, ids: np.ndarray) -> np.ndarray:
+        """(n,) bool: each of `ids` had answered nothing on the night their growth starts
+        from (`placed`): their start reading is a placement; False without a start reading."""
+        out = np.zeros(len(ids), bool)
+        if self.placed is None:
+            return out
+        rows = self.ids.get_indexer(pd.Index(ids, dtype=object))
+        out[rows >= 0] = self.placed[rows[rows >= 0]]
+        return out
 
 
 def growth_starts(
@@ -739,11 +754,13 @@ def growth_starts(
     nights hold it): a student whose grade changed since (a grade corrected mid-year: the
     nightly job placed them again from the new grade) grows from the first night of their new
     grade, as a late start (`Starts.regraded`): their skills placed from the old grade read
-    as a loss, or a gain, that no answer measured. None without a baseline night."""
+    as a loss, or a gain, that no answer measured. Each start reading says whether the student
+    had answered nothing by then (`Starts.placed`: a placement, read in the same pass). None
+    without a baseline night."""
     if baseline is None:
         return None
     tonight, answered, grades = _tonight_ids(run, schools)
-    found: list[tuple[np.ndarray, np.ndarray, str]] = []
+    found: list[tuple[np.ndarray, np.ndarray, str, np.ndarray]] = []
     unread: list[np.ndarray] = []
     seek = _Seek(found, grades)
     pending = _read_night(run.out, baseline, pd.Index(tonight), layouts, seek, unread)
@@ -761,17 +778,19 @@ def growth_starts(
         else np.empty(0, object),
         pd.Index(np.concatenate(unread) if unread else np.empty(0, object), dtype=object),
         seek.regraded(),
+        np.concatenate([f[3] for f in found]) if found else np.empty(0, bool),
     )
 
 
 @dataclass(frozen=True)
 class _Seek:
     """What the search for each student's start collects (`growth_starts`): the readings
-    found, as (student ids, their mastery, the night), and the students a night served with
+    found, as (student ids, their mastery, the night, whether each had answered nothing
+    then), and the students a night served with
     another grade than tonight's (`grades`: student id -> tonight's grade, NaN: none), as
     (student ids, that grade), not read there."""
 
-    found: list[tuple[np.ndarray, np.ndarray, str]]
+    found: list[tuple[np.ndarray, np.ndarray, str, np.ndarray]]
     grades: pd.Series
     other: list[pd.Series] = field(default_factory=list)
 
@@ -893,13 +912,14 @@ def _read_at(
     grade (`_Seek.same_grade`), added to `found`; all of them to `unread` (when given) where
     its output holds no mastery reading."""
     layout = layouts.get(night)
-    m = None if layout is None else read_mastery(out, night, school, hit, layout)
-    if m is None:  # no mastery reading in its output: served, not read
+    got = None if layout is None else read_start(out, night, school, hit, layout)
+    if got is None:  # no mastery reading in its output: served, not read
         if unread is not None:
             unread.append(hit.to_numpy())
         return hit[:0]
+    m, placed = got
     read = ~np.isnan(m).all(axis=1) & found.same_grade(out, night, school, hit)
-    found.found.append((hit.to_numpy()[read], m[read], night))
+    found.found.append((hit.to_numpy()[read], m[read], night, placed[read]))
     return hit[read]
 
 

@@ -1093,7 +1093,7 @@ def growth_section(s: GrowthSummary, norm: Norm, baseline: Baseline, unit: str) 
     only the baseline and why when growth cannot be judged yet (a share of "not on track" over
     a few days would be noise presented as a verdict)."""
     bar = norm.target_years
-    left_out = _left_out(s, norm.min_weeks) + _late_start(s)
+    left_out = _left_out(s, norm.min_weeks) + _late_start(s) + _from_placement(s, baseline, unit)
     if not baseline.judged:
         return f'<p class="summary">{baseline.sentence()}{left_out}</p>'
     if not s.n:  # everyone left out: "– of 0 students ... are on track" said nothing true
@@ -1149,6 +1149,29 @@ def _late_start(s: GrowthSummary) -> str:
         "after it, or their school's output on it held no mastery reading; their bar scaled to "
         "the months since)."
     ) + _regraded(s)
+
+
+def _from_placement(s: GrowthSummary, baseline: Baseline, unit: str) -> str:
+    """How many students counted grow from a placement (no answer yet on the night their
+    growth starts from: `GrowthSummary.from_placement`), and, where they are over half, that
+    the figures are no measure of learning yet (a trial's district read "0% of 387 on track"
+    as learning, every baseline a placement, none said so)."""
+    if not s.from_placement:
+        return ""
+    night = f"the baseline night ({baseline.date}" + (
+        ", or their own later first night)" if s.late_start else ")"
+    )
+    text = (
+        f" {s.from_placement:,} of the {counted(s.n, 'measured student')} had no answers yet on "
+        f"{night}: their growth starts from their placement, not a measurement, and reads the "
+        "model's correction of it as much as their learning."
+    )
+    if 2 * s.from_placement > s.n:
+        text += (
+            f" With more than half of them so, the growth figures of this {unit} are not a "
+            "measure of learning yet."
+        )
+    return text
 
 
 def _regraded(s: GrowthSummary) -> str:
@@ -1222,6 +1245,8 @@ class StudentGrowth:
     #: the grade before and the grade now (NaN: not)
     regraded_from: float = float("nan")
     grade: float = float("nan")
+    #: no answer yet on the night their growth starts from: it starts from their placement
+    start_placed: bool = False
 
     @classmethod
     def of(cls, g: Growth, i: int, grade: float = float("nan")) -> StudentGrowth:
@@ -1230,6 +1255,7 @@ class StudentGrowth:
             float(g.months[i]), float(g.se[i]), float(g.p_on_track[i]), bool(g.on_track[i]),
             bool(g.placed[i]), g.baseline, g.reason(i), LEFT_OUT[int(g.late_start[i])],
             str(g.start_date[i]), float(g.regraded_from[i]), float(grade),
+            bool(g.start_placed[i]),
         )  # fmt: skip
 
     @property
@@ -1294,12 +1320,22 @@ class StudentGrowth:
         if self.months != self.months:
             return f"Growth: unknown ({self._unknown_why()})."
         verdict = "on track" if self.on_track else "not on track"
-        head = f"Growth since {self._own_start()}:" if self.late else "Growth:"
+        head = f"Growth since {self._own_start()}" if self.late else "Growth"
+        if self.start_placed:  # their start reading is a placement, not a measurement
+            when = "then" if self.late else f"on {self.baseline.date}"
+            head += f"{',' if self.late else ''} from their placement {when}, before any answer"
+        head += ":"
         return (
             f"{head} {num(self.months)} months (95% interval {num(self.low)} to "
             f"{num(self.high)} months); {verdict} for {target_years:g} years (probability "
             f"{pct(self.p_on_track)})."
         )
+
+    @property
+    def regrade(self) -> str:
+        """The night the student's grade changed, which their growth starts from (ISO day:
+        the nightly job placed them again then); "" where their growth starts otherwise."""
+        return self.start if self.late and self.regraded_from == self.regraded_from else ""
 
     def _own_start(self) -> str:
         """The student's own first night, after the district baseline, in words."""
@@ -1417,7 +1453,9 @@ def student_section(
         f'<p class="budget">{budget}</p>' if budget else "",
         recs_html,
         "<h3>Mastery over time</h3>",
-        _timeline(catalog, order, progression, history, codes, dates, still, unshown),
+        _timeline(
+            catalog, order, progression, history, codes, dates, still, unshown, growth.regrade
+        ),
         "<h3>Interests and goals</h3>",
         _interests(profile, catalog, history[-1], placed=group == NO_ANSWERS),
         "<h3>What the teacher overrode</h3>",
@@ -1521,13 +1559,16 @@ def _timeline(
     dates: Sequence[str],
     still: np.ndarray | None = None,
     unshown: int = 0,
+    regrade: str = "",
 ) -> str:
     """Per practised skill (curriculum order): its mastery over the report dates as a small line
     (the chart), the values as text (its table fallback) and a summary sentence. On the first
     report there is no line yet: one value per skill. A skill at the mastery bar but not
     mastered says what it still needs (`still`, (S,): `ClassData.still_needed`): "99%, in
     progress" read as mastered to a teacher. `unshown` earlier nights before `dates[0]` are
-    said to be left out (a trial's operator read the last nine nights as the whole history)."""
+    said to be left out (a trial's operator read the last nine nights as the whole history).
+    `regrade`: the night the student's grade changed (`StudentGrowth.regrade`), which the
+    summary counts from, as their growth does: the re-placement's drops are not a decline."""
     started = order[progression[order] != 0]
     if len(started) == 0:
         return "<p>No skill practised yet.</p>"
@@ -1540,14 +1581,7 @@ def _timeline(
         for j in np.flatnonzero(needs):  # `states` is a copy (fancy indexing)
             states[j] = f"{states[j]}: {e(mastered_after(needs[j]))}"
     if len(dates) > 1:
-        rose = int(np.sum(values[-1] > values[0] + 1e-6))
-        fell = int(np.sum(values[-1] < values[0] - 1e-6))
-        cut = (
-            f" (the last {len(dates)} nights; {counted(unshown, 'earlier night')} not shown)"
-            if unshown
-            else ""
-        )
-        text = f"Since {e(dates[0])}{cut}: mastery rose on {rose} and fell on {fell}."
+        text = _change_since(values, dates, unshown, regrade)
         # a whole student's table at once, one join of its pieces: the lines' points looked up,
         # not formatted (one line per student and skill was most of a site's build with 8 nights)
         cells = [
@@ -1578,6 +1612,28 @@ def _timeline(
         f'<th scope="col">Skill</th>{head}<th scope="col">Mastery ({e(" → ".join(dates))})</th>'
         f'<th scope="col">State</th></tr></thead><tbody>{rows}</tbody></table></div>'
     )
+
+
+def _change_since(values: np.ndarray, dates: Sequence[str], unshown: int, regrade: str) -> str:
+    """The mastery-over-time summary: on how many skills mastery rose and fell since the first
+    night shown, or since `regrade` (a night shown, the grade changed: the student placed again
+    from the new grade then) where the growth starts from it, said so."""
+    shown = bool(regrade) and regrade in dates[:-1]
+    first = list(dates).index(regrade) if shown else 0
+    rose = int(np.sum(values[-1] > values[first] + 1e-6))
+    fell = int(np.sum(values[-1] < values[first] - 1e-6))
+    if shown:
+        return (
+            f"Since {e(regrade)}, when the grade changed and the student was placed again from "
+            "it (as their growth, the change before it is not counted): mastery rose on "
+            f"{rose} and fell on {fell}."
+        )
+    cut = (
+        f" (the last {len(dates)} nights; {counted(unshown, 'earlier night')} not shown)"
+        if unshown
+        else ""
+    )
+    return f"Since {e(dates[0])}{cut}: mastery rose on {rose} and fell on {fell}."
 
 
 def skill_positions(catalog: Catalog) -> dict[str, int]:
