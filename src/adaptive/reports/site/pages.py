@@ -1625,8 +1625,8 @@ def _change_since(values: np.ndarray, dates: Sequence[str], unshown: int, regrad
     if shown:
         return (
             f"Since {e(regrade)}, when the grade changed and the student was placed again from "
-            "it (as their growth, the change before it is not counted): mastery rose on "
-            f"{rose} and fell on {fell}."
+            "the new grade (the night their growth starts from: the re-placement's rises and "
+            f"drops are not counted): mastery rose on {rose} and fell on {fell}."
         )
     cut = (
         f" (the last {len(dates)} nights; {counted(unshown, 'earlier night')} not shown)"
