@@ -306,9 +306,13 @@ def test_missing_batch_output_is_one_error_and_exit_2(report_district, tmp_path,
     assert code == 2 and "no complete batch output for 2001-01-01" in err
     assert "Traceback" not in err and not (tmp_path / "x").exists()
     # the folder's complete nights are named (a date typed a day off is plain to see)
-    assert f"its complete nights: {d.day}: give one, or run `adaptive batch" in " ".join(
-        err.split()
-    )
+    said = " ".join(err.split())
+    assert f"its complete nights: {d.day}; 2001-01-01 is before the school year" in said, said
+    day_before = str((pd.Timestamp(d.day) - pd.Timedelta(days=1)).date())
+    assert run(["report", "--date", day_before, "--batch", str(d.batch), "--out",
+                str(tmp_path / "x"), "--catalog", str(d.catalog)]) == 2  # fmt: skip
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"its complete nights: {d.day}: give one, or run `adaptive batch" in said, said
     empty = tmp_path / "empty"  # another folder: it holds no night
     empty.mkdir()
     code = run(["report", "--date", d.day, "--batch", str(empty), "--out", str(tmp_path / "y"),
