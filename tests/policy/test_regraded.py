@@ -171,3 +171,19 @@ def test_the_placed_grade_survives_a_saved_state_and_an_older_state_reads_the_wo
         warnings.simplefilter("always")
         place_new_students(model, loaded, cat, profiles, ["s"])
     assert regraded_warnings(caught) and loaded.placed_grade(loaded.rows(["s"])).tolist() == [3.0]
+
+
+def test_a_student_placed_before_the_grade_cells_were_kept_is_placed_again_whole(
+    model,  # noqa: F811
+) -> None:
+    """A state saved before the grade's cells were kept, which placed a new student since (the
+    array then holds no cell for the older rows): a grade-placed older student is placed again
+    from the new grade on every skill never answered, as before, not on none."""
+    cat = graded_catalog()
+    state = model.init_state(["old"], prior=grade_placement(cat, [LearnerProfile("old", grade=2)]))
+    del state.arrays[PLACED_BY_GRADE]
+    model.place(state, grade_placement(cat, [LearnerProfile("new", grade=2)]))
+    profiles = {"old": LearnerProfile("old", grade=3), "new": LearnerProfile("new", grade=2)}
+    place_new_students(model, state, cat, profiles, list(profiles))
+    fresh = model.init_state(["old"], prior=grade_placement(cat, [profiles["old"]]))
+    np.testing.assert_allclose(model.mastery(state)[0], model.mastery(fresh)[0])

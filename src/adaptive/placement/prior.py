@@ -967,18 +967,19 @@ def place_regraded(
         [np.nan if p is None or p.grade is None else p.grade for p in profiles], np.float64
     )
     moved = np.flatnonzero(np.isfinite(was) & np.isfinite(now) & (was != now))
-    cells_kept = state.grade_cells(rows[:0], 0) is not None
-    if not cells_kept:  # a state saved before its grade cells were kept
-        moved = _records_at_hand(state, rows, moved, profiles, given)
+    kept = _grade_cells_kept(state, rows[moved], len(model.skills_))  # type: ignore[attr-defined]
+    by_cells = moved[kept]
+    older = _records_at_hand(state, rows, moved[~kept], profiles, given)
+    for start in range(0, len(by_cells), chunk):
+        at = by_cells[start : start + chunk]
+        part = [profiles[i] for i in at.tolist()]
+        _place_grade_cells_again(model, state, catalog, part, rows[at], table)  # type: ignore[arg-type]
+    for start in range(0, len(older), chunk):  # placed before the grade's cells were kept
+        part = [profiles[i] for i in older[start : start + chunk].tolist()]
+        model.place(state, given_or_grade(catalog, part, given, table))  # type: ignore[misc]
+    moved = np.concatenate([by_cells, older])
     if not len(moved):
         return 0
-    for start in range(0, len(moved), chunk):
-        at = moved[start : start + chunk]
-        part = [profiles[i] for i in at.tolist()]
-        if cells_kept:
-            _place_grade_cells_again(model, state, catalog, part, rows[at], table)
-        else:
-            model.place(state, given_or_grade(catalog, part, given, table))  # type: ignore[misc]
     before = [grade_label(g) for g in np.unique(was[moved]).tolist()]
     n = len(moved)
     warnings.warn(
@@ -1014,6 +1015,14 @@ def _place_grade_cells_again(
     ids = tuple(p.student_id for p in profiles)
     model.place(state, Placement(ids, skills, values, tuple(words.tolist()), grades))
     state.record_placement(rows, words.tolist(), grades)  # a student it gave no value too
+
+
+def _grade_cells_kept(state: TracingState, rows: np.ndarray, n_skills: int) -> np.ndarray:
+    """(len(rows),) True where the state knows which of a student's skills a grade placed
+    (`TracingState.grade_cells`): False for a state, or a student, placed before they were
+    kept (no cell said)."""
+    cells = state.grade_cells(rows, n_skills)
+    return np.zeros(len(rows), bool) if cells is None else cells.any(axis=1)
 
 
 def _records_at_hand(
