@@ -67,7 +67,9 @@ def test_a_start_reading_says_whether_the_student_had_answered(tmp_path):
     )
     writer.write_partition(tmp_path, "students", night, "s1", table)
     layout = SkillLayout(width, np.arange(width))
-    mastery, placed = read_start(tmp_path, night, "s1", np.array(["b", "x", "a"], object), layout)
+    mastery, placed, _ = read_start(
+        tmp_path, night, "s1", np.array(["b", "x", "a"], object), layout
+    )
     assert placed.tolist() == [False, False, True]
     assert np.isnan(mastery[1]).all() and (mastery[[0, 2]] == 0.5).all()
 

@@ -58,7 +58,6 @@ from adaptive.reports.site.data import (
     night_layout,
     no_answers,
     placements,
-    read_grades,
     read_interest_profiles,
     read_mastery,
     read_roster,
@@ -794,13 +793,11 @@ class _Seek:
     grades: pd.Series
     other: list[pd.Series] = field(default_factory=list)
 
-    def same_grade(self, out: Path, night: str, school: str, hit: pd.Index) -> np.ndarray:
-        """(len(hit),) bool: `night` served each of `hit` at `school` with tonight's grade (or
-        either says none); the others are recorded with the grade it served."""
+    def same_grade(self, hit: pd.Index, then: np.ndarray) -> np.ndarray:
+        """(len(hit),) bool: a night served each of `hit` with tonight's grade (`then`: the
+        grade it served them with, `read_start`; or either says none); the others are recorded
+        with the grade it served."""
         now = self.grades.reindex(hit).to_numpy(dtype=float)
-        if np.isnan(now).all():  # no grade tonight (or a night before the table kept it)
-            return np.ones(len(hit), bool)
-        then = read_grades(out, night, school, hit)
         other = ~np.isnan(then) & ~np.isnan(now) & (then != now)
         if other.any():
             self.other.append(pd.Series(then[other], index=hit[other]))
@@ -917,8 +914,8 @@ def _read_at(
         if unread is not None:
             unread.append(hit.to_numpy())
         return hit[:0]
-    m, placed = got
-    read = ~np.isnan(m).all(axis=1) & found.same_grade(out, night, school, hit)
+    m, placed, then = got
+    read = ~np.isnan(m).all(axis=1) & found.same_grade(hit, then)
     found.found.append((hit.to_numpy()[read], m[read], night, placed[read]))
     return hit[read]
 

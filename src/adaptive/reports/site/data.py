@@ -343,7 +343,7 @@ def read_mastery(
     had answered nothing by then reads as the night placed them, as the report's own night
     reads them. Only the rows of `student_ids` are read (a class's report, a school's few
     students who moved from another: not the whole school's mastery)."""
-    read = _read_rows(out, date, school, student_ids, layout, with_placed=False)
+    read = _read_rows(out, date, school, student_ids, layout, at_start=False)
     return None if read is None else read[0]
 
 
@@ -353,12 +353,15 @@ def read_start(
     school: str,
     student_ids: np.ndarray,
     layout: SkillLayout,
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """`read_mastery`, and (n,) bool: the student had answered nothing by then (`no_answers` of
-    that night's `progression`, read in the same pass), so the reading is their placement, not
-    a measurement (the students table's `placement` names where a student was placed from, and
-    keeps it once they answer: it cannot tell). False for students absent then."""
-    return _read_rows(out, date, school, student_ids, layout, with_placed=True)
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """`read_mastery`, with what a growth start needs of the same rows, read in the same pass:
+    (n,) bool, the student had answered nothing by then (`no_answers` of that night's
+    `progression`), so the reading is their placement, not a measurement (the students table's
+    `placement` names where a student was placed from, and keeps it once they answer: it
+    cannot tell), False for students absent then; and (n,) the grade the night served each
+    with (its `grade`), NaN where it says none: no grade, absent, or a night written before
+    the table kept it."""
+    return _read_rows(out, date, school, student_ids, layout, at_start=True)
 
 
 def _read_rows(
@@ -367,48 +370,44 @@ def _read_rows(
     school: str,
     student_ids: np.ndarray,
     layout: SkillLayout,
-    with_placed: bool,
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """The rows of `student_ids` of a night's mastery (`read_mastery`) and, `with_placed`, which
-    of them had no answer then (all False without it, or for a night with no `progression`)."""
+    at_start: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The rows of `student_ids` of a night's mastery (`read_mastery`) and, `at_start`, which of
+    them had no answer then and the grade each was served with (`read_start`; all False and
+    NaN without it, or for a night without those columns)."""
     path = partition_path(out, "students", date, school)
     names = pq.read_schema(path).names if path.is_file() else []
     if "mastery" not in names:
         return None
-    placed_too = with_placed and "progression" in names
+    extra = [c for c in ("progression", "grade") if at_start and c in names]
     sought = pd.unique(np.asarray(student_ids, dtype=object)).tolist()
     table = pq.read_table(
-        path,
-        columns=["student_id", "mastery", *(["progression"] if placed_too else [])],
-        filters=[("student_id", "in", sought)],
+        path, columns=["student_id", "mastery", *extra], filters=[("student_id", "in", sought)]
     )
     values = pc.list_flatten(table.column("mastery")).to_numpy(zero_copy_only=False)
     if values.size != table.num_rows * layout.width:  # an unrecorded night of another catalog
         return None
     values = layout.take(values.reshape(table.num_rows, layout.width).astype(np.float32), np.nan)
     placed = np.zeros(table.num_rows, bool)
-    if placed_too and table.num_rows:
+    if "progression" in extra and table.num_rows:
         codes = pc.list_flatten(table.column("progression")).to_numpy(zero_copy_only=False)
         if codes.size == table.num_rows * layout.width:
             placed = no_answers(codes.reshape(table.num_rows, layout.width))
+    grades = np.full(table.num_rows, np.nan)
+    if "grade" in extra:
+        grades = table.column("grade").to_numpy(zero_copy_only=False).astype(float)
     rows = pd.Index(table.column("student_id").to_numpy(zero_copy_only=False)).get_indexer(
         pd.Index(student_ids)
     )
+    found = rows >= 0
     out_values = np.full((len(student_ids), len(layout.columns)), np.nan, np.float32)
-    out_values[rows >= 0] = values[rows[rows >= 0]]
+    out_values[found] = values[rows[found]]
     out_placed = np.zeros(len(student_ids), bool)
-    out_placed[rows >= 0] = placed[rows[rows >= 0]]
-    return out_values, out_placed
+    out_placed[found] = placed[rows[found]]
+    out_grades = np.full(len(student_ids), np.nan)
+    out_grades[found] = grades[rows[found]]
+    return out_values, out_placed, out_grades
 
-
-def read_grades(out: Path, date: str, school: str, student_ids: pd.Index) -> np.ndarray:
-    """(n,) the grade `date`'s output at `school` served each of `student_ids` with (the
-    students table's `grade`), NaN where it says none: no grade, not served there, or a night
-    written before the table kept the grade. Only the rows of `student_ids` are read."""
-    path = partition_path(out, "students", date, school)
-    grades = np.full(len(student_ids), np.nan)
-    if not path.is_file() or "grade" not in pq.read_schema(path).names:
-        return grades
     table = pq.read_table(
         path, columns=["student_id", "grade"], filters=[("student_id", "in", list(student_ids))]
     )
