@@ -665,12 +665,40 @@ def test_sorting_reads_the_value_a_cells_inner_element_holds(page, tmp_path):
     (tmp_path / "index.html").write_text(html_page("Sort", "", [("Sort", None)], body, ""))
     open_page(page, tmp_path / "index.html")
     order = "ts => ts.map(t => t.textContent)"
-    for column, ascending in ((2, "bcdeaf"), (3, "bcdeaf"), (4, "cdebaf")):
+    # b's interval is "–" (too few): no value, last either way
+    for column, ascending, descending in (
+        (2, "bcdeaf", "faedcb"),
+        (3, "cdeafb", "faedcb"),
+        (4, "cdebaf", "fabedc"),
+    ):
         button = f"table.sortable thead th:nth-child({column}) button"
         page.click(button)
         assert page.eval_on_selector_all("table.sortable tbody th", order) == list(ascending)
         page.click(button)
-        assert page.eval_on_selector_all("table.sortable tbody th", order) == list(
-            reversed(ascending)
-        )
+        assert page.eval_on_selector_all("table.sortable tbody th", order) == list(descending)
+    assert not page.errors
+
+
+def test_a_cell_without_a_value_sorts_last_either_way(page, tmp_path):
+    """A teacher's trial: sorting a class's growth from the lowest up put the students "too
+    soon" to judge (an empty value) above the one 3 months behind, the one to remediate. A cell
+    with no value ("too soon", "–") sorts last whichever way the column is sorted."""
+    from adaptive.reports.site.assets import SITE_CSS, SITE_JS
+    from adaptive.reports.site.html import page as html_page
+    from adaptive.reports.site.html import table
+
+    growth = {"a": "1.5", "b": "", "c": "-3.0", "d": "12.0", "e": ""}
+    rows = [[name, f'<span data-v="{v}">{v or "too soon"}</span>'] for name, v in growth.items()]
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "site.js").write_text(SITE_JS)
+    (tmp_path / "assets" / "site.css").write_text(SITE_CSS)
+    body = table(["Student", "Growth"], rows, "Students", [False, True], sortable=True)
+    (tmp_path / "index.html").write_text(html_page("Sort", "", [("Sort", None)], body, ""))
+    open_page(page, tmp_path / "index.html")
+    order = "ts => ts.map(t => t.textContent)"
+    button = "table.sortable thead th:nth-child(2) button"
+    page.click(button)
+    assert page.eval_on_selector_all("table.sortable tbody th", order) == list("cadbe")
+    page.click(button)
+    assert page.eval_on_selector_all("table.sortable tbody th", order) == list("dacbe")
     assert not page.errors

@@ -111,9 +111,11 @@ SITE_JS = r"""'use strict';
   // sortable tables: every header button sorts by its column, by the cell's `data-v` or else
   // that of the element inside it that holds the value (a district's "fewer than 5" on track
   // is -1, "under 0.001%" its share: their text sorted as words), else by its text (numbers
-  // numerically: a placement "~70" is 70, a state mark after a number is read past; an
-  // unknown "–" or "" sorts below every number); numbers sort before words, so that one
-  // word in a column of numbers leaves the numbers' order alone
+  // numerically: a placement "~70" is 70, a state mark after a number is read past);
+  // numbers sort before words, so that one word in a column of numbers leaves the numbers'
+  // order alone. A cell with no value ("–", or an empty `data-v`: growth "too soon") sorts
+  // last whichever way: a teacher sorting growth from the lowest up finds the students
+  // behind at the top, not the ones not judged yet
   function cellValue(row, col) {
     var c = row.cells[col], held = c.dataset.v !== undefined ? c : c.querySelector('[data-v]');
     var v = (held ? held.dataset.v : c.textContent).trim();
@@ -134,7 +136,10 @@ SITE_JS = r"""'use strict';
         th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
         var body = t.tBodies[0], rows = Array.prototype.slice.call(body.rows);
         rows.sort(function (a, b2) {
-          return compareValues(cellValue(a, col), cellValue(b2, col)) * (asc ? 1 : -1);
+          var x = cellValue(a, col), y = cellValue(b2, col);
+          var blankX = x === -Infinity, blankY = y === -Infinity;
+          if (blankX || blankY) { return blankX === blankY ? 0 : (blankX ? 1 : -1); }
+          return compareValues(x, y) * (asc ? 1 : -1);
         });
         rows.forEach(function (r) { body.appendChild(r); });
       });
