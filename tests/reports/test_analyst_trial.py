@@ -270,7 +270,7 @@ def test_a_student_whose_grade_skills_were_all_added_since_the_baseline_is_count
     district = text_of((tmp_path / "site" / "index.html").read_text())
     assert (
         f"{len(of_grade)} students with no skill of their grade read both on the night their "
-        "growth starts from (the baseline night, or their own later first night) and tonight "
+        "growth starts from (the baseline night, or a later night of their own) and tonight "
         "(their grade's skills were added to the catalog since: nothing to compare)" in district
     )
     sections = student_sections(tmp_path / "site")

@@ -18,7 +18,8 @@ from tests.reports.test_analyst_trial import YEAR_START_NIGHT, student_sections,
 
 FROM_PLACEMENT = re.compile(
     r"([\d,]+) of the ([\d,]+) measured students had no answers yet on the baseline night "
-    rf"\({YEAR_START_NIGHT}(?:, or their own later first night)?\): their growth starts from "
+    rf"\({YEAR_START_NIGHT}(?:, or a later night of their own: their first night with a "
+    r"reading, or the first of a changed grade)?\): their growth starts from "
     r"their placement, not a measurement, and reads the model's correction of it as much as "
     r"their learning\. With more than half of them so, the growth figures of this (\w+) are "
     r"not a measure of learning yet\."

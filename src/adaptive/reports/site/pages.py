@@ -1159,7 +1159,10 @@ def _from_placement(s: GrowthSummary, baseline: Baseline, unit: str) -> str:
     if not s.from_placement:
         return ""
     night = f"the baseline night ({baseline.date}" + (
-        ", or their own later first night)" if s.late_start else ")"
+        ", or a later night of their own: their first night with a reading, or the first "
+        "of a changed grade)"
+        if s.late_start
+        else ")"
     )
     text = (
         f" {s.from_placement:,} of the {counted(s.n, 'measured student')} had no answers yet on "
@@ -1197,7 +1200,7 @@ LEFT_OUT_WHY = {
     "no_reading": "whose school's output on the baseline night holds no mastery reading (no "
     "reading then to measure growth from)",
     "no_common_skill": "with no skill of their grade read both on the night their growth "
-    "starts from (the baseline night, or their own later first night) and tonight (their "
+    "starts from (the baseline night, or a later night of their own) and tonight (their "
     "grade's skills were added to the catalog since: nothing to compare)",
     "too_soon": "whose growth starts from their own first night served with a reading, after "
     "the baseline night and less than {weeks} weeks ago: it cannot be judged yet",
