@@ -89,3 +89,19 @@ def test_mastery_over_time_counts_from_the_night_the_grade_changed():
     assert (
         _change_since(values, dates, 0, "") == "Since 2027-09-01: mastery rose on 0 and fell on 4."
     )
+
+
+def test_the_later_night_is_said_only_where_a_placement_start_is_late():
+    """A trial's class page with one late starter, who had answered by their first night, said
+    "the baseline night (D, or a later night of their own …)" of students whose placement starts
+    were all on the baseline night. The later night is said only where one of them starts late."""
+    from adaptive.reports.growth import Baseline, GrowthSummary
+    from adaptive.reports.site.pages import _from_placement
+
+    baseline = Baseline("2026-09-10", True, False, 0.3, 3.0, 2.7, True, "2026-10-22", 6.0)
+    summary = GrowthSummary(20, 0.5, 0.3, 0.7, 0.5, 1.0, (0,), late_start=1, from_placement=4)
+    said = _from_placement(summary, baseline, "class")
+    assert "on the baseline night (2026-09-10): their growth" in said
+    late = GrowthSummary(20, 0.5, 0.3, 0.7, 0.5, 1.0, (0,), late_start=1, from_placement=4,
+                         from_placement_late=1)  # fmt: skip
+    assert "(2026-09-10, or a later night of their own:" in _from_placement(late, baseline, "class")

@@ -541,10 +541,10 @@ class Growth:
         left_out = {r: int(n) for r, n in zip(LEFT_OUT[1:], counts[1:], strict=True) if n}
         late = int((self.known & self.late).sum())
         regraded = int((self.known & self.regraded).sum())
-        from_placement = int((self.known & self.start_placed).sum())
+        placed = self.known & self.start_placed
         return replace(
             s, left_out=left_out, judged=self.baseline.judged, late_start=late, regraded=regraded,
-            from_placement=from_placement,
+            from_placement=int(placed.sum()), from_placement_late=int((placed & self.late).sum()),
         )  # fmt: skip
 
     def reason(self, i: int) -> str:
@@ -745,6 +745,8 @@ class GrowthSummary:
     regraded: int = 0
     #: students counted whose growth starts from a placement (`Growth.start_placed`)
     from_placement: int = 0
+    #: of them, those whose start is a later night of their own (a late start)
+    from_placement_late: int = 0
 
 
 def summarize(

@@ -1161,7 +1161,7 @@ def _from_placement(s: GrowthSummary, baseline: Baseline, unit: str) -> str:
     night = f"the baseline night ({baseline.date}" + (
         ", or a later night of their own: their first night with a reading, or the first "
         "of a changed grade)"
-        if s.late_start
+        if s.from_placement_late
         else ")"
     )
     text = (
