@@ -204,8 +204,8 @@ class LateAnswerWarning(UserWarning):
     time order. `students` holds those students' ids (kept out of the message, which may reach a
     log) and `count` the late answers; `KnowledgeTracer.restart` then `update` with a student's
     whole history traces it in time order again. Also the other way round: `policy.recommend`
-    given a `now` before the student's latest answer (a wrong clock or date string; `students`
-    holds the student, `count` is 0)."""
+    given a `now` before the student's latest answer, or more than a year after it (a wrong
+    clock, date string or year; `students` holds the student, `count` is 0)."""
 
     def __init__(self, message: str, students: tuple[str, ...] = (), count: int = 0) -> None:
         super().__init__(message)

@@ -1011,7 +1011,7 @@ def batch_from_model(
         "ability": ability,
         "placement": sources,
         # the state's latest answer of each student: a request dated before it is noticed
-        # even where no log is passed (`warn_now_before_answers`)
+        # even where no log is passed (`warn_now_against_answers`)
         "latest_answer": latest_answer,
         # whether the district learns gradually: the fitted model's measure, for every student
         # (a duck-typed model without one: not measured, not gradual)

@@ -1341,7 +1341,7 @@ class Policy(ABC):
                 student = StudentView(**{**student.__dict__, "overrides": overrides})
             batch = StudentBatch.from_views(self.catalog, [student], self.config)
         now_d = to_days(now)
-        warn_now_before_answers(batch, now_d)
+        warn_now_against_answers(batch, now_d)
         sel, why = self.select_and_why(batch, k, now_d)
         return StudentRecommendations(
             self.recommendations_of(batch, sel, now_d)[0], str(batch.placement[0]), why
@@ -1459,26 +1459,44 @@ class Policy(ABC):
 #: midnight) given for the day of answers made later that day is that day, not a mistake.
 NOW_SLACK_DAYS = 1.0
 
+#: How long after the student's latest answer a request's `now` may fall unsaid: a summer, or a
+#: year away, is a real gap; more than a year is more often a wrong year in a date string.
+NOW_FAR_DAYS = 366.0
 
-def warn_now_before_answers(batch: StudentBatch, now: float) -> None:
+
+def warn_now_against_answers(batch: StudentBatch, now: float) -> None:
     """A `LateAnswerWarning` when a request's `now` is more than `NOW_SLACK_DAYS` before the
     one student's latest answer (`last_practiced`, or `latest_answer`: the state's, where the
-    batch was built without a log): almost always a wrong clock or date string
-    (2026-01-01 for answers of October 2026), which reads every time since practice as
-    negative. Said once per call, with both dates and no id (the id is in `students`)."""
+    batch was built without a log), or more than `NOW_FAR_DAYS` after it. Before is almost
+    always a wrong clock or date string (2026-01-01 for answers of October 2026), which reads
+    every time since practice as negative; years after, often a wrong year (2028 for 2027), which
+    reads every skill as faded and serves reviews first. Said once per call, with both dates and
+    no id (the id is in `students`)."""
     latest = batch.last_practiced[0]
     if batch.latest_answer is not None:  # a batch from the state alone (no log) knows it there
         latest = np.append(latest, batch.latest_answer[0])
-    if not (latest > now + NOW_SLACK_DAYS).any():  # NaN (never practised) is not after
+    if np.isnan(latest).all():  # never practised: nothing to compare
+        return
+    last = float(np.nanmax(latest))
+    if last > now + NOW_SLACK_DAYS:
+        said = (
+            f"recommend: now ({_day_words(now)}) is before the student's latest answer "
+            f"({_day_words(last)}): a wrong clock or date string? The time since each skill was "
+            "practised is read as negative (reviews and recall misjudged); pass the request's "
+            "time (None: the current time)"
+        )
+    elif now - last > NOW_FAR_DAYS:
+        said = (
+            f"recommend: now ({_day_words(now)}) is {(now - last) / 365.25:.1f} years after the "
+            f"student's latest answer ({_day_words(last)}): a wrong year in a date string? "
+            "Every skill practised then is read as faded (reviews first); pass the request's "
+            "time (None: the current time). If the student has been away that long, nothing is "
+            "wrong"
+        )
+    else:
         return
     warnings.warn(
-        LateAnswerWarning(
-            f"recommend: now ({_day_words(now)}) is before the student's latest answer "
-            f"({_day_words(float(np.nanmax(latest)))}): a wrong clock or date string? The time "
-            "since each skill was practised is read as negative (reviews and recall "
-            "misjudged); pass the request's time (None: the current time)",
-            (str(batch.student_ids[0]),),
-        ),
+        LateAnswerWarning(said, (str(batch.student_ids[0]),)),
         stacklevel=3,  # the caller of recommend
     )
 
