@@ -71,13 +71,13 @@ def test_a_mistyped_spark_night_is_dropped_as_an_in_process_one(district, tmp_pa
     spark = {"engine": "spark", "master": "local[2]"}
     out, clean = tmp_path / "out", tmp_path / "clean"
     serve(NIGHTS[0], out, args, **spark)
+    shutil.copytree(out, clean)  # the folder as it was before the typo
     serve(TYPO, out, args, **spark)
     assert run(["batch", "--date", TYPO, "--out", str(out), "--drop"]) == 0
     assert f"dropped the night {TYPO}" in capsys.readouterr().out
     assert [p for p in out.rglob(f"*{TYPO}*") if "_locks" not in p.parts] == []
     serve(NIGHTS[1], out, args, **spark)
-    for day in NIGHTS:
-        serve(day, clean, args, **spark)
+    serve(NIGHTS[1], clean, args, **spark)
     assert outputs(out) == outputs(clean)
     assert served_order(out) == list(NIGHTS)
 
