@@ -1441,7 +1441,7 @@ def test_last_school_years_file_is_not_applied_on_the_new_years_nights(tmp_path,
     norm's year_start, 09-01 in the shipped norm) is not applied, whatever it holds, and is
     said to be last year's; the night before the year starts still applies it."""
     from adaptive.batch.overrides import WHY_LAST_YEAR
-    from adaptive.reports.growth import school_year_start
+    from adaptive.school_year import school_year_start
 
     assert school_year_start("2027-09-01") == "2027-09-01"
     assert school_year_start("2027-08-31") == "2026-09-01"
@@ -1477,8 +1477,8 @@ def test_last_years_file_is_said_on_the_night_in_validate_and_on_its_class_page(
     import pandas as pd
 
     from adaptive.batch.job import read_profiles
-    from adaptive.reports.growth import school_year_start
     from adaptive.reports.site.build import build_site
+    from adaptive.school_year import school_year_start
 
     profiles = read_profiles(district.profiles)
     sid, p = next((s, p) for s, p in sorted(profiles.items()) if p.class_id)

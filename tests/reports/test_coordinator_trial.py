@@ -239,7 +239,7 @@ def test_a_students_mastery_over_time_never_crosses_into_last_school_year(
     time" running 2027-05-28 -> 2027-06-01 -> 2027-09-01 -> ... and "Since 2027-05-28: mastery
     rose on 3", last year's state and the summer's placement counted as progress. Only nights
     of the report's school year (the growth norm's year_start) are shown."""
-    from adaptive.reports.growth import school_year_start
+    from adaptive.school_year import school_year_start
 
     d = report_district
     batch = tmp_path / "batch"

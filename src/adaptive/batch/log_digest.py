@@ -43,6 +43,7 @@ import pyarrow.compute as pc
 from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import ColumnMapping
 from adaptive.errors import ConfigError, NightWarning
+from adaptive.school_year import school_year_start
 
 DIGEST_KIND = "rowsum64-v1"  # how `digest` was made: another kind is compared by count only
 PARQUET_UNIT, RESPONSES_UNIT = "parquet rows", "responses"
@@ -179,8 +180,6 @@ def _check_same_school_year(
     """A `ConfigError` saying "a new school year" when the night falls in a later school year
     (`school_year_start`) than the snapshot's cutoff: this year's log beside last June's folder
     (a rollover trial was told of a partial export and a new --state-dir, not a new --out)."""
-    from adaptive.reports.growth import school_year_start  # the reports import the batch
-
     year = school_year_start(night)
     if str(cutoff)[:10] >= year:
         return

@@ -43,7 +43,7 @@ from adaptive.errors import (
 from adaptive.placement.level import catalog_entries
 from adaptive.placement.prior import DEFAULT_TABLE, GradeTable
 from adaptive.policy.adapter import OFF_CATALOG_SKILLS_SAID
-from adaptive.reports.growth import school_year_start
+from adaptive.school_year import school_year_start
 
 if TYPE_CHECKING:
     from adaptive.curriculum import Catalog, LearnerProfile

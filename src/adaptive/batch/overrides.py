@@ -101,7 +101,7 @@ from adaptive.policy.base import (
     student_at,
     teacher_arrays,
 )
-from adaptive.reports.growth import school_year_start
+from adaptive.school_year import school_year_start
 
 #: what an export's `format` says (a file written by hand may leave it and `version` out: its
 #: keys, each checked, tell that it is an overrides file; it is read as version 1)

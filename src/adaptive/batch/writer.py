@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from adaptive.errors import ArtifactError
 from adaptive.files import atomic_write_bytes, read_sealed_json, sealed_json
+from adaptive.school_year import school_year_start
 
 PART_FILE = "part-0.parquet"
 #: A night's folder name is `date=YYYY-MM-DD` (partial and temporary folders add to it).
@@ -64,8 +65,6 @@ def complete_nights_hint(out: Path, date: str, options: str = "", shown: int = 5
     the job refuses without it; none where the date is in a school year before the folder's
     first night's, whose nights belong in a folder of their own): what `adaptive report` and
     `experiment analyze` say after their error."""
-    from adaptive.reports.growth import school_year_start  # the reports import this module
-
     nights = complete_dates(out)
     backfill = " --backfill" if nights and date < nights[-1] else ""
     command = f"`adaptive batch --date {date} --out {out}{options}{backfill}`"

@@ -76,6 +76,7 @@ from adaptive.errors import ConfigError, ConfigWarning, closest_name
 from adaptive.files import read_user_text
 from adaptive.grades import GRADE_EXPECTED, to_grade
 from adaptive.policy.config import invalid_toml, toml_place
+from adaptive.school_year import DEFAULT_YEAR_START, year_start_of
 from adaptive.specs import SPECS_DIR
 
 NORM_SPEC = SPECS_DIR / "norm.toml"
@@ -89,7 +90,7 @@ GROWTH_BIN_LABELS = ("under 6", "6 to 12", "12 to 18", "18 to 24", "24 or more")
 class Norm:
     """Expected share of grade-level skills mastered at the year's start and end, per grade."""
 
-    year_start: str = "09-01"
+    year_start: str = DEFAULT_YEAR_START
     target_years: float = 1.5
     start: float = 0.10
     end: float = 0.80
@@ -189,25 +190,8 @@ class Norm:
         return start, end
 
     def year_start_of(self, date: str, where: str = "norm") -> pd.Timestamp:
-        """The start of the school year that `date` falls in."""
-        day = pd.Timestamp(date)
-        try:
-            month, dom = (int(x) for x in self.year_start.split("-"))
-            start = pd.Timestamp(year=day.year, month=month, day=dom)
-        except (ValueError, TypeError) as exc:
-            raise ConfigError(
-                f"{where}: year_start {self.year_start!r}: expected MM-DD, e.g. 09-01"
-            ) from exc
-        return start if start <= day else start.replace(year=day.year - 1)
-
-
-def school_year_start(day: str, norm: Norm | str | Path | None = None) -> str:
-    """The first day (YYYY-MM-DD) of the school year `day` falls in: the growth norm's
-    `year_start` (`Norm.year_start_of`; `norm`: a `Norm`, or a norm TOML file, default the
-    shipped one), the one definition of a school year: the reports' growth series, the
-    overrides files of last school year, a folder continued into a new one."""
-    norm = norm if isinstance(norm, Norm) else Norm.from_toml(norm)
-    return norm.year_start_of(day).strftime("%Y-%m-%d")
+        """The start of the school year that `date` falls in (`adaptive.school_year`)."""
+        return year_start_of(date, self.year_start, where)
 
 
 #: the most years of growth per school year a district's bar may ask (150 was a percent)
@@ -288,7 +272,7 @@ def _number(doc: dict, key: str, problems: list[Problem]) -> float | None:
 
 def _month_day(doc: dict, problems: list[Problem]) -> str:
     """The file's `year_start` ("MM-DD"), a problem added when it is no month-day."""
-    value = doc.get("year_start", "09-01")
+    value = doc.get("year_start", DEFAULT_YEAR_START)
     try:
         Norm(year_start=str(value)).year_start_of("2000-01-01")
         if not isinstance(value, str):

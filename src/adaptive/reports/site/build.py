@@ -41,7 +41,6 @@ from adaptive.reports.growth import (
     Norm,
     baseline_of,
     choose_baseline,
-    school_year_start,
     student_growth,
 )
 from adaptive.reports.site import pages
@@ -73,6 +72,7 @@ from adaptive.reports.site.first_served import (
 from adaptive.reports.site.html import e, file_name, href, num, page, pct, table
 from adaptive.reports.site.model_card import model_card
 from adaptive.reports.teacher import GROUPS
+from adaptive.school_year import school_year_start
 
 MARKER = "site.json"
 HISTORY_DATES = 8  # earlier report dates of its school year shown in a student's mastery over time
