@@ -44,11 +44,22 @@ def month_day(year_start: str, where: str = "norm") -> tuple[int, int]:
 def school_years(times: object, year_start: str = DEFAULT_YEAR_START) -> np.ndarray:
     """The calendar year in which the school year of each of `times` started (int64; 2026 for
     2027-03-01 and for 2026-09-01 with "09-01"): the day of each time (UTC for an aware one,
-    as a log's timestamps are) against `year_start`. Vectorized: a whole log's times at once."""
+    as a log's timestamps are; a naive one is UTC) against `year_start`. Vectorized in numpy:
+    a whole log's times at once."""
     month, dom = month_day(year_start)
-    days = pd.DatetimeIndex(np.atleast_1d(np.asarray(times, dtype="datetime64[ns]")))
-    before = (days.month < month) | ((days.month == month) & (days.day < dom))
-    return days.year.to_numpy(np.int64) - before.astype(np.int64)
+    days = np.atleast_1d(times)
+    if days.dtype.kind != "M":  # text, Timestamps (aware ones to UTC)
+        days = pd.to_datetime(days, utc=True).tz_convert(None).to_numpy()
+    if not days.size:
+        return np.zeros(0, np.int64)
+    # the year starts from the year before the earliest time to the latest: each time's is the
+    # last start at or before it (a search among a few dozen starts, not a date per row)
+    first, last = np.array([days.min(), days.max()], "datetime64[Y]").astype(np.int64) + 1970
+    years = np.arange(first - 1, last + 1)
+    starts = ((years - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (month - 1)).astype(
+        "datetime64[D]"
+    ) + (dom - 1)
+    return years[np.searchsorted(starts.astype(days.dtype), days, side="right") - 1]
 
 
 def year_start_of(
@@ -56,7 +67,6 @@ def year_start_of(
 ) -> pd.Timestamp:
     """The first day of the school year that `date` falls in (`school_years`)."""
     day = pd.Timestamp(date)
-    day = day.tz_convert(None) if day.tzinfo is not None else day
     month, dom = month_day(year_start, where)
     try:
         return pd.Timestamp(year=int(school_years(day, year_start)[0]), month=month, day=dom)

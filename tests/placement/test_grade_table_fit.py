@@ -261,6 +261,65 @@ def test_a_roster_of_another_year_is_warned_of():
         fit_start_table(CATALOG, log, part)
 
 
+def school_years_district(
+    n: int = 300, years: int = 3, seed: int = 0
+) -> tuple[ResponseLog, list[LearnerProfile]]:
+    """A log of `years` school years (the last one 2026-27) of `n` students of roster grades
+    3-5 (the roster's year: the log's latest), each answering once, in October of each year,
+    every skill of the grade they were in that year, known flat at 0.35: every first answer
+    is an own-grade answer when given, two thirds of them in an earlier school year."""
+    rng = np.random.default_rng(seed)
+    grades = rng.integers(3, 6, n)
+    rows = []
+    for i, g in enumerate(grades):
+        for back in range(years - 1, -1, -1):
+            october = pd.Timestamp(f"{2026 - back}-10-01")
+            for t, k in enumerate(np.flatnonzero(CATALOG.skill_grades == g - back)):
+                right = rng.random() < (1 - SLIP if rng.random() < 0.35 else GUESS)
+                skill = CATALOG.skills[k].id
+                when = october + pd.Timedelta(minutes=t)
+                rows.append((f"s{i:04d}", f"{skill}@0", skill, int(right), when))
+    frame = pd.DataFrame(
+        rows, columns=["student_id", "item_id", "skill_ids", "correct", "timestamp"]
+    )
+    profiles = [LearnerProfile(f"s{i:04d}", grade=int(g)) for i, g in enumerate(grades)]
+    return ResponseLog.from_frame(frame), profiles
+
+
+def test_a_log_of_several_school_years_reads_each_answer_at_the_grade_it_was_given_in():
+    """A high school's log of 2023-2027 (seniors answered Algebra I as 9th graders): its first
+    answers of earlier school years were read against this year's grade, "3 grades below
+    0.84", and the right roster was warned of as another year's."""
+    log, profiles = school_years_district()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PlacementWarning)  # the roster is this year's
+        start = fit_start_table(CATALOG, log, profiles)
+    assert not any(n for gap, n in start.answers.items() if gap)  # only the own grade read
+    assert start.answers[0] == len(log)  # every answer an own-grade first answer
+    assert start.table.by_gap[0] == pytest.approx(0.35, abs=0.05)
+    assert start.table.by_gap[-1] == DEFAULT_TABLE.by_gap[-1]  # no answer read there
+    assert start.table.by_gap[-2] == DEFAULT_TABLE.by_gap[-2]
+    # the roster's school year given (the training's date): the same grades said to be those
+    # of the year after the log's read every answer a grade lower, on a skill a grade above
+    with pytest.warns(PlacementWarning, match="100% of the first answers read are on skills of"):
+        later = fit_start_table(CATALOG, log, profiles, roster_day="2027-09-15")
+    assert later.answers[0] == 0 and later.answers[1] == len(log)
+    assert fit_start_table(CATALOG, log, profiles, roster_day="2027-03-01") == start
+
+
+def test_a_roster_of_another_year_beside_a_log_of_several_years_is_still_warned_of():
+    """Last year's roster (every grade one too low) beside this year's multi-year log puts
+    every first answer a grade above the grade it was given in; this year's roster one grade
+    below: each is warned of as with a log of one year."""
+    log, profiles = school_years_district(n=120)
+    last_year = [LearnerProfile(p.student_id, grade=p.grade - 1) for p in profiles]
+    with pytest.warns(PlacementWarning, match="of a grade above the student's grade when they"):
+        fit_start_table(CATALOG, log, last_year)
+    promoted = [LearnerProfile(p.student_id, grade=p.grade + 1) for p in profiles]
+    with pytest.warns(PlacementWarning, match="100% of the first answers read are on skills of"):
+        fit_start_table(CATALOG, log, promoted)
+
+
 def test_the_model_keeps_the_table_read_from_its_training_log(trained, tmp_path):
     model, log, profiles = trained
     model.check_curriculum_level(log, CATALOG, profiles)

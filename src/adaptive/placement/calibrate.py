@@ -10,7 +10,8 @@ knowledge is flat at about 0.36, the default's slope cost a cold cohort 0.19 ski
 after 50 activities).
 
 `fit_start_table` reads each student's first answer on each skill of a training log (where they
-stood, before practice taught them), with their grade from the profiles, and estimates:
+stood, before practice taught them), with the grade they were in when they gave it, and
+estimates:
 
 - **each grade gap's P(known)**: a first answer is right with P = guess + (1 - guess - slip) x
   P(known), so P(known) is the least-squares fit of (right - guess) on (1 - guess - slip), each
@@ -31,11 +32,25 @@ requires. A training log of curriculum practice reaches mostly the students' own
 is what it moves; the earlier grades keep the given table's values where no student answered
 them first, and the `StartTable` says which gaps were read, from how many first answers.
 
+A log of several school years (a high school's: its seniors answered Algebra I in 9th grade,
+three years before the roster) is read school year by school year. The profiles' grades are
+those of the roster's school year: that of the log's latest answer (or of the day given,
+`roster_day`, the training's date). An answer's grade is the profile's grade less the school
+years between the answer's and the roster's (`grades_when_answered`; a school year starts on
+the growth norm's `year_start`, `adaptive.school_year`): a senior's first Algebra I answer of
+three years ago is an own-grade answer of a 9th grader, not one of a skill three grades below.
+The first answer of a student on a skill is their first in the whole log, whichever year it is
+in, read at the grade of that year: a later year's answer on it follows the earlier year's
+practice and tells nothing of where the student started. A student held back a year is read a
+grade too high for the years before (the roster says nothing of it). A log without dates (an
+`order` column) has no school years: every answer is read at the profile's grade.
+
 The table is only as right as the grades read beside the log: a roster of another year (every
 grade one too high) or one that misses many of the log's students reads a wrong table without an
 error, so both are warned of (`PlacementWarning`): more than `UNPROFILED_SHARE` of the log's
 students without a profile grade, or most first answers on skills of another grade than the
-student's.
+one the student was in when they answered (so a log of several years with its right roster says
+nothing, and last year's roster beside this year's log is still warned of).
 """
 
 from __future__ import annotations
@@ -60,6 +75,7 @@ from adaptive.placement.level import (
     first_answer_rows,
 )
 from adaptive.placement.prior import GradeTable, position_in_grade, profile_list
+from adaptive.school_year import norm_year_start, school_years
 
 #: How many first answers' worth of weight the starting table's value keeps in each estimate
 #: (a gap answered 50 times first moves half-way from the default to the log's value).
@@ -149,6 +165,7 @@ def fit_start_table(
     answers: AnswerModel | None = None,
     start: GradeTable | None = None,
     roster_warnings: bool = True,
+    roster_day: str | None = None,
 ) -> StartTable:
     """Where the students of `log` start (see the module): `start`'s values (None: the default
     table) moved toward what their first answers say, gap by gap and along the own grade.
@@ -157,7 +174,9 @@ def fit_start_table(
     False: `start` unchanged). A roster that leaves many of the log's students out, or whose
     grades do not match the skills its students answered first, is warned of
     (`PlacementWarning`), unless `roster_warnings` is False (a caller whose roster names only
-    the students it serves)."""
+    the students it serves). Each first answer is read at the grade the student was in when
+    they gave it (`grades_when_answered`: the profiles are the grades of the school year of
+    `roster_day`, None: of the log's latest answer)."""
     start = start if start is not None else GradeTable()
     answers = answers if answers is not None else answer_model(catalog)
     grade_of = {p.student_id: p.grade for p in profile_list(profiles) if p.grade is not None}
@@ -166,7 +185,9 @@ def fit_start_table(
     by_student = np.array([grade_of.get(s, np.nan) for s in ids], np.float64)
     if roster_warnings:
         _warn_unprofiled(int(np.isnan(by_student).sum()), len(ids))
-    gap = catalog.skill_grades[skill] - by_student[student]
+    gap = catalog.skill_grades[skill] - grades_when_answered(
+        log, row, by_student[student], roster_day
+    )
     read = ~np.isnan(gap)
     if not read.any():
         return StartTable(start, {})
@@ -197,6 +218,21 @@ def fit_start_table(
     return StartTable(GradeTable(by_gap, line), read_per_gap)
 
 
+def grades_when_answered(
+    log: ResponseLog, rows: np.ndarray, grades: np.ndarray, roster_day: str | None = None
+) -> np.ndarray:
+    """The grade each of `rows` of `log` was answered in: `grades` (the profiles', those of the
+    school year of `roster_day`, None: of the log's latest answer) less the school years between
+    the row's answer and that one (`adaptive.school_year`; vectorized). A log without dates is
+    all of the roster's year: `grades` as given."""
+    if not log.has_timestamps or not len(rows):
+        return grades
+    times = log.time.view("datetime64[ns]")
+    year_start = norm_year_start()
+    roster = times.max() if roster_day is None else roster_day
+    return grades - (school_years(roster, year_start)[0] - school_years(times[rows], year_start))
+
+
 def _warn_unprofiled(unprofiled: int, students: int) -> None:
     """A warning where more than `UNPROFILED_SHARE` of the log's students have no grade."""
     if students and unprofiled > UNPROFILED_SHARE * students:
@@ -210,16 +246,17 @@ def _warn_unprofiled(unprofiled: int, students: int) -> None:
 
 
 def _warn_other_grades(gap: np.ndarray) -> None:
-    """A warning where most first answers are on skills of another grade than the student's:
-    the roster's grades are likely another year's (last year's log read with this year's
-    roster puts every answer a grade below)."""
+    """A warning where most first answers are on skills of another grade than the one the
+    student was in when they answered: the roster's grades are likely another year's (last
+    year's log read with this year's roster puts every answer a grade below)."""
     for side, away in (("below", gap < 0), ("above", gap > 0)):
         share = float(away.mean())
         if share > 0.5:
             warnings.warn(
                 f"where new students start: {share:.0%} of the first answers read are on "
-                f"skills of a grade {side} the student's profile grade; are the roster's grades "
-                "those of the log's year?",
+                f"skills of a grade {side} the student's grade when they answered (the profile's, "
+                "less the school years since); are the roster's grades those of the log's "
+                "latest school year?",
                 PlacementWarning,
                 stacklevel=4,
             )
