@@ -262,18 +262,20 @@ def test_a_roster_of_another_year_is_warned_of():
 
 
 def school_years_district(
-    n: int = 300, years: int = 3, seed: int = 0
+    n: int = 300, years: int = 3, seed: int = 0, dated_early: int = 0
 ) -> tuple[ResponseLog, list[LearnerProfile]]:
     """A log of `years` school years (the last one 2026-27) of `n` students of roster grades
     3-5 (the roster's year: the log's latest), each answering once, in October of each year,
     every skill of the grade they were in that year, known flat at 0.35: every first answer
-    is an own-grade answer when given, two thirds of them in an earlier school year."""
+    is an own-grade answer when given, two thirds of them in an earlier school year
+    (`dated_early`: the earlier years' answers dated that many years earlier, a log that skips
+    the year before the roster's)."""
     rng = np.random.default_rng(seed)
     grades = rng.integers(3, 6, n)
     rows = []
     for i, g in enumerate(grades):
         for back in range(years - 1, -1, -1):
-            october = pd.Timestamp(f"{2026 - back}-10-01")
+            october = pd.Timestamp(f"{2026 - back - (dated_early if back else 0)}-10-01")
             for t, k in enumerate(np.flatnonzero(CATALOG.skill_grades == g - back)):
                 right = rng.random() < (1 - SLIP if rng.random() < 0.35 else GUESS)
                 skill = CATALOG.skills[k].id
@@ -314,11 +316,29 @@ def test_a_roster_of_another_year_beside_a_log_of_several_years_is_still_warned_
     below: each is warned of as with a log of one year."""
     log, profiles = school_years_district(n=120)
     last_year = [LearnerProfile(p.student_id, grade=p.grade - 1) for p in profiles]
-    with pytest.warns(PlacementWarning, match="of a grade above the student's grade when they"):
+    roster = "are the roster's grades those of the log's latest school year"
+    with pytest.warns(PlacementWarning, match=f"of a grade above the student's grade.*{roster}"):
         fit_start_table(CATALOG, log, last_year)
     promoted = [LearnerProfile(p.student_id, grade=p.grade + 1) for p in profiles]
-    with pytest.warns(PlacementWarning, match="100% of the first answers read are on skills of"):
+    with pytest.warns(PlacementWarning, match=f"100% of the first answers read .*below.*{roster}"):
         fit_start_table(CATALOG, log, promoted)
+
+
+def test_a_log_whose_earlier_years_are_dated_a_year_early_is_said_so():
+    """The trial's export dated every course before this year's a school year early (a log of
+    2022-23, 2023-24, 2024-25 and 2026-27): its roster is right for the roster's year, and the
+    warning says which answers disagree and which school year the log skips, not "the roster's
+    grades" alone."""
+    log, profiles = school_years_district(n=120, dated_early=1)
+    with pytest.warns(PlacementWarning) as said:
+        fit_start_table(CATALOG, log, profiles)
+    (words,) = [str(w.message) for w in said]
+    assert "% of the first answers read are on skills of a grade above" in words
+    assert "100% of those of the school years before the roster's (2026-27), 0% of its own" in words
+    assert (
+        "no first answer is read in 2025-26: are the earlier answers dated a school year" in words
+    )
+    assert "s00" not in words  # counts, never an id
 
 
 def test_the_model_keeps_the_table_read_from_its_training_log(trained, tmp_path):

@@ -36,7 +36,7 @@ A log of several school years (a high school's: its seniors answered Algebra I i
 three years before the roster) is read school year by school year. The profiles' grades are
 those of the roster's school year: that of the log's latest answer (or of the day given,
 `roster_day`, the training's date). An answer's grade is the profile's grade less the school
-years between the answer's and the roster's (`grades_when_answered`; a school year starts on
+years between the answer's and the roster's (`years_before_roster`; a school year starts on
 the growth norm's `year_start`, `adaptive.school_year`): a senior's first Algebra I answer of
 three years ago is an own-grade answer of a 9th grader, not one of a skill three grades below.
 The first answer of a student on a skill is their first in the whole log, whichever year it is
@@ -175,7 +175,7 @@ def fit_start_table(
     grades do not match the skills its students answered first, is warned of
     (`PlacementWarning`), unless `roster_warnings` is False (a caller whose roster names only
     the students it serves). Each first answer is read at the grade the student was in when
-    they gave it (`grades_when_answered`: the profiles are the grades of the school year of
+    they gave it (`years_before_roster`: the profiles are the grades of the school year of
     `roster_day`, None: of the log's latest answer)."""
     start = start if start is not None else GradeTable()
     answers = answers if answers is not None else answer_model(catalog)
@@ -185,15 +185,14 @@ def fit_start_table(
     by_student = np.array([grade_of.get(s, np.nan) for s in ids], np.float64)
     if roster_warnings:
         _warn_unprofiled(int(np.isnan(by_student).sum()), len(ids))
-    gap = catalog.skill_grades[skill] - grades_when_answered(
-        log, row, by_student[student], roster_day
-    )
+    back, roster_year = years_before_roster(log, row, roster_day)
+    gap = catalog.skill_grades[skill] - (by_student[student] - back)  # the grade back then
     read = ~np.isnan(gap)
     if not read.any():
         return StartTable(start, {})
     gap, skill, right, row = gap[read].astype(np.int64), skill[read], right[read], row[read]
     if roster_warnings:
-        _warn_other_grades(gap)
+        _warn_other_grades(gap, back[read], roster_year)
     shift = relative_difficulty(log, catalog, row, skill)
     guess = _shifted(answers.guess[skill], shift)
     spread = _shifted(1.0 - answers.slip[skill], shift) - guess  # what knowing adds to P(right)
@@ -218,19 +217,19 @@ def fit_start_table(
     return StartTable(GradeTable(by_gap, line), read_per_gap)
 
 
-def grades_when_answered(
-    log: ResponseLog, rows: np.ndarray, grades: np.ndarray, roster_day: str | None = None
-) -> np.ndarray:
-    """The grade each of `rows` of `log` was answered in: `grades` (the profiles', those of the
-    school year of `roster_day`, None: of the log's latest answer) less the school years between
-    the row's answer and that one (`adaptive.school_year`; vectorized). A log without dates is
-    all of the roster's year: `grades` as given."""
-    if not log.has_timestamps or not len(rows):
-        return grades
+def years_before_roster(
+    log: ResponseLog, rows: np.ndarray, roster_day: str | None = None
+) -> tuple[np.ndarray, int | None]:
+    """How many school years each of `rows` of `log` was answered before the roster's (that of
+    `roster_day`, None: of the log's latest answer; `adaptive.school_year`, vectorized), and the
+    roster's school year (the calendar year it starts in). A log without dates is all of the
+    roster's year: zeros, and None."""
+    if not log.has_timestamps or not len(log):
+        return np.zeros(len(rows), np.int64), None
     times = log.time.view("datetime64[ns]")
     year_start = norm_year_start()
-    roster = times.max() if roster_day is None else roster_day
-    return grades - (school_years(roster, year_start)[0] - school_years(times[rows], year_start))
+    roster = int(school_years(times.max() if roster_day is None else roster_day, year_start)[0])
+    return roster - school_years(times[rows], year_start), roster
 
 
 def _warn_unprofiled(unprofiled: int, students: int) -> None:
@@ -245,21 +244,54 @@ def _warn_unprofiled(unprofiled: int, students: int) -> None:
         )
 
 
-def _warn_other_grades(gap: np.ndarray) -> None:
+def _warn_other_grades(gap: np.ndarray, back: np.ndarray, roster_year: int | None) -> None:
     """A warning where most first answers are on skills of another grade than the one the
-    student was in when they answered: the roster's grades are likely another year's (last
-    year's log read with this year's roster puts every answer a grade below)."""
+    student was in when they answered (`back`: school years before the roster's): the roster's
+    grades are likely another year's (last year's log read with this year's roster puts every
+    answer a grade below), or, where the roster's own year's answers match and the earlier
+    years' do not, the earlier answers' dates are a year off (`_earlier_years_off`)."""
     for side, away in (("below", gap < 0), ("above", gap > 0)):
         share = float(away.mean())
         if share > 0.5:
+            earlier = back > 0
+            own_year_matches = (~earlier).any() and float(away[~earlier].mean()) <= 0.5
+            why = (
+                _earlier_years_off(away, back, roster_year)
+                if earlier.any() and own_year_matches and roster_year is not None
+                else "are the roster's grades those of the log's latest school year?"
+            )
             warnings.warn(
                 f"where new students start: {share:.0%} of the first answers read are on "
-                f"skills of a grade {side} the student's grade when they answered (the profile's, "
-                "less the school years since); are the roster's grades those of the log's "
-                "latest school year?",
+                f"skills of a grade {side} the student's grade when they answered (the "
+                f"profile's, less the school years since): {why}",
                 PlacementWarning,
                 stacklevel=4,
             )
+
+
+def _earlier_years_off(away: np.ndarray, back: np.ndarray, roster_year: int) -> str:
+    """Why most first answers of the school years before the roster's, and few of its own, are
+    on another grade: the earlier answers dated a year off, or a school year the log skips
+    (each year after the first answered one reads every earlier answer a grade lower)."""
+    earlier = back > 0
+    answered = set((roster_year - back).tolist())
+    skipped = [y for y in range(roster_year - int(back.max()), roster_year) if y not in answered]
+    said = (
+        f"{float(away[earlier].mean()):.0%} of those of the school years before the roster's "
+        f"({_year_name(roster_year)}), {float(away[~earlier].mean()):.0%} of its own"
+    )
+    if skipped:
+        names = ", ".join(_year_name(y) for y in skipped)
+        return (
+            f"{said}; no first answer is read in {names}: are the earlier answers dated a "
+            "school year early?"
+        )
+    return f"{said}: are the earlier answers' dates those of the school year they were given in?"
+
+
+def _year_name(year: int) -> str:
+    """A school year as a district says it: 2026 -> "2026-27"."""
+    return f"{year}-{(year + 1) % 100:02d}"
 
 
 def answer_model(catalog: Catalog, model: object = None) -> AnswerModel:
