@@ -48,8 +48,8 @@ def school_years(times: object, year_start: str = DEFAULT_YEAR_START) -> np.ndar
     a whole log's times at once."""
     month, dom = month_day(year_start)
     days = np.atleast_1d(times)
-    if days.dtype.kind != "M":  # text, Timestamps (aware ones to UTC)
-        days = pd.to_datetime(days, utc=True).tz_convert(None).to_numpy()
+    if days.dtype.kind != "M":  # ISO text, Timestamps (aware ones to UTC)
+        days = pd.to_datetime(days, utc=True, format="ISO8601").tz_convert(None).to_numpy()
     if not days.size:
         return np.zeros(0, np.int64)
     # the year starts from the year before the earliest time to the latest: each time's is the

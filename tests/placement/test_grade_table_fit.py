@@ -419,3 +419,15 @@ def test_the_nightly_job_s_placement_step_reads_the_model_s_table(trained):
         expected = grade_placement(CATALOG, list(newcomer.values()), table)
         want = pd.Series(expected.mastery[0], index=expected.skills)[placed.index]
         np.testing.assert_allclose(placed.to_numpy(), want.to_numpy(), atol=1e-6)
+
+
+def test_the_model_reads_a_log_of_several_school_years_at_each_answer_s_grade():
+    """`check_curriculum_level` (what `adaptive train --profiles` runs) keeps the table read at
+    each answer's grade: no earlier-year answer counted as one of a grade below."""
+    log, profiles = school_years_district(n=60)
+    model = BKT().fit(log)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        start = model.check_curriculum_level(log, CATALOG, profiles).start
+    assert start.answers[0] == len(log) and not start.answers.get(-1)
+    assert not [w for w in said if issubclass(w.category, PlacementWarning)]
