@@ -431,3 +431,6 @@ def test_the_model_reads_a_log_of_several_school_years_at_each_answer_s_grade():
         start = model.check_curriculum_level(log, CATALOG, profiles).start
     assert start.answers[0] == len(log) and not start.answers.get(-1)
     assert not [w for w in said if issubclass(w.category, PlacementWarning)]
+    with pytest.warns(PlacementWarning, match="grade above"):  # the grades said a year later's
+        later = model.check_curriculum_level(log, CATALOG, profiles, roster_day="2027-09-01")
+    assert later.start.answers[1] == len(log)

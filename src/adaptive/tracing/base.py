@@ -789,6 +789,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
         grade_table: GradeTable | None = None,
         *,
         roster_warnings: bool = True,
+        roster_day: str | None = None,
     ) -> LevelFit:
         """Read, on a training log and its students' profiles (their grades), where the
         district's students start and whether their knowledge follows the curriculum order
@@ -802,12 +803,20 @@ class KnowledgeTracer(KeywordChecked, ABC):
         first answer of a student with a grade: nothing read (`start` None, the default table).
         A roster that leaves many of the log's students out, or whose grades do not match what
         they answered first, is warned of unless `roster_warnings` is False (a caller whose
-        roster names only the students it serves). A step of its own: `fit` reads answers
-        only, and this needs the catalog's grades and the students'."""
+        roster names only the students it serves). A log of several school years is read at
+        the grade each student was in when they answered (the profiles' grades are those of
+        the school year of `roster_day`, the training's date, None: of the log's latest answer;
+        `adaptive.placement.calibrate`). A step of its own: `fit` reads answers only, and this
+        needs the catalog's grades and the students'."""
         expect_type(log, ResponseLog, "log", "ResponseLog.from_frame(frame)")
         expect_type(catalog, Catalog, "catalog", "Catalog.from_json(path)")
         start = fit_start_table(
-            catalog, log, profiles, answer_model(catalog, self), roster_warnings=roster_warnings
+            catalog,
+            log,
+            profiles,
+            answer_model(catalog, self),
+            roster_warnings=roster_warnings,
+            roster_day=roster_day,
         )
         read = start if start.read else None
         checked = check_level(catalog, log, profiles, grade_table or (read and read.table))
