@@ -258,7 +258,7 @@ def _warn_other_grades(gap: np.ndarray, back: np.ndarray, roster_year: int | Non
             why = (
                 _earlier_years_off(away, back, roster_year)
                 if earlier.any() and own_year_matches and roster_year is not None
-                else "are the roster's grades those of the log's latest school year?"
+                else _roster_year_question(roster_year)
             )
             warnings.warn(
                 f"where new students start: {share:.0%} of the first answers read are on "
@@ -274,7 +274,7 @@ def _earlier_years_off(away: np.ndarray, back: np.ndarray, roster_year: int) -> 
     on another grade: the earlier answers dated a year off, or a school year the log skips
     (each year after the first answered one reads every earlier answer a grade lower)."""
     earlier = back > 0
-    answered = set((roster_year - back).tolist())
+    answered = set(np.unique(roster_year - back).tolist())
     skipped = [y for y in range(roster_year - int(back.max()), roster_year) if y not in answered]
     said = (
         f"{float(away[earlier].mean()):.0%} of those of the school years before the roster's "
@@ -287,6 +287,14 @@ def _earlier_years_off(away: np.ndarray, back: np.ndarray, roster_year: int) -> 
             "school year early?"
         )
     return f"{said}: are the earlier answers' dates those of the school year they were given in?"
+
+
+def _roster_year_question(roster_year: int | None) -> str:
+    """Whether the roster is of the school year its grades are read as (that of the log's
+    latest answer, or of the day given; a log without dates: the log's)."""
+    if roster_year is None:
+        return "are the roster's grades those of the log's year?"
+    return f"are the roster's grades those of the school year {_year_name(roster_year)}?"
 
 
 def _year_name(year: int) -> str:
