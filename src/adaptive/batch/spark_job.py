@@ -674,12 +674,12 @@ def _parquet_log(data: Any, mapping: dict | None) -> tuple[Path, dict[str, str],
             "each response's skills in its own row (no merged skill rows or skills from a "
             "Q-matrix); use --engine local for this log"
         )
-    if m.correct_values or m.correct_threshold is not None:
+    if m.correct_values or m.correct_threshold is not None or m.max_score is not None:
         raise ConfigError(
             f"{path}: the Spark engine reads correctness as 0/1 or true/false (booleans or "
             "text); convert the words or scores first (`adaptive validate FILE --out "
             "LOG.parquet` with --correct-values and --incorrect-values, or "
-            "--correct-threshold) or use --engine local"
+            "--correct-threshold, or --max-score-col) or use --engine local"
         )
     _check_footer(first, schema, footer.num_rows, m)
     check_parts_types(path, footers, m)  # Spark's own error named neither part nor column

@@ -54,7 +54,16 @@ CorrectThreshold = Annotated[
     typer.Option(
         "--correct-threshold",
         help="The correctness column holds scores (partial credit, points): a score at or "
-        "above this number reads as a right answer, below as a wrong one.",
+        "above this number reads as a right answer, below as a wrong one. With --max-score-col, "
+        "a fraction of each row's maximum (default 0.5).",
+    ),
+]
+MaxScoreCol = Annotated[
+    str | None,
+    typer.Option(
+        "--max-score-col",
+        help="Column giving each row's maximum score (points_possible): an answer is right "
+        "when score / maximum >= --correct-threshold (a fraction, default 0.5).",
     ),
 ]
 TimeCol = Annotated[
@@ -222,6 +231,7 @@ def column_mapping(
     correct_values: str | None = None,
     incorrect_values: str | None = None,
     correct_threshold: str | None = None,
+    max_score_col: str | None = None,
     encoding: str | None = None,
 ) -> dict[str, Any]:
     """The flags a user gave, as overrides for a dataset descriptor's mapping (unset ones omitted).
@@ -245,6 +255,7 @@ def column_mapping(
         "correct_values": correct_values,
         "incorrect_values": incorrect_values,
         "correct_threshold": correct_threshold,
+        "max_score": max_score_col,
         "encoding": encoding,
     }
     return {k: v for k, v in given.items() if v is not None}
@@ -269,6 +280,7 @@ LOG_OPTIONS: dict[str, tuple[Any, Any]] = {
     "correct_values": (CorrectValues, None),
     "incorrect_values": (IncorrectValues, None),
     "correct_threshold": (CorrectThreshold, None),
+    "max_score_col": (MaxScoreCol, None),
     "encoding": (Encoding, None),
 }
 

@@ -60,6 +60,7 @@ from adaptive.data.validate import (
     q_matrix_from_edges,
     reject_repeated_rows,
     repeat_notes,
+    right_share_notes,
     skill_list_notes,
     skill_row_notes,
     swapped_column_notes,
@@ -209,6 +210,7 @@ def read_responses_report(
             ),
             *time_notes(values, raw.time_column, mapping, ~rejected_rows),
             *skill_list_notes(raw, values, mapping),
+            *right_share_notes(raw, log.correct, ~rejected_rows, mapping),
             # swapped columns also repeat an 'item' row by row: that hint would mislead
             *(swapped_column_notes(log, mapping) or skill_row_notes(log, mapping)),
             *tie_notes(log.student, log.time, raw.time_column if log.has_timestamps else None),
@@ -273,8 +275,17 @@ def _reads_as_scores(cells: RefusedCells, correct: np.ndarray) -> bool:
     refused cells holding a score other than 0 and 1 outnumber its answers read as 1 (`correct`,
     every row's). Such a column is read otherwise than it is written, not bad rows: a trial's
     percent scores (0 to 100) went to the quarantine but for the 0s, which loaded as a log of
-    wrong answers. A 0 / 1 column's stray 2 (right answers are many) is a bad row to set aside."""
-    return cells.scores > np.count_nonzero(correct == 1)
+    wrong answers. So is a column of points (0 to 3) whose scores are `POINTS_SHARE` of the
+    rows or more (at least `POINTS_MIN_ROWS`): a quarantine set aside a trial's every 2- and
+    3-point answer. A 0 / 1 column's stray 2 (right answers are many) is a bad row to set aside."""
+    many = max(POINTS_MIN_ROWS, POINTS_SHARE * len(correct))
+    return cells.scores > np.count_nonzero(correct == 1) or cells.scores >= many
+
+
+#: The share of a log's rows (and the fewest rows) whose refused answers hold scores other than
+#: 0 and 1 for its column to read as scores, not as stray bad rows (`_reads_as_scores`).
+POINTS_SHARE = 0.05
+POINTS_MIN_ROWS = 20
 
 
 def _refused(issues: Issues, raw: RawTable) -> tuple[RefusedProblems, int, int, RefusedCells]:

@@ -34,6 +34,10 @@ Keys (all optional; unset ones fall back to the canonical column names):
   wrong one (a decimal comma, "0,5", is read as a point, in the option, in a Parquet cell and in
   a file separated by ';' or tabs). Without it, a score other than 0 or 1 is an error that
   names this option.
+- `max_score` (`--max-score-col`): a column giving each row's maximum score (points out of 1,
+  2 or 3 items: `points_possible`); an answer is right when score / maximum >= the threshold,
+  which is then a fraction of the maximum in (0, 1] (default 0.5: half the points or more). A
+  maximum that is not a number above 0, or below the row's score, is an error naming the row.
 - `duration_s`, `attempt`, `school_id`, `class_id`: optional columns.
 - `merge_skill_rows` (`--merge-skill-rows`): consecutive rows of one student with the same item
   and correctness and a different skill are ONE response tagged with several skills
@@ -74,13 +78,14 @@ TIME_KINDS = ("auto", "timestamp", "order", "file")
 TIME_UNITS = ("s", "ms", "us", "ns")
 _STR_KEYS = (
     "item_id", "skill_ids", "correct", "time", "time_format", "time_unit", "sep", "skills_sep",
-    "encoding",
+    "encoding", "max_score",
 )  # fmt: skip
 _KNOWN_KEYS = {
     *CANONICAL_DEFAULTS,
     "correct_values",
     "incorrect_values",
     "correct_threshold",
+    "max_score",
     *OPTIONAL_FIELDS,
     "time",
     "time_kind",
@@ -157,6 +162,8 @@ class ColumnMapping:
     correct_values: tuple[str, ...] = ()  # words read as 1 (lower case)
     incorrect_values: tuple[str, ...] = ()  # words read as 0 (lower case)
     correct_threshold: float | None = None  # a score >= it reads as 1 (partial credit)
+    #: each row's maximum score: the threshold is then a fraction of it (score / max >= T)
+    max_score: str | None = None
 
     @classmethod
     def from_dict(
@@ -190,6 +197,8 @@ class ColumnMapping:
         time_kind = _time_kind(mapping, where)
         correct_values, incorrect_values = _answer_words(mapping, where)
         threshold = _correct_threshold(mapping.get("correct_threshold"), where)
+        if mapping.get("max_score") is not None:
+            threshold = _fraction_threshold(threshold, where)
         optional = {}
         for key in OPTIONAL_FIELDS:
             if key in mapping:
@@ -236,6 +245,7 @@ class ColumnMapping:
             correct_values=correct_values,
             incorrect_values=incorrect_values,
             correct_threshold=threshold,
+            max_score=mapping.get("max_score"),
         )
 
     def required_sources(self) -> dict[str, list[str]]:
@@ -245,6 +255,8 @@ class ColumnMapping:
             "item_id": [self.item_id],
             "correct": [self.correct],
         }
+        if self.max_score is not None:
+            needed["max_score"] = [self.max_score]
         if self.skills_from is None:
             needed["skill_ids"] = [self.skill_ids]
         return needed
@@ -259,6 +271,7 @@ def _check_one_field_per_column(
     roles = [("student_id", c) for c in student]
     roles += [(key, mapping.get(key, key)) for key in ("item_id", "correct")]
     roles += [("time", mapping["time"])] if mapping.get("time") else []
+    roles += [("max_score", mapping["max_score"])] if mapping.get("max_score") else []
     roles += list(optional.items())
     skills = mapping.get("skills_from") is None and mapping.get("skill_ids", "skill_ids")
     seen: dict[str, str] = {}
@@ -321,7 +334,38 @@ def _correct_threshold(value: Any, where: str) -> float | None:
     if not math.isfinite(threshold):
         raise ConfigError(
             f"{where}: correct_threshold must be a number such as 0.5 (a score at or above it "
-            f"reads as a right answer), got {value!r}"
+            f"reads as a right answer), got {value!r}{_percent_threshold_hint(value)}"
+        )
+    return threshold
+
+
+#: The threshold a `max_score` column reads answers with unless one is given: half the points.
+MAX_SCORE_THRESHOLD = 0.5
+
+
+def _percent_threshold_hint(value: Any) -> str:
+    """For a threshold written as a percentage ("67%"), the two numbers it may mean: a fraction
+    of full marks (0.67) and a percentage on a column of percentages (67)."""
+    match = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?)\s*%\s*", value) if isinstance(value, str) else None
+    if match is None:
+        return ""
+    number = float(match.group(1).replace(",", "."))
+    return (
+        f": without the % sign, {number / 100:g} for scores that are fractions (0 to 1, or "
+        f"with max_score) or {number:g} for a column of percentages (0 to 100)"
+    )
+
+
+def _fraction_threshold(threshold: float | None, where: str) -> float:
+    """With `max_score` the threshold is a fraction of each row's maximum, in (0, 1]; default
+    `MAX_SCORE_THRESHOLD`. A threshold in points (1.5) would read every 1-of-1 answer wrong."""
+    if threshold is None:
+        return MAX_SCORE_THRESHOLD
+    if not 0 < threshold <= 1:
+        raise ConfigError(
+            f"{where}: with max_score (--max-score-col) correct_threshold is a fraction of each "
+            f"row's maximum, above 0 and at most 1 (0.5: half the points or more), got "
+            f"{threshold:g}"
         )
     return threshold
 

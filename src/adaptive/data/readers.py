@@ -395,6 +395,7 @@ COLUMN_OPTIONS = {
     "skill_ids": "--skills-col",
     "correct": "--correct-col",
     "time": "--time-col",
+    "max_score": "--max-score-col",
 }
 
 
@@ -1046,6 +1047,8 @@ def check_parquet_types(
     roles = {col: "id" for col in mapping.student_id}
     roles[mapping.item_id] = "id"
     roles[mapping.correct] = "correct"
+    if mapping.max_score is not None:
+        roles[mapping.max_score] = "number"
     if mapping.skills_from is None:
         roles[mapping.skill_ids] = "skills"
     for key, col in optional.items():

@@ -70,6 +70,25 @@ SCORES_HINT = (
 )
 
 
+def max_score_words(column: str) -> str:
+    """The option that reads points out of each row's maximum, as its users write it:
+    "max_score=COLUMN (--max-score-col COLUMN; ...)", the threshold then a fraction of it."""
+    return (
+        f"max_score={column} (--max-score-col {column}), which makes correct_threshold a "
+        "fraction of the row's maximum (default 0.5)"
+    )
+
+
+#: How an answer cell's problem begins its advice where the column mixes points (or fractions)
+#: and percentages ("67%"): such cells are scores to read, as `SCORES_HINT`'s are.
+MIXED_SCALES = "the column mixes scales"
+
+
+def _may_hold_scores(expected: str) -> bool:
+    """Whether a refused cell's expectation says that its column may hold scores."""
+    return SCORES_HINT in expected or MIXED_SCALES in expected
+
+
 @dataclass
 class RefusedCells:
     """What a log's refused cells hold, tallied for the hint that closes its error: the
@@ -113,7 +132,7 @@ class RefusedCells:
         """The refused cells `values` of one kind (a column, an expectation), at once; the
         scores of those that a file reader said may be scores (`SCORES_HINT`)."""
         self.told[(column, expected)] += len(values)
-        if SCORES_HINT in expected:
+        if _may_hold_scores(expected):
             cells = pd.Series(values, dtype=object)
             self.add_scores(column, cells[cells.astype(bool).to_numpy()])
 
@@ -139,7 +158,7 @@ class RefusedCells:
         found, first = np.unique(codes, return_index=True)
         for kind in found[np.argsort(first)].tolist():
             column, expected = kinds[kind]
-            if SCORES_HINT in expected:  # the cells of the few kinds that may hold scores
+            if _may_hold_scores(expected):  # the cells of the few kinds that may hold scores
                 self._add_kind(column, expected, values[codes == kind])
             else:
                 self.told[(column, expected)] += int(counts[kind])
@@ -213,7 +232,8 @@ def refused_rows_hint(cells: RefusedCells, n_rows: int) -> str:
     if cells.scores:
         hint = (
             f"{_scores_words(cells, n_rows)}: to read them as answers, give "
-            f"{option_words('correct_threshold', 'T')} rather than set them aside. {hint}"
+            f"{option_words('correct_threshold', 'T')} rather than set them aside"
+            f"{_points_words(cells)}. {hint}"
         )
     return _header_lines_words(cells) + hint
 
@@ -226,9 +246,18 @@ def scores_aside_hint(cells: RefusedCells, n_rows: int, quarantine: Path) -> str
     return (
         f"{_scores_words(cells, n_rows)}: to read them as answers, give "
         f"{option_words('correct_threshold', 'T')} rather than set them aside (nothing was "
-        f"written to {quarantine}): a column of scores is read otherwise than it is written, "
+        f"written to {quarantine}){_points_words(cells)}: a column of scores is read otherwise than it is written, "
         "not bad rows to set aside with --quarantine."
     )
+
+
+def _points_words(cells: RefusedCells) -> str:
+    """Where the refused scores are points (the first one above 1), the option that reads
+    them out of each row's maximum (`max_score_words`); "" for fractions (0.5)."""
+    value = pd.to_numeric(pd.Series([cells.score_value]), errors="coerce").iloc[0]
+    if not value > 1:
+        return ""
+    return f"; or, for points out of each row's maximum, {max_score_words('COLUMN')}"
 
 
 def _header_lines(cells: RefusedCells) -> int:

@@ -38,7 +38,14 @@ from adaptive.data.log import (
 )
 from adaptive.data.mapping import ColumnMapping
 from adaptive.data.readers import RawTable, locate_line, locate_lines
-from adaptive.data.refusals import SCORES_HINT, RefusedCells, option_words, refused_cells_hint
+from adaptive.data.refusals import (
+    MIXED_SCALES,
+    SCORES_HINT,
+    RefusedCells,
+    max_score_words,
+    option_words,
+    refused_cells_hint,
+)
 from adaptive.data.skill_lists import SKILL_LIST_SHARE, skill_separator_notes
 from adaptive.data.times import (
     NAIVE_EXPECTED,
@@ -51,7 +58,7 @@ from adaptive.data.times import (
     times_ns,
 )
 from adaptive.dates import SPREADSHEET_SERIALS
-from adaptive.errors import ConfigError, DataValidationError, Problem
+from adaptive.errors import ConfigError, DataValidationError, Problem, share_words
 
 ISO_EXPECTED = (
     "an ISO 8601 date-time such as 2024-09-01T08:30:00Z (naive times are read as UTC; "
@@ -309,8 +316,15 @@ def check_values(
         ids = _check_id(table.column(col), col, issues)
         student = ids if student is None else pc.binary_join_element_wise(student, ids, "-")
     item = _check_id(table.column(mapping.item_id), mapping.item_id, issues)
+    maxima = None if mapping.max_score is None else table.column(mapping.max_score)
     correct = _check_correct(
-        table.column(mapping.correct), mapping.correct, issues, mapping, _decimal_comma(raw)
+        table.column(mapping.correct),
+        mapping.correct,
+        issues,
+        mapping,
+        _decimal_comma(raw),
+        maxima=maxima,
+        max_like=max_score_like(raw, mapping),
     )
     time, kind = _check_time(raw, mapping, issues)
     if q_matrix is not None:
@@ -455,21 +469,27 @@ def _check_correct(
     issues: Issues,
     mapping: ColumnMapping,
     decimal_comma: bool = False,
+    *,
+    maxima: pa.ChunkedArray | None = None,
+    max_like: str | None = None,
 ) -> np.ndarray:
     """(n,) 0/1 of a correctness column: booleans, the numbers 0 and 1 (as text written any
     way: "1", "1.00", and "1,0" where `decimal_comma`), true / false, the mapping's words, or
-    scores with `correct_threshold`; anything else is a problem in `issues`."""
+    scores with `correct_threshold` (of each row's maximum, `maxima`, with `max_score`);
+    anything else is a problem in `issues`. `max_like`: an unused column of the file that looks
+    like each row's maximum, which the advice for a column of points names."""
     arr = arr.combine_chunks()
     if pa.types.is_boolean(arr.type):
         issues.add_mask(arr.is_null().to_numpy(zero_copy_only=False), column, arr, "0 or 1")
         return arr.fill_null(False).cast(pa.int8()).to_numpy(zero_copy_only=False)
     if mapping.correct_threshold is not None:
-        return _scores_at_threshold(arr, column, issues, mapping, decimal_comma)
+        return _scores_at_threshold(arr, column, issues, mapping, decimal_comma, maxima, max_like)
     if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
         ok = pc.fill_null(pc.is_in(pc.cast(arr, pa.float64()), pa.array([0.0, 1.0])), False)
         if not pc.all(ok).as_py():
             padded = pc.any(pc.equal(pc.cast(arr, pa.float64()), -1.0)).as_py()
-            expected = f"0 or 1; {PADDING_HINT if padded else SCORES_HINT}"
+            points = bool(pc.max(pc.cast(arr, pa.float64())).as_py() > 1)
+            expected = f"0 or 1; {PADDING_HINT if padded else scores_hint(max_like, points)}"
             issues.add_mask(~ok.to_numpy(zero_copy_only=False), column, arr, expected)
         return (
             pc.fill_null(pc.equal(pc.cast(arr, pa.float64()), 1.0), False)
@@ -489,7 +509,7 @@ def _check_correct(
         right |= among(number, list(RIGHT_WORDS))
         bad = ~(right | wrong | among(number, list(WRONG_WORDS)))
         if bad.any():
-            expected = _correct_expected(_number_text(text, decimal_comma), bad, mapping)
+            expected = _correct_expected(_number_text(text, decimal_comma), bad, mapping, max_like)
             issues.add_mask(bad, column, text, expected)
     return right.astype(np.int8)
 
@@ -508,23 +528,38 @@ def _number_text(word: pa.Array, decimal_comma: bool) -> pa.Array:
     return pc.replace_substring_regex(word, r"^(\d+)\.0+$", r"\1")
 
 
-def _scores_at_threshold(
-    arr: pa.Array, column: str, issues: Issues, mapping: ColumnMapping, decimal_comma: bool
-) -> np.ndarray:
-    """A score column read with `correct_threshold`: a score at or above it is 1, below 0; a
-    cell that is not a number (nor one of the mapping's words, nor true / false) is an error.
-    With `decimal_comma` (a file not separated by commas), "0,5" is the score 0.5."""
+def _score_numbers(
+    arr: pa.Array, mapping: ColumnMapping, decimal_comma: bool
+) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
+    """(the cells as problems quote them, their numbers (NaN: not a number), the cells that are
+    a word of a right answer, those of a wrong one) of a column of scores. With
+    `decimal_comma` (a file not separated by commas), "0,5" is the number 0.5."""
     if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
-        shown, scores = arr, pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
-        right = wrong = np.zeros(len(scores), bool)
-    else:  # text: numbers, or the words of a right and a wrong answer
-        shown = _to_string(arr)
-        numbers = _decimal_point(shown) if decimal_comma else shown
-        scores = pd.to_numeric(pd.Series(numbers.to_pandas(), dtype=object), errors="coerce")
-        scores = scores.to_numpy(np.float64)
-        word = pc.utf8_lower(shown)
-        right = among(word, ["true", *mapping.correct_values])
-        wrong = among(word, ["false", *mapping.incorrect_values])
+        scores = pc.cast(arr, pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False)
+        return arr, scores, np.zeros(len(scores), bool), np.zeros(len(scores), bool)
+    shown = _to_string(arr)  # text: numbers, or the words of a right and a wrong answer
+    numbers = _decimal_point(shown) if decimal_comma else shown
+    scores = pd.to_numeric(pd.Series(numbers.to_pandas(), dtype=object), errors="coerce")
+    word = pc.utf8_lower(shown)
+    right = among(word, ["true", *mapping.correct_values])
+    wrong = among(word, ["false", *mapping.incorrect_values])
+    return shown, scores.to_numpy(np.float64), right, wrong
+
+
+def _scores_at_threshold(
+    arr: pa.Array,
+    column: str,
+    issues: Issues,
+    mapping: ColumnMapping,
+    decimal_comma: bool,
+    maxima: pa.ChunkedArray | None = None,
+    max_like: str | None = None,
+) -> np.ndarray:
+    """A score column read with `correct_threshold`: a score at or above it is 1, below 0 (with
+    `maxima`, the `max_score` column: a score over the row's maximum); a cell that is not a
+    number (nor one of the mapping's words, nor true / false) is an error. With
+    `decimal_comma` (a file not separated by commas), "0,5" is the score 0.5."""
+    shown, scores, right, wrong = _score_numbers(arr, mapping, decimal_comma)
     negative = scores < 0
     if negative.any():  # pyKT pads its sequences with -1: no answer, never a wrong one
         issues.add_mask(negative, column, shown, f"a score >= 0; {PADDING_HINT}")
@@ -533,20 +568,93 @@ def _scores_at_threshold(
     bad = np.isnan(scores) & ~right & ~wrong
     if bad.any():
         words = pc.unique(shown.filter(pa.array(bad))).to_pylist()
-        hint = _numbers_written_otherwise([str(w) for w in words])
-        expected = f"a score (a number; read as right at or above {mapping.correct_threshold:g})"
+        hint = _numbers_written_otherwise([str(w) for w in words], scores[~bad], max_like)
+        of = "" if maxima is None else f" of the row's maximum in column '{mapping.max_score}'"
+        expected = (
+            f"a score (a number; read as right at or above {mapping.correct_threshold:g}{of})"
+        )
         issues.add_mask(bad, column, shown, f"{expected}; {hint}" if hint else expected)
+    if maxima is not None:
+        scores = _out_of_maximum(scores, maxima, column, issues, mapping, decimal_comma)
     check_threshold_splits(
-        scores[~bad & ~right & ~wrong], mapping.correct_threshold, column, issues.source
+        scores[~bad & ~right & ~wrong], mapping.correct_threshold, column, issues.source, max_like
     )
     return ((scores >= mapping.correct_threshold) & ~wrong | right).astype(np.int8)
 
 
-def check_threshold_splits(scores: np.ndarray, threshold: float, column: str, source: str) -> None:
+def _out_of_maximum(
+    scores: np.ndarray,
+    maxima: pa.ChunkedArray,
+    column: str,
+    issues: Issues,
+    mapping: ColumnMapping,
+    decimal_comma: bool,
+) -> np.ndarray:
+    """Each row's score as a fraction of its maximum (the `max_score` column); a maximum that
+    is not a number above 0, or is below the row's score, is a problem in `issues` naming the
+    maximum's cell (the row's fraction NaN: read as a wrong answer, and refused)."""
+    shown, top, _, _ = _score_numbers(maxima.combine_chunks(), ColumnMapping(), decimal_comma)
+    refused = ~(top > 0)  # NaN (blank, text) too
+    below = ~refused & (scores > top)
+    issues.add_mask(refused, mapping.max_score, shown, MAX_SCORE_EXPECTED)
+    issues.add_mask(
+        below, mapping.max_score, shown, f"a maximum at or above the row's score in '{column}'"
+    )
+    return np.where(refused | below, np.nan, scores / np.where(refused, 1.0, top))
+
+
+#: What a cell of the `max_score` column holds.
+MAX_SCORE_EXPECTED = "a maximum score above 0 (the most points the row's item gives)"
+
+#: Words of a column name that say it holds each row's maximum score (`points_possible`,
+#: `max_score`, `out_of`, `total_points`): named where a column of points is read.
+_MAX_WORDS = frozenset({"possible", "max", "maximum", "maxscore", "maxpoints", "outof"})
+_TOTAL_WORDS = frozenset({"total", "full"})
+_POINT_WORDS = frozenset({"points", "point", "pts", "score", "marks", "mark"})
+
+
+def max_score_like(raw: RawTable, mapping: ColumnMapping) -> str | None:
+    """The first column of the file's header, other than the ones the mapping reads, whose name
+    says it holds each row's maximum score (`points_possible`, `max_score`, `out_of`,
+    `total_points`); None without `max_score` unset or without such a column."""
+    if mapping.max_score is not None:
+        return None
+    used = {*mapping.student_id, mapping.item_id, mapping.correct, mapping.skill_ids}
+    used |= {raw.time_column, *raw.optional.values()}
+    for name in raw.header:
+        words = column_words(str(name))
+        joined = {"".join(words), "".join(words[:2])}
+        if name in used or not words:
+            continue
+        if _MAX_WORDS & (set(words) | joined) or (
+            _TOTAL_WORDS & set(words) and _POINT_WORDS & set(words)
+        ):
+            return str(name)
+    return None
+
+
+def scores_hint(max_like: str | None, points: bool = True) -> str:
+    """`SCORES_HINT` and, for `points` (scores above 1), the option that reads them out of each
+    row's maximum, naming the file's column `max_like` that looks like one, if any."""
+    if max_like is not None:
+        return f"{SCORES_HINT}; column '{max_like}' looks like each row's maximum: " + (
+            max_score_words(max_like)
+        )
+    if points:
+        return f"{SCORES_HINT}; for points out of each row's maximum, {max_score_words('COLUMN')}"
+    return SCORES_HINT
+
+
+def check_threshold_splits(
+    scores: np.ndarray, threshold: float, column: str, source: str, max_like: str | None = None
+) -> None:
     """A threshold that cannot be meant: a fraction (0.5) on a column of points or
     percentages (any score above 0 would read as right), or one that reads every score of a
     column of several scores as right (or every one as wrong): a `ConfigError` saying the
-    column's range, where the log would otherwise be read with one answer throughout."""
+    column's range, where the log would otherwise be read with one answer throughout. Where
+    the file has a column that looks like each row's maximum (`max_like`), the fraction's
+    advice is that column (`max_score`), not one threshold in points: 1.5 read every 1-of-1
+    answer of a trial's export as wrong."""
     scores = scores[~np.isnan(scores)]
     if len(scores) == 0:
         return
@@ -555,9 +663,15 @@ def check_threshold_splits(scores: np.ndarray, threshold: float, column: str, so
     if 0 < threshold < 1 < high and low >= 0:
         raise ConfigError(
             f"{where} is a fraction, but the column's scores run from {low:g} to {high:g} "
-            "(points or percentages): every score above 0 would read as right. Give the "
-            f"threshold on the column's own scale, e.g. "
-            f"{option_words('correct_threshold', f'{threshold * high:g}')}"
+            "(points or percentages): every score above 0 would read as right. "
+            + (
+                f"Column '{max_like}' looks like each row's maximum score: "
+                f"{max_score_words(max_like)}, keeping the fraction {threshold:g} (one "
+                "threshold in points reads a 1-of-1 answer as a 1-of-3 one)"
+                if max_like
+                else "Give the threshold on the column's own scale, e.g. "
+                f"{option_words('correct_threshold', f'{threshold * high:g}')}"
+            )
         )
     if low < high and not low < threshold <= high:
         side = "right" if threshold <= low else "wrong"
@@ -567,9 +681,12 @@ def check_threshold_splits(scores: np.ndarray, threshold: float, column: str, so
         )
 
 
-def _correct_expected(text: pa.Array, bad: np.ndarray, mapping: ColumnMapping) -> str:
+def _correct_expected(
+    text: pa.Array, bad: np.ndarray, mapping: ColumnMapping, max_like: str | None = None
+) -> str:
     """What a correctness cell should hold; when the column writes answers as a few words
-    ("Correct" / "Incorrect"), how to name them."""
+    ("Correct" / "Incorrect"), how to name them; when it holds scores, how to read them (the
+    file's column `max_like` named where it looks like each row's maximum)."""
     if mapping.correct_values:
         named = ", ".join((*mapping.correct_values, *mapping.incorrect_values))
         return f"0 or 1 (or true / false, or one of the words given: {named})"
@@ -580,9 +697,11 @@ def _correct_expected(text: pa.Array, bad: np.ndarray, mapping: ColumnMapping) -
         return f"0 or 1 (or true / false); {WIDE_HINT}"
     if "-1" in words:
         return f"0 or 1 (or true / false); {PADDING_HINT}"
-    written = _numbers_written_otherwise(words)
+    written = _numbers_written_otherwise(words, _numbers(text), max_like)
     if written:
         return f"0 or 1 (or true / false); {written}"
+    if any(_is_number(w) and float(w) > 1 for w in words):  # points: 0 to 3, with or without %
+        return f"0 or 1 (or true / false); {scores_hint(max_like)}"
     if 2 <= len(words) <= 4 and not any(w.replace(".", "", 1).isdigit() for w in words):
         shown = ", ".join(f"'{w}'" for w in sorted(words))
         return (
@@ -591,7 +710,7 @@ def _correct_expected(text: pa.Array, bad: np.ndarray, mapping: ColumnMapping) -
             f"{option_words('incorrect_values')}"
         )
     if words and all(_is_number(w) for w in words):
-        return f"0 or 1 (or true / false); {SCORES_HINT}"
+        return f"0 or 1 (or true / false); {scores_hint(max_like, points=False)}"
     return "0 or 1 (or true / false)"
 
 
@@ -608,12 +727,50 @@ _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 _PERCENT = re.compile(r"^[+-]?\d+(?:[.,]\d+)?\s*%$")
 
 
-def _numbers_written_otherwise(words: list[str]) -> str | None:
+def _numbers(text: pa.Array) -> np.ndarray:
+    """The numbers of a column of text (NaN: not a number)."""
+    return pd.to_numeric(pd.Series(text.to_pandas(), dtype=object), errors="coerce").to_numpy(
+        np.float64
+    )
+
+
+#: The largest number of a column of points or fractions beside percentages (0 to 100): a
+#: column whose numbers all stay at or below it is on another scale than its "67%" cells.
+SMALL_SCALE_MAX = 10.0
+
+
+def _mixed_scales(words: list[str], numbers: np.ndarray, max_like: str | None) -> str | None:
+    """Where a column's numbers are points or fractions (at most `SMALL_SCALE_MAX`) and some
+    cells are percentages ("67%"): the column mixes scales, which one threshold cannot read
+    (a trial's points 0 to 3 beside a few "67%", told to write them as 67 and give 50, read
+    every point as wrong); None otherwise. `max_like`: the file's column that looks like each
+    row's maximum, named in the advice."""
+    percents = [w for w in words if _PERCENT.match(w)]
+    numbers = numbers[np.isfinite(numbers)]
+    if not percents or not len(numbers) or numbers.max() > SMALL_SCALE_MAX:
+        return None
+    return (
+        f"{MIXED_SCALES}: its numbers run from {numbers.min():g} to "
+        f"{numbers.max():g} (points or fractions) and some cells are percentages with a % sign "
+        f"('{percents[0]}'), which one threshold cannot read (50 reads every point as wrong): "
+        "write every answer on one scale first (each as a fraction of its maximum: 67% as "
+        f"0.67, 2 of 3 points as 0.67), then give {option_words('correct_threshold', '0.5')}; "
+        f"points out of each row's maximum: {max_score_words(max_like or 'COLUMN')}"
+    )
+
+
+def _numbers_written_otherwise(
+    words: list[str], numbers: np.ndarray | None = None, max_like: str | None = None
+) -> str | None:
     """How to fix scores a spreadsheet wrote as text ("0,5" with a decimal comma, "85%" with
     a percent sign), which the words advice would misdirect (`--correct-values '1,0'` is read
-    as two words); None when the cells are not such numbers."""
+    as two words); None when the cells are not such numbers. `numbers`: the column's other
+    cells read as numbers, where percentages beside points are two scales (`_mixed_scales`)."""
     if not words:
         return None
+    mixed = _mixed_scales(words, numbers, max_like) if numbers is not None else None
+    if mixed:
+        return mixed
     if all(_DECIMAL_COMMA.match(w) for w in words):
         return (
             f"the column writes scores with a decimal comma ('{words[0]}'): write them with a "
@@ -802,6 +959,72 @@ def unused_time_notes(
         f"--time-col '{named[0]}' (in Python: mapping={{'time': {named[0]!r}}}) to order them "
         "by it"
     ]
+
+
+#: A log's share of answers read as right below the first or above the second bound is seldom
+#: real: a column read on another scale than it is written (points read with a threshold of
+#: 50, 1.57% right) says so in a note (`right_share_notes`), in logs of `SHARE_NOTE_ANSWERS`
+#: answers or more.
+RIGHT_SHARE_BOUNDS = (0.05, 0.97)
+SHARE_NOTE_ANSWERS = 100
+
+
+def right_share_notes(
+    raw: RawTable, correct: np.ndarray, kept: np.ndarray, mapping: ColumnMapping
+) -> list[str]:
+    """A note for the load report when the share of the log's answers read as right (`correct`,
+    the loaded responses') is outside `RIGHT_SHARE_BOUNDS`: the share, and how the column was
+    read, with a threshold on the column's own scale (from its numbers in the `kept` rows)."""
+    n = len(correct)
+    share = float(np.mean(correct)) if n else 0.5
+    low, high = RIGHT_SHARE_BOUNDS
+    if n < SHARE_NOTE_ANSWERS or low <= share <= high:
+        return []
+    said = (
+        f"{share_words(share)} of the {n:,} answers read as right (column '{mapping.correct}'"
+        f"{_read_with(mapping)}); a log's share is seldom under {low:.0%} or over {high:.0%}: "
+    )
+    if mapping.max_score is not None:
+        return [
+            f"{said}check the threshold (a fraction of each row's maximum: 0.5 is half the "
+            f"points) and that column '{mapping.max_score}' holds each row's maximum"
+        ]
+    if mapping.correct_threshold is None:
+        return [
+            f"{said}check that 1 marks a right answer (an export's own words: "
+            f"{option_words('correct_values')} and {option_words('incorrect_values')}), and "
+            f"that the column holds answers, not scores ({option_words('correct_threshold')})"
+        ]
+    arr = raw.table.column(mapping.correct).combine_chunks()
+    _, scores, _, _ = _score_numbers(arr, mapping, _decimal_comma(raw))
+    return [said + _scale_words(scores[kept & np.isfinite(scores)])]
+
+
+def _read_with(mapping: ColumnMapping) -> str:
+    """How a correctness column was read, for a note: ", with correct_threshold=50"."""
+    if mapping.correct_threshold is None:
+        return ""
+    given = f", with {option_words('correct_threshold', f'{mapping.correct_threshold:g}')}"
+    return given + (f" of column '{mapping.max_score}'" if mapping.max_score else "")
+
+
+def _scale_words(scores: np.ndarray) -> str:
+    """A threshold on the scale of a column's `scores`; where most of them are on a small scale
+    and a few far above it (points 0 to 3 beside percentages 0 to 100), that it mixes scales."""
+    if not len(scores):
+        return "the threshold may be on another scale than the column's scores"
+    low, high = float(scores.min()), float(scores.max())
+    most = float(np.quantile(scores, 0.95))
+    if high > 1 and most <= high / 10:
+        return (
+            f"most of the column's scores run from {low:g} to {most:g}, a few up to {high:g}: "
+            "it mixes scales (points and percentages?); write every answer on one scale first "
+            f"(or give each row's maximum: {max_score_words('COLUMN')})"
+        )
+    return (
+        f"the column's scores run from {low:g} to {high:g}: give a threshold on that scale, "
+        f"e.g. {option_words('correct_threshold', f'{(low + high) / 2:g}')}"
+    )
 
 
 def skill_list_notes(raw: RawTable, values: RowValues, mapping: ColumnMapping) -> list[str]:
