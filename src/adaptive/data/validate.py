@@ -574,8 +574,9 @@ def _scores_at_threshold(
             f"a score (a number; read as right at or above {mapping.correct_threshold:g}{of})"
         )
         issues.add_mask(bad, column, shown, f"{expected}; {hint}" if hint else expected)
-    if maxima is not None:
-        scores = _out_of_maximum(scores, maxima, column, issues, mapping, decimal_comma)
+    if maxima is not None:  # fractions: a share of right answers out of bounds is a note
+        fractions = _out_of_maximum(scores, maxima, column, issues, mapping, decimal_comma)
+        return ((fractions >= mapping.correct_threshold) & ~wrong | right).astype(np.int8)
     check_threshold_splits(
         scores[~bad & ~right & ~wrong], mapping.correct_threshold, column, issues.source, max_like
     )
