@@ -75,7 +75,8 @@ def test_non_binary_correct(tmp_path):
         "2",
         "0 or 1 (or true / false); for scores (partial credit such as 0.5, or points) say which "
         "count as right with correct_threshold=T (--correct-threshold T): a score >= T is a "
-        "right answer",
+        "right answer; for points out of each row's maximum, max_score=COLUMN (--max-score-col "
+        "COLUMN), which makes correct_threshold a fraction of the row's maximum (default 0.5)",
     )
     assert str(problem).startswith(f"{path}, line 3, column 'correct': got '2'; expected 0 or 1")
 

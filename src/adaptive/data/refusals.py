@@ -79,6 +79,16 @@ def max_score_words(column: str) -> str:
     )
 
 
+#: The largest score of a column of points (or fractions): above it, scores are percentages or
+#: marks out of 100, which no per-row maximum (`max_score`) is advised for.
+SMALL_SCALE_MAX = 10.0
+
+
+def points_scale(high: float) -> bool:
+    """Whether scores up to `high` are points (above 1, at most `SMALL_SCALE_MAX`)."""
+    return 1 < high <= SMALL_SCALE_MAX
+
+
 #: How an answer cell's problem begins its advice where the column mixes points (or fractions)
 #: and percentages ("67%"): such cells are scores to read, as `SCORES_HINT`'s are.
 MIXED_SCALES = "the column mixes scales"
@@ -252,10 +262,11 @@ def scores_aside_hint(cells: RefusedCells, n_rows: int, quarantine: Path) -> str
 
 
 def _points_words(cells: RefusedCells) -> str:
-    """Where the refused scores are points (the first one above 1), the option that reads
-    them out of each row's maximum (`max_score_words`); "" for fractions (0.5)."""
+    """Where the refused scores are points (the first one above 1, `points_scale`), the option
+    that reads them out of each row's maximum (`max_score_words`); "" for fractions (0.5) and
+    percentages (85)."""
     value = pd.to_numeric(pd.Series([cells.score_value]), errors="coerce").iloc[0]
-    if not value > 1:
+    if not points_scale(float(value)):
         return ""
     return f"; or, for points out of each row's maximum, {max_score_words('COLUMN')}"
 

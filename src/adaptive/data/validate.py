@@ -41,9 +41,11 @@ from adaptive.data.readers import RawTable, locate_line, locate_lines
 from adaptive.data.refusals import (
     MIXED_SCALES,
     SCORES_HINT,
+    SMALL_SCALE_MAX,
     RefusedCells,
     max_score_words,
     option_words,
+    points_scale,
     refused_cells_hint,
 )
 from adaptive.data.skill_lists import SKILL_LIST_SHARE, skill_separator_notes
@@ -488,7 +490,7 @@ def _check_correct(
         ok = pc.fill_null(pc.is_in(pc.cast(arr, pa.float64()), pa.array([0.0, 1.0])), False)
         if not pc.all(ok).as_py():
             padded = pc.any(pc.equal(pc.cast(arr, pa.float64()), -1.0)).as_py()
-            points = bool(pc.max(pc.cast(arr, pa.float64())).as_py() > 1)
+            points = points_scale(pc.max(pc.cast(arr, pa.float64())).as_py())
             expected = f"0 or 1; {PADDING_HINT if padded else scores_hint(max_like, points)}"
             issues.add_mask(~ok.to_numpy(zero_copy_only=False), column, arr, expected)
         return (
@@ -701,8 +703,9 @@ def _correct_expected(
     written = _numbers_written_otherwise(words, _numbers(text), max_like)
     if written:
         return f"0 or 1 (or true / false); {written}"
-    if any(_is_number(w) and float(w) > 1 for w in words):  # points: 0 to 3, with or without %
-        return f"0 or 1 (or true / false); {scores_hint(max_like)}"
+    numbers = [float(w) for w in words if _is_number(w)]
+    if numbers and max(numbers) > 1:  # points (0 to 3) or percentages, beside other words
+        return f"0 or 1 (or true / false); {scores_hint(max_like, points_scale(max(numbers)))}"
     if 2 <= len(words) <= 4 and not any(w.replace(".", "", 1).isdigit() for w in words):
         shown = ", ".join(f"'{w}'" for w in sorted(words))
         return (
@@ -733,11 +736,6 @@ def _numbers(text: pa.Array) -> np.ndarray:
     return pd.to_numeric(pd.Series(text.to_pandas(), dtype=object), errors="coerce").to_numpy(
         np.float64
     )
-
-
-#: The largest number of a column of points or fractions beside percentages (0 to 100): a
-#: column whose numbers all stay at or below it is on another scale than its "67%" cells.
-SMALL_SCALE_MAX = 10.0
 
 
 def _mixed_scales(words: list[str], numbers: np.ndarray, max_like: str | None) -> str | None:
@@ -974,8 +972,11 @@ def right_share_notes(
     raw: RawTable, correct: np.ndarray, kept: np.ndarray, mapping: ColumnMapping
 ) -> list[str]:
     """A note for the load report when the share of the log's answers read as right (`correct`,
-    the loaded responses') is outside `RIGHT_SHARE_BOUNDS`: the share, and how the column was
-    read, with a threshold on the column's own scale (from its numbers in the `kept` rows)."""
+    the loaded responses') is outside `RIGHT_SHARE_BOUNDS` in a column read as scores (with a
+    threshold): the share, and a threshold on the column's own scale (from its numbers in the
+    `kept` rows). A 0 / 1 column is read as written: many tests and drills are all right."""
+    if mapping.correct_threshold is None:
+        return []
     n = len(correct)
     share = float(np.mean(correct)) if n else 0.5
     low, high = RIGHT_SHARE_BOUNDS
@@ -990,12 +991,6 @@ def right_share_notes(
             f"{said}check the threshold (a fraction of each row's maximum: 0.5 is half the "
             f"points) and that column '{mapping.max_score}' holds each row's maximum"
         ]
-    if mapping.correct_threshold is None:
-        return [
-            f"{said}check that 1 marks a right answer (an export's own words: "
-            f"{option_words('correct_values')} and {option_words('incorrect_values')}), and "
-            f"that the column holds answers, not scores ({option_words('correct_threshold')})"
-        ]
     arr = raw.table.column(mapping.correct).combine_chunks()
     _, scores, _, _ = _score_numbers(arr, mapping, _decimal_comma(raw))
     return [said + _scale_words(scores[kept & np.isfinite(scores)])]
@@ -1003,8 +998,6 @@ def right_share_notes(
 
 def _read_with(mapping: ColumnMapping) -> str:
     """How a correctness column was read, for a note: ", with correct_threshold=50"."""
-    if mapping.correct_threshold is None:
-        return ""
     given = f", with {option_words('correct_threshold', f'{mapping.correct_threshold:g}')}"
     return given + (f" of column '{mapping.max_score}'" if mapping.max_score else "")
 
