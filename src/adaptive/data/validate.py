@@ -45,7 +45,6 @@ from adaptive.data.refusals import (
     RefusedCells,
     max_score_words,
     option_words,
-    points_scale,
     refused_cells_hint,
 )
 from adaptive.data.skill_lists import SKILL_LIST_SHARE, skill_separator_notes
@@ -326,7 +325,7 @@ def check_values(
         mapping,
         _decimal_comma(raw),
         maxima=maxima,
-        max_like=max_score_like(raw, mapping),
+        max_like=max_score_like(raw.header, {raw.time_column, *raw.optional.values()}, mapping),
     )
     time, kind = _check_time(raw, mapping, issues)
     if q_matrix is not None:
@@ -362,14 +361,16 @@ def parquet_problems(
     total, rows_read, rows_refused, refused = 0, 0, 0, RefusedCells()
     for part in parquet_parts(path) if path.is_dir() else [path]:
         line = 1
-        for batch in streamed_parquet(part).iter_batches(
+        pfile = streamed_parquet(part)
+        max_like = max_score_like(pfile.schema_arrow.names, set(columns.values()), mapping)
+        for batch in pfile.iter_batches(
             PARQUET_BATCH_ROWS, columns=list(dict.fromkeys(columns.values()))
         ):
             rows = np.arange(line, line + batch.num_rows, dtype=np.int64)
             issues = Issues(str(part), rows, unit="row")
             for name, source in columns.items():
                 cells = pa.chunked_array([batch.column(source)])
-                _check_cells(name, cells, source, issues, mapping)
+                _check_cells(name, cells, source, issues, mapping, max_like)
             total += len(issues)
             refused.add_issues(issues)
             rows_refused += int(issues.rejected(batch.num_rows).sum()) if len(issues) else 0
@@ -409,12 +410,17 @@ def read_answers(
 
 
 def _check_cells(
-    name: str, arr: pa.ChunkedArray, column: str, issues: Issues, mapping: ColumnMapping
+    name: str,
+    arr: pa.ChunkedArray,
+    column: str,
+    issues: Issues,
+    mapping: ColumnMapping,
+    max_like: str | None = None,
 ) -> None:
     """The cell checks of the canonical field `name` in a Parquet file, as `check_values`
-    makes them."""
+    makes them (`max_like`: the file's column that looks like each row's maximum score)."""
     if name == "correct":
-        read_answers(arr, column, issues, mapping)
+        _check_correct(arr, column, issues, mapping, True, max_like=max_like)
     elif name == "timestamp":
         cells = RawTable(
             issues.source, True, [column], pa.table({column: arr}), issues.lines, column, {}
@@ -490,8 +496,7 @@ def _check_correct(
         ok = pc.fill_null(pc.is_in(pc.cast(arr, pa.float64()), pa.array([0.0, 1.0])), False)
         if not pc.all(ok).as_py():
             padded = pc.any(pc.equal(pc.cast(arr, pa.float64()), -1.0)).as_py()
-            points = points_scale(pc.max(pc.cast(arr, pa.float64())).as_py())
-            expected = f"0 or 1; {PADDING_HINT if padded else scores_hint(max_like, points)}"
+            expected = f"0 or 1; {PADDING_HINT if padded else scores_hint(max_like)}"
             issues.add_mask(~ok.to_numpy(zero_copy_only=False), column, arr, expected)
         return (
             pc.fill_null(pc.equal(pc.cast(arr, pa.float64()), 1.0), False)
@@ -616,15 +621,17 @@ _TOTAL_WORDS = frozenset({"total", "full"})
 _POINT_WORDS = frozenset({"points", "point", "pts", "score", "marks", "mark"})
 
 
-def max_score_like(raw: RawTable, mapping: ColumnMapping) -> str | None:
-    """The first column of the file's header, other than the ones the mapping reads, whose name
-    says it holds each row's maximum score (`points_possible`, `max_score`, `out_of`,
-    `total_points`); None without `max_score` unset or without such a column."""
+def max_score_like(
+    header: Sequence[str], read: set[str | None], mapping: ColumnMapping
+) -> str | None:
+    """The first column of the file's `header`, other than the ones the mapping reads and those
+    `read` otherwise (time, optional columns), whose name says it holds each row's maximum
+    score (`points_possible`, `max_score`, `out_of`, `total_points`); None with `max_score`
+    given or without such a column."""
     if mapping.max_score is not None:
         return None
-    used = {*mapping.student_id, mapping.item_id, mapping.correct, mapping.skill_ids}
-    used |= {raw.time_column, *raw.optional.values()}
-    for name in raw.header:
+    used = {*mapping.student_id, mapping.item_id, mapping.correct, mapping.skill_ids, *read}
+    for name in header:
         words = column_words(str(name))
         joined = {"".join(words), "".join(words[:2])}
         if name in used or not words:
@@ -636,16 +643,16 @@ def max_score_like(raw: RawTable, mapping: ColumnMapping) -> str | None:
     return None
 
 
-def scores_hint(max_like: str | None, points: bool = True) -> str:
-    """`SCORES_HINT` and, for `points` (scores above 1), the option that reads them out of each
-    row's maximum, naming the file's column `max_like` that looks like one, if any."""
+def scores_hint(max_like: str | None) -> str:
+    """`SCORES_HINT` and the option that reads points out of each row's maximum, naming the
+    file's column `max_like` that looks like one, if any. The same for every cell of a column
+    whatever the others hold, so that both engines, which read a log in other batches, say it
+    word for word."""
     if max_like is not None:
         return f"{SCORES_HINT}; column '{max_like}' looks like each row's maximum: " + (
             max_score_words(max_like)
         )
-    if points:
-        return f"{SCORES_HINT}; for points out of each row's maximum, {max_score_words('COLUMN')}"
-    return SCORES_HINT
+    return f"{SCORES_HINT}; for points out of each row's maximum, {max_score_words('COLUMN')}"
 
 
 def check_threshold_splits(
@@ -703,9 +710,8 @@ def _correct_expected(
     written = _numbers_written_otherwise(words, _numbers(text), max_like)
     if written:
         return f"0 or 1 (or true / false); {written}"
-    numbers = [float(w) for w in words if _is_number(w)]
-    if numbers and max(numbers) > 1:  # points (0 to 3) or percentages, beside other words
-        return f"0 or 1 (or true / false); {scores_hint(max_like, points_scale(max(numbers)))}"
+    if any(_is_number(w) and float(w) > 1 for w in words):  # points (0 to 3) beside a word
+        return f"0 or 1 (or true / false); {scores_hint(max_like)}"
     if 2 <= len(words) <= 4 and not any(w.replace(".", "", 1).isdigit() for w in words):
         shown = ", ".join(f"'{w}'" for w in sorted(words))
         return (
@@ -714,7 +720,7 @@ def _correct_expected(
             f"{option_words('incorrect_values')}"
         )
     if words and all(_is_number(w) for w in words):
-        return f"0 or 1 (or true / false); {scores_hint(max_like, points=False)}"
+        return f"0 or 1 (or true / false); {scores_hint(max_like)}"
     return "0 or 1 (or true / false)"
 
 
