@@ -270,6 +270,12 @@ def _refuse(
     raise DataValidationError(listed, total=total, hint=hint, kinds=kinds)
 
 
+#: The share of a log's rows (and the fewest rows) whose refused answers hold scores other than
+#: 0 and 1 for its column to read as scores, not as stray bad rows (`_reads_as_scores`).
+POINTS_SHARE = 0.05
+POINTS_MIN_ROWS = 20
+
+
 def _reads_as_scores(cells: RefusedCells, correct: np.ndarray) -> bool:
     """Whether a log's answer column reads as scores, refused with a quarantine too: its
     refused cells holding a score other than 0 and 1 outnumber its answers read as 1 (`correct`,
@@ -280,12 +286,6 @@ def _reads_as_scores(cells: RefusedCells, correct: np.ndarray) -> bool:
     3-point answer. A 0 / 1 column's stray 2 (right answers are many) is a bad row to set aside."""
     many = max(POINTS_MIN_ROWS, POINTS_SHARE * len(correct))
     return cells.scores > np.count_nonzero(correct == 1) or cells.scores >= many
-
-
-#: The share of a log's rows (and the fewest rows) whose refused answers hold scores other than
-#: 0 and 1 for its column to read as scores, not as stray bad rows (`_reads_as_scores`).
-POINTS_SHARE = 0.05
-POINTS_MIN_ROWS = 20
 
 
 def _refused(issues: Issues, raw: RawTable) -> tuple[RefusedProblems, int, int, RefusedCells]:

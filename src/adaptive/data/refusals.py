@@ -71,8 +71,9 @@ SCORES_HINT = (
 
 
 def max_score_words(column: str) -> str:
-    """The option that reads points out of each row's maximum, as its users write it:
-    "max_score=COLUMN (--max-score-col COLUMN; ...)", the threshold then a fraction of it."""
+    """The option that reads points out of each row's maximum, as its users write it (the
+    keyword, then the flag: "max_score=COLUMN (--max-score-col COLUMN), which makes ..."), and
+    what it does to the threshold."""
     return (
         f"max_score={column} (--max-score-col {column}), which makes correct_threshold a "
         "fraction of the row's maximum (default 0.5)"
@@ -256,8 +257,8 @@ def scores_aside_hint(cells: RefusedCells, n_rows: int, quarantine: Path) -> str
     return (
         f"{_scores_words(cells, n_rows)}: to read them as answers, give "
         f"{option_words('correct_threshold', 'T')} rather than set them aside (nothing was "
-        f"written to {quarantine}){_points_words(cells)}: a column of scores is read otherwise than it is written, "
-        "not bad rows to set aside with --quarantine."
+        f"written to {quarantine}){_points_words(cells)}: a column of scores is read otherwise "
+        "than it is written, not bad rows to set aside with --quarantine."
     )
 
 
