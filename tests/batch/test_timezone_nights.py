@@ -198,3 +198,59 @@ def test_both_engines_say_a_logs_dates_or_naive_times_by_one_check_reading_what_
     )
     assert _naive_times(local, "timestamp") and not _naive_times(zoned, "timestamp")
     assert not _naive_times(local, "time")  # no such column: nothing to say
+
+
+def test_wall_times_read_in_a_zone_keep_their_order_across_both_changes_of_the_clock() -> None:
+    """A New York export's 1:30 am is 05:30 UTC (EDT); the hour the fall-back repeats is read
+    as its first pass and a time in the hour the spring-forward skips as the instant it ends,
+    so a student's answers keep their order."""
+    from adaptive.dates import wall_times_as_utc
+
+    wall = pd.to_datetime(["2027-03-30 01:30", "2026-11-01 01:30", "2026-11-01 02:00",
+                           "2027-03-14 01:59", "2027-03-14 02:30", "2027-03-14 03:00"])  # fmt: skip
+    got = pd.to_datetime(wall_times_as_utc(wall.as_unit("ns").asi8, "America/New_York"), utc=True)
+    expected = ["2027-03-30 05:30", "2026-11-01 05:30", "2026-11-01 07:00",
+                "2027-03-14 06:59", "2027-03-14 07:00", "2027-03-14 07:00"]  # fmt: skip
+    assert list(got) == list(pd.to_datetime(expected, utc=True))
+
+
+def test_validate_out_of_times_without_an_offset_keeps_saying_so_or_writes_the_zones_instants(
+    district, tmp_path, capsys
+) -> None:
+    """A user trial: `batch --timezone America/New_York` of a CSV of local times without an
+    offset warned that they land hours off; the canonical Parquet `validate --out` wrote of the
+    same CSV held them as UTC instants, and the same night said nothing while counting a
+    1:30 am answer in the night before. Now --out keeps them without a zone (the night warns,
+    and `validate` says how to write them), and `validate --timezone ZONE --out` writes the
+    instants they are there, which a night cut in ZONE reads without a word."""
+    import warnings
+
+    import pyarrow.parquet as pq
+
+    from adaptive.data import load_log
+    from adaptive.errors import NightWarning
+
+    frame = district.log.frame.copy()
+    frame["skill_ids"] = frame["skill_ids"].map(lambda s: "|".join(map(str, s)))
+    naive = tmp_path / "naive.csv"
+    frame.assign(timestamp=frame["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S")).to_csv(
+        naive, index=False
+    )
+    plain, zoned = tmp_path / "plain.parquet", tmp_path / "zoned.parquet"
+    assert run(["validate", str(naive), "--skills-sep", "|", "--out", str(plain)]) == 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert "its times carry no UTC offset" in said and "--timezone ZONE" in said
+    assert pq.read_schema(plain).field("timestamp").type.tz is None
+    chicago = {"timezone": "America/Chicago"}
+    with pytest.warns(NightWarning, match="no UTC offset.*validate LOG --timezone America/Chic"):
+        run_daily_job(DAY, tmp_path / "plain", **district.job_args(data=plain, **chicago))
+
+    args = ["validate", str(naive), "--skills-sep", "|", "--out", str(zoned)]
+    assert run([*args, "--timezone", "America/Chicago"]) == 0
+    assert "no UTC offset" not in capsys.readouterr().err
+    assert str(pq.read_schema(zoned).field("timestamp").type.tz) == "UTC"
+    hours = (load_log(zoned).time - load_log(plain).time) // (3_600 * 10**9)
+    assert set(hours.tolist()) <= {5, 6} and len(set(hours.tolist())) > 0  # CDT, CST
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*no UTC offset", category=NightWarning)
+        run_daily_job(DAY, tmp_path / "zoned", **district.job_args(data=zoned, **chicago))

@@ -777,9 +777,11 @@ def _warn_naive_times_in_zone(naive: bool, source: str, timezone: str) -> None:
     warnings.warn(
         f"{source}: its times carry no UTC offset, so they are read as UTC, and the night is "
         f"cut at midnight {timezone}: times written in {timezone} land hours off, some on "
-        "another night. For a log of local times without offsets keep the default time zone "
-        "(UTC: its midnights are then the local ones); if the times are UTC, write them with "
-        "'Z' or an offset (with --time-format, add %z) to say so",
+        "another night. For a log of local times without offsets write it once with "
+        f"`adaptive validate LOG --timezone {timezone} --out log.parquet` (its times then "
+        "UTC instants), or keep the default time zone (UTC: its midnights are then the local "
+        "ones); if the times are UTC, write them with 'Z' or an offset (with --time-format, "
+        "add %z) to say so",
         NightWarning,
         stacklevel=4,
     )

@@ -6,6 +6,7 @@ which the CLI's `main` prints (first 20 problems and the total) with exit code 2
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -31,10 +32,18 @@ from adaptive.cli.options import (
 )
 from adaptive.cli.output import console, info, warn
 from adaptive.data import list_descriptors, load_descriptor, load_log_report
-from adaptive.data.io import LoadReport, check_not_an_input, refuse_header_only, write_log
+from adaptive.data.io import (
+    LoadReport,
+    check_not_an_input,
+    local_times_as_utc,
+    refuse_header_only,
+    write_log,
+)
 from adaptive.data.log import ResponseLog
+from adaptive.dates import check_timezone
 from adaptive.errors import (
     AdaptiveError,
+    DataNoteWarning,
     counted,
     line_words,
     some_of,
@@ -248,6 +257,16 @@ def validate(
             "options leave out left out) as a .csv that --placement reads back.",
         ),
     ] = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            "--timezone",
+            help="The IANA time zone (e.g. America/New_York) the log's times without a UTC "
+            "offset were written in: --out holds them as the instants they are (UTC), which a "
+            "night's --timezone cuts right. Without it, --out keeps them without a zone, and "
+            "`batch --timezone` warns of them as it does of the file.",
+        ),
+    ] = None,
     placement: Annotated[
         Path | None,
         typer.Option(
@@ -326,8 +345,9 @@ def validate(
                 "give a FILE to validate, --dataset NAME to validate that dataset's file, or "
                 "--catalog FILE to check a catalog"
             )
-        _check_catalog_alone(catalog, mapping, quarantine, out)
+        _check_catalog_alone(catalog, mapping, quarantine, out, timezone)
         return
+    zone = None if timezone is None else check_timezone(timezone)
     if out is not None:
         output_file(out)  # before the log is read: not under a file, not a device or a pipe
     if file is None:
@@ -336,11 +356,13 @@ def validate(
         log, report = load_log_report(file, mapping, quarantine, dataset=dataset)
     refuse_header_only(log)
     _print_report(report)
+    log = _times_in_zone(log, report, zone, out)
     _print_summary(log, title="Loaded response log")
     if catalog is not None:
         _check_log_against_catalog(log, catalog)
     if out is not None:
-        info(f"checked log written to {write_log(log, out)}")
+        naive = report.naive_times and zone is None
+        info(f"checked log written to {write_log(log, out, naive_times=naive)}")
     if placement is not None:
         _check_placement_file(placement, reading, catalog, profiles, log.students)
 
@@ -492,11 +514,16 @@ def describe_placement(
 
 
 def _check_catalog_alone(
-    path: Path, mapping: dict | None, quarantine: Path | None, out: Path | None
+    path: Path,
+    mapping: dict | None,
+    quarantine: Path | None,
+    out: Path | None,
+    timezone: str | None = None,
 ) -> None:
     """`validate --catalog FILE` without a log: the catalog's summary (its problems are the
     `--catalog` option's error, exit 2). An option about a log is refused, not ignored."""
-    given = [flag for flag, value in (("--out", out), ("--quarantine", quarantine)) if value]
+    options = (("--out", out), ("--quarantine", quarantine), ("--timezone", timezone))
+    given = [flag for flag, value in options if value]
     if mapping or given:
         options = " and ".join([*given, *(["column options"] if mapping else [])])
         goes = "goes" if len(given) == 1 and not mapping else "go"
@@ -504,6 +531,35 @@ def _check_catalog_alone(
     from adaptive.curriculum import Catalog
 
     _print_catalog(Catalog.from_json(path), path)
+
+
+def _times_in_zone(
+    log: ResponseLog, report: LoadReport, zone: str | None, out: Path | None
+) -> ResponseLog:
+    """`validate --timezone ZONE`: a log whose times carry no UTC offset (read as UTC,
+    `LoadReport.naive_times`) as the instants they are in ZONE (`local_times_as_utc`), what
+    --out then holds. Without ZONE, --out keeps them without a zone (`write_log`), and a
+    warning says so and how to give it: the canonical Parquet of a New York export said
+    nothing to a night cut at midnight there, which counted a 1:30 am answer in the night
+    before."""
+    if not report.naive_times:
+        if zone is not None:
+            info(f"{report.source}: its times carry their UTC offsets (or are dates or an "
+                 "order): --timezone changes none of them")  # fmt: skip
+        return log
+    if zone is not None:
+        info(f"{report.source}: its times without a UTC offset read as times in {zone}")
+        return local_times_as_utc(log, zone)
+    if out is not None:
+        warnings.warn(
+            f"{report.source}: its times carry no UTC offset: {out} keeps them so (a timestamp "
+            "without a zone, read as UTC), and a night's --timezone warns of them. If they are "
+            "local times, give --timezone ZONE (e.g. America/New_York) to write them as the "
+            "instants they are; if they are UTC, --timezone UTC",
+            DataNoteWarning,
+            stacklevel=2,
+        )
+    return log
 
 
 def _check_log_against_catalog(log: ResponseLog, path: Path) -> None:

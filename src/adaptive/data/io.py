@@ -68,6 +68,7 @@ from adaptive.data.validate import (
     time_notes,
     unused_time_notes,
 )
+from adaptive.dates import wall_times_as_utc
 from adaptive.errors import AdaptiveError, ConfigError, DataValidationError, Problem
 from adaptive.files import atomic_path, output_file
 
@@ -710,15 +711,25 @@ def atomic_write_csv(table: pa.Table, path: Path) -> None:
         pacsv.write_csv(table, tmp)
 
 
-def write_log(log: ResponseLog, path: str | Path) -> Path:
+def write_log(log: ResponseLog, path: str | Path, *, naive_times: bool = False) -> Path:
     """Write a checked log as a Parquet file in the canonical columns (student_id, item_id,
     skill_ids as a list, correct, timestamp or order), atomically: what `load_log` reads
-    with no mapping, and the Spark engine's input. Returns the path."""
+    with no mapping, and the Spark engine's input. Returns the path.
+
+    `naive_times`: its times carried no UTC offset and were read as UTC
+    (`LoadReport.naive_times`). They are written as a Parquet timestamp without a zone, as
+    the file had them, so every later reader knows they are wall-clock times (a night's
+    `--timezone` check on either engine, pandas, Spark): written as UTC instants, a night cut
+    at midnight in New York took them as such without a word, where the CSV was warned of.
+    `local_times_as_utc` first makes them instants."""
     path = Path(path)
     if path.suffix != ".parquet":
         raise ConfigError(f"{path}: a log is written as Parquet; give a path ending in .parquet")
     columns = ["student_id", "item_id", "skill_ids", "correct", log.time_column]
     table = pa.Table.from_pandas(log.frame[columns], preserve_index=False)
+    if naive_times and log.has_timestamps:  # the same values, without the zone
+        at = table.schema.get_field_index("timestamp")
+        table = table.set_column(at, "timestamp", table.column(at).cast(pa.timestamp("ns")))
     # No pandas metadata: it would name the Arrow list dtype of `skill_ids`, which plain
     # `pandas.read_parquet` cannot rebuild; the Arrow types alone read back the same columns
     # (here and in pandas, Spark or DuckDB). The mark of a checked log stays for older readers.
@@ -726,3 +737,11 @@ def write_log(log: ResponseLog, path: str | Path) -> Path:
     with atomic_path(path) as tmp:  # microseconds, as Spark reads them (not nanoseconds)
         pq.write_table(table, tmp, compression="zstd", coerce_timestamps="us")
     return path
+
+
+def local_times_as_utc(log: ResponseLog, timezone: str) -> ResponseLog:
+    """`log` with its times, written without an offset and read as UTC, read instead as
+    wall-clock times in `timezone` (`dates.wall_times_as_utc`): the instants a night cut at
+    midnight there takes right. The order of each student's answers is kept."""
+    instants = pd.to_datetime(wall_times_as_utc(log.time, timezone), utc=True)
+    return dataclasses.replace(log, frame=log.frame.assign(timestamp=instants))
