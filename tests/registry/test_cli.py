@@ -650,3 +650,35 @@ def test_a_district_simulated_in_curriculum_order_is_found_to_follow_it(
     said = " ".join(out.split())
     assert code == 2 and "unknown prior 'Curriculum' (did you mean 'curriculum'?)" in said
     assert "Traceback" not in out
+
+
+def test_a_model_without_champion_names_its_promote_and_why_the_last_did_not_promote(
+    small_log, sqlite_uri, tmp_path, monkeypatch, capsys
+):
+    """A district engineer's trial: `batch --name hs` of a model never made champion said
+    "(train and promote a model first, e.g. `adaptive demo`)", which trains the demo's model,
+    not theirs. Now the promote of their own model (with the store given), and what the last
+    promote of its latest version decided and why."""
+    from adaptive.errors import ArtifactError
+    from adaptive.registry import load_version
+
+    path = tmp_path / "responses.parquet"
+    small_log.frame.to_parquet(path)
+    args = ["--data", str(path), "--tracking-uri", sqlite_uri]
+    code, out = run_cli(
+        ["train", "--model", "irt", "--name", "hs", "--folds", "2", *args], monkeypatch, capsys
+    )
+    assert code == 0, out
+    promote = f"`adaptive promote --name hs --tracking-uri {sqlite_uri}`"
+    with pytest.raises(ArtifactError) as never:
+        load_version("hs", alias="champion", tracking_uri=sqlite_uri)
+    assert "version 1 was never promoted: " + promote in str(never.value)
+    assert "adaptive demo" not in str(never.value)
+    code, out = run_cli(
+        ["promote", "--name", "hs", "--min-auc", "0.99", *args], monkeypatch, capsys
+    )
+    with pytest.raises(ArtifactError) as rejected:
+        load_version("hs", alias="champion", tracking_uri=sqlite_uri)
+    said = str(rejected.value)
+    assert "the last promote of its latest version 1 decided 'rejected': " in said, said
+    assert "0.99" in said and promote in said and "MLflow UI" in said

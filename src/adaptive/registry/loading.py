@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import shlex
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import mlflow
+from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from adaptive.errors import ArgumentError, ArtifactError
@@ -98,10 +100,14 @@ def fetch_version(
             if not is_not_found(exc):
                 raise  # a network failure: `tracking` reports it as such
             which = f"alias @{alias}" if alias else f"version {version}"
-            hint = registered_name_hint(client, name)
+            hint = registered_name_hint(client, name) or (
+                _no_alias_hint(client, name, tracking_uri)
+                if alias
+                else " (train and promote a model first, e.g. `adaptive demo`)"
+            )
             raise ModelLookupError(
                 f"registered model {name!r} has no {which} in {display_uri(client.tracking_uri)}"
-                + (hint or " (train and promote a model first, e.g. `adaptive demo`)")
+                + hint
             ) from exc
         local = mlflow.artifacts.download_artifacts(
             artifact_uri=f"models:/{name}/{mv.version}", dst_path=str(into)
@@ -116,6 +122,36 @@ def fetch_version(
     if not Path(fetched.tracer_dir).is_dir():
         raise ArtifactError(f"{fetched.label} has no {TRACER_ARTIFACT!r} artifact")
     return fetched
+
+
+def _no_alias_hint(client: MlflowClient, name: str, tracking_uri: str | None) -> str:
+    """What to do when registered model `name` exists but has no champion: the promote that
+    makes one (with the `tracking_uri` given), and what the last promote of its latest version
+    decided and why (its `promotion.decision` and `promotion.reason` tags). A district's own
+    model was told "train and promote a model first, e.g. `adaptive demo`", which trains the
+    demo's model, not theirs."""
+    uri = f" --tracking-uri {shlex.quote(display_uri(tracking_uri))}" if tracking_uri else ""
+    promote = f"`adaptive promote --name {shlex.quote(name)}{uri}`"
+    try:
+        versions = client.search_model_versions(f"name = '{name}'")
+    except MlflowException:
+        versions = []
+    if not versions:
+        return f" (it has no version: train one with --name {shlex.quote(name)}, then {promote})"
+    latest = max(versions, key=lambda mv: int(mv.version))
+    decision = latest.tags.get("promotion.decision")
+    if decision is None:
+        return (
+            f" (its latest version {latest.version} was never promoted: {promote} makes it "
+            "champion if it passes the bar)"
+        )
+    reason = latest.tags.get("promotion.reason")
+    return (
+        f" (the last promote of its latest version {latest.version} decided {decision!r}"
+        + (f": {reason}" if reason else "")
+        + f"; its promotion.* tags in the MLflow UI say the rest. Run {promote} again once "
+        "a version should pass)"
+    )
 
 
 def load_version(
