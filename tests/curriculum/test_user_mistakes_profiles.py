@@ -169,7 +169,9 @@ def test_one_student_written_two_ways_in_a_roster_is_refused(tmp_path) -> None:
 
 def test_a_student_in_two_schools_is_told_what_to_do(tmp_path) -> None:
     """A placement trial: a student on two roster lines differing only in school (and class)
-    read "line 4: the same student id as line 2", with no word of dual enrolment."""
+    read "line 4: the same student id as line 2", with no word of dual enrolment. A district
+    engineer's: a student who moved school mid-year is the usual case, and "keep the line of
+    their home school" did not say which line that is (the school they are in now)."""
     path, text = roster_error(
         tmp_path,
         "student_id,grade,school_id,class_id\nstu05,8,sch0,sch0-g8A\nstu06,8,sch0,sch0-g8A\n"
@@ -178,8 +180,10 @@ def test_a_student_in_two_schools_is_told_what_to_do(tmp_path) -> None:
     assert text.startswith(f"2 problems in {path}:"), text
     assert (
         f"{path}, line 4: the same student id as line 2, in another school ('sch1'; line 2: "
-        "'sch0'): enrolled in two schools? expected one line per student: keep the line of "
-        "their home school (the second school can go in a column the reader does not read"
+        "'sch0'): a mid-year transfer, or enrolled in two schools? expected one line per "
+        "student: keep the line of the school they are in now (a transfer: the new school; "
+        "two schools at once: their home school). The other school can go in a column the "
+        "reader does not read"
     ) in text
     assert f"{path}, line 5: the same student id as line 3; expected one line per" in text
     assert "stu05" not in text and "stu06" not in text

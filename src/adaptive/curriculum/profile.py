@@ -470,8 +470,9 @@ def _two_schools(
     problems: list[ConfigError],
     repeated: Mapping[int, tuple[int, int, LearnerProfile]],
 ) -> None:
-    """Say so where a student's two lines differ only in school (and class): a student
-    enrolled in two schools, which a roster of one line per student cannot hold. The first
+    """Say so where a student's two lines differ only in school (and class): a student who
+    moved school mid-year (a roster exported with both enrolments) or is enrolled in two
+    schools, which a roster of one line per student cannot hold. The first
     lines are read again (an error's path only: a night's read keeps no profile)."""
     wanted = {first for _, first, _ in repeated.values()}
     firsts = {}
@@ -487,10 +488,12 @@ def _two_schools(
             continue
         problems[at] = ConfigError(
             f"{path}, line {number}: the same student id as line {first}, in another school "
-            f"({profile.school_id!r}; line {first}: {earlier.school_id!r}): enrolled in two "
-            "schools? expected one line per student: keep the line of their home school (the "
-            "second school can go in a column the reader does not read: with --columns / "
-            "columns=, a column not named)"
+            f"({profile.school_id!r}; line {first}: {earlier.school_id!r}): a mid-year "
+            "transfer, or enrolled in two schools? expected one line per student: keep the "
+            "line of the school they are in now (a transfer: the new school; two schools at "
+            "once: their home school). The other "
+            "school can go in a column the reader does not read (with --columns / columns=, "
+            "a column not named)"
         )
 
 
