@@ -464,12 +464,14 @@ def same_as_read(name: str, names: Collection[str]) -> str | None:
 
 def closest_name(name: str, names: Collection[str]) -> str | None:
     """The name of `names` that `name` most likely means: the same but for case first, then the
-    same as read on paper (`look_alike`: "g3.NS.l" is "g3.NS.1", "4501" is "004501"), else the
-    closest spelling (difflib) that is no `numbered_sibling` of it; None when none is close.
+    same as read on paper (`look_alike`: "g3.NS.l" is "g3.NS.1", "4501" is "004501"), then the
+    one name it begins or is begun by at a word's end (`word_prefix_match`: a truncated id,
+    which a spelling merely close must not outbid), else the closest spelling (difflib) that
+    is no `numbered_sibling` of it; None when none is close.
     The one "did you mean" of the library (`same_as_read` alone where a close spelling must not
     be offered: an echoed student id)."""
     name = str(name)
-    read = same_as_read(name, names)
+    read = same_as_read(name, names) or word_prefix_match(name, names)
     if read is not None:
         return read
     # spellings compared whatever their case ('BKT-forget' for 'bkt-forgets' was not offered),
@@ -485,6 +487,27 @@ def closest_name(name: str, names: Collection[str]) -> str | None:
         if kept:
             return difflib.get_close_matches(name, kept, n=1, cutoff=0.0)[0]
     return None
+
+
+def word_prefix_match(name: str, names: Collection[str]) -> str | None:
+    """The one name of `names` that `name` begins, or that begins `name`, ending at a word's
+    end, whatever the case: a truncated id ('ALG1 1.2' of 'ALG1 1.2 Linear equations', an
+    export's cut cell), which no spelling is close to. None where none does, or several do
+    ('ALG1 1' begins two skills), or the shorter has under `PREFIX_MIN` characters; a digit
+    that goes on is no word's end ('g3.NS.1' does not begin 'g3.NS.10', another skill)."""
+    folded = name.strip().casefold()
+    found = set()
+    for other in names:
+        text = str(other).strip().casefold()
+        short, long = sorted((folded, text), key=len)
+        if (
+            len(short) >= PREFIX_MIN
+            and len(long) > len(short)
+            and long.startswith(short)
+            and not long[len(short)].isalnum()
+        ):
+            found.add(other)
+    return found.pop() if len(found) == 1 else None
 
 
 def numbered_sibling(name: str, other: str) -> bool:
@@ -524,6 +547,9 @@ def _other_number_of_same_width(a: str, b: str) -> bool:
 #: 'g6.NS.1' for 'g4.X.1' (short codes that share their dots and digits); a one-character slip
 #: in a six-character id (0.83) or a dropped letter ('forget', 'forgets': 0.92) passes.
 SPELLING_CUTOFF = 0.75
+#: The fewest characters a name must keep to be offered as a prefix of another
+#: (`word_prefix_match`): 'AL' begins too much to mean one name.
+PREFIX_MIN = 3
 
 
 #: Knob names of peer libraries (pyBKT, pyKT, scikit-learn, hmmlearn, PyTorch) and the knob

@@ -221,9 +221,13 @@ def test_validate_a_log_against_a_catalog_names_the_skill_ids_it_lacks(tmp_path)
         result = runner.invoke(app, ["validate", str(log), "--catalog", _catalog_file(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "rows read" in result.output and "Every skill id of the log" not in result.output
+    # a trial's: "No problems found." came before the warning; it is not said beside one now
+    assert "No problems found" not in result.output
+    assert "No errors; 1 warning above: read it before serving this log." in result.output
     log.write_text("student_id,item_id,skill_ids,correct\ns1,i1,a,1\ns1,i2,b,0\n")
     result = runner.invoke(app, ["validate", str(log), "--catalog", _catalog_file(tmp_path)])
     assert result.exit_code == 0 and "Every skill id of the log is a skill of" in result.output
+    assert result.output.rstrip().endswith("No problems found.")
 
 
 def test_a_few_multi_skill_cells_read_as_one_skill_are_named_with_the_separator(tmp_path):
@@ -240,7 +244,9 @@ def test_a_few_multi_skill_cells_read_as_one_skill_are_named_with_the_separator(
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.parametrize("option", [["--out", "x.parquet"], ["--quarantine", "q.csv"]])
+@pytest.mark.parametrize(
+    "option", [["--out", "x.parquet"], ["--quarantine", "q.csv"], ["--timezone", "UTC"]]
+)
 def test_validate_a_catalog_alone_refuses_options_about_a_log(tmp_path, capsys, option):
     code = run(["validate", "--catalog", _catalog_file(tmp_path), option[0],
                 str(tmp_path / option[1])])  # fmt: skip

@@ -6,8 +6,9 @@ which the CLI's `main` prints (first 20 problems and the total) with exit code 2
 
 from __future__ import annotations
 
+import contextlib
 import warnings
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -350,21 +351,54 @@ def validate(
     zone = None if timezone is None else check_timezone(timezone)
     if out is not None:
         output_file(out)  # before the log is read: not under a file, not a device or a pipe
-    if file is None:
-        log, report = load_log_report(dataset, mapping, quarantine)
+    with _warnings_counted() as said:
+        if file is None:
+            log, report = load_log_report(dataset, mapping, quarantine)
+        else:
+            log, report = load_log_report(file, mapping, quarantine, dataset=dataset)
+        refuse_header_only(log)
+        _print_report(report)
+        log = _times_in_zone(log, report, zone, out)
+        _print_summary(log, title="Loaded response log")
+        if catalog is not None:
+            _check_log_against_catalog(log, catalog)
+        if out is not None:
+            naive = report.naive_times and zone is None
+            info(f"checked log written to {write_log(log, out, naive_times=naive)}")
+        if placement is not None:
+            _check_placement_file(placement, reading, catalog, profiles, log.students)
+    _print_verdict(report, len(said))
+
+
+@contextlib.contextmanager
+def _warnings_counted() -> Iterator[list[warnings.WarningMessage]]:
+    """The warnings said inside (as the filters let them be said), each said again on leaving,
+    through the filters and `warnings.showwarning` as it would have been, and listed: a
+    validation followed by warnings is no "No problems found." (`_print_verdict`). Said again
+    when the block raises too (what was said before an error is still said)."""
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            yield caught
+    finally:
+        for said in caught:
+            warnings.warn_explicit(said.message, said.category, said.filename, said.lineno)
+
+
+def _print_verdict(report: LoadReport, warned: int) -> None:
+    """`validate`'s last line on a log: "No problems found." only where nothing was warned of
+    (a trial's export with 4 answers on a truncated skill id read "No problems found." and then
+    the warning), else the count of warnings to read; with --quarantine, `_print_report` said
+    how many rows were set aside."""
+    if report.quarantine is not None:
+        return
+    if warned:
+        console.print(
+            f"No errors; {counted(warned, 'warning')} above: read "
+            f"{'it' if warned == 1 else 'them'} before serving this log."
+        )
     else:
-        log, report = load_log_report(file, mapping, quarantine, dataset=dataset)
-    refuse_header_only(log)
-    _print_report(report)
-    log = _times_in_zone(log, report, zone, out)
-    _print_summary(log, title="Loaded response log")
-    if catalog is not None:
-        _check_log_against_catalog(log, catalog)
-    if out is not None:
-        naive = report.naive_times and zone is None
-        info(f"checked log written to {write_log(log, out, naive_times=naive)}")
-    if placement is not None:
-        _check_placement_file(placement, reading, catalog, profiles, log.students)
+        console.print("No problems found.")
 
 
 def _check_overrides(
@@ -568,7 +602,6 @@ def _check_log_against_catalog(log: ResponseLog, path: Path) -> None:
     catalog's closest id: what the nightly job warns of (`OffCatalog`)."""
     from adaptive.batch.night_checks import warn_off_catalog
     from adaptive.curriculum import Catalog
-    from adaptive.errors import DataNoteWarning
 
     catalog = Catalog.from_json(path)
     _print_catalog(catalog, path)
@@ -606,8 +639,8 @@ def _print_catalog(catalog: Catalog, path: Path) -> None:
         table.add_row(key, value)
     console.print(table)
     gaps = activity_gaps(catalog)
-    if gaps:
-        warn(f"{path}: {gaps}")
+    if gaps:  # a warning, which `validate` of a log counts (`_warnings_counted`)
+        warnings.warn(f"{path}: {gaps}", DataNoteWarning, stacklevel=2)
 
 
 def activity_gaps(catalog: Catalog) -> str:
@@ -720,8 +753,6 @@ def _print_report(report: LoadReport) -> None:
             f"{counted(report.problems, 'problem')}: {counted(report.rows_quarantined, 'row')} "
             f"written to {report.quarantine} with their reasons; the rest was loaded."
         )
-    else:
-        console.print("No problems found.")
 
 
 def _print_summary(log: ResponseLog, title: str, report: LoadReport | None = None) -> None:
