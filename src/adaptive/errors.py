@@ -464,14 +464,14 @@ def same_as_read(name: str, names: Collection[str]) -> str | None:
 
 def closest_name(name: str, names: Collection[str]) -> str | None:
     """The name of `names` that `name` most likely means: the same but for case first, then the
-    same as read on paper (`look_alike`: "g3.NS.l" is "g3.NS.1", "4501" is "004501"), then the
-    one name it begins or is begun by at a word's end (`word_prefix_match`: a truncated id,
-    which a spelling merely close must not outbid), else the closest spelling (difflib) that
-    is no `numbered_sibling` of it; None when none is close.
+    same as read on paper (`look_alike`: "g3.NS.l" is "g3.NS.1", "4501" is "004501"), else the
+    closest spelling (difflib) that is no `numbered_sibling` of it, else the one name it begins
+    at a word's end (`word_prefix_match`: a truncated id, which no spelling is close to); None
+    when none is.
     The one "did you mean" of the library (`same_as_read` alone where a close spelling must not
     be offered: an echoed student id)."""
     name = str(name)
-    read = same_as_read(name, names) or word_prefix_match(name, names)
+    read = same_as_read(name, names)
     if read is not None:
         return read
     # spellings compared whatever their case ('BKT-forget' for 'bkt-forgets' was not offered),
@@ -486,27 +486,27 @@ def closest_name(name: str, names: Collection[str]) -> str | None:
         kept = [n for n in spelt[folded] if not numbered_sibling(name, n)]
         if kept:
             return difflib.get_close_matches(name, kept, n=1, cutoff=0.0)[0]
-    return None
+    return word_prefix_match(name, names)
 
 
 def word_prefix_match(name: str, names: Collection[str]) -> str | None:
-    """The one name of `names` that `name` begins, or that begins `name`, ending at a word's
-    end, whatever the case: a truncated id ('ALG1 1.2' of 'ALG1 1.2 Linear equations', an
-    export's cut cell), which no spelling is close to. None where none does, or several do
-    ('ALG1 1' begins two skills), or the shorter has under `PREFIX_MIN` characters; a digit
-    that goes on is no word's end ('g3.NS.1' does not begin 'g3.NS.10', another skill)."""
-    folded = name.strip().casefold()
-    found = set()
-    for other in names:
-        text = str(other).strip().casefold()
-        short, long = sorted((folded, text), key=len)
-        if (
-            len(short) >= PREFIX_MIN
-            and len(long) > len(short)
-            and long.startswith(short)
-            and not long[len(short)].isalnum()
-        ):
-            found.add(other)
+    """The one name of `names` that `name` begins, ending at a word's end, whatever the case:
+    a truncated id ('ALG1 1.2' of 'ALG1 1.2 Linear equations', an export's cut cell, 'Grade'
+    of 'Grade Level'), which no spelling is close to. None where none does, or several do
+    ('ALG1 1' begins two skills), or `name` has under `PREFIX_MIN` characters; a digit that
+    goes on is no word's end ('g3.NS.1' does not begin 'g3.NS.10', another skill). Only names
+    that `name` begins: one that begins `name` is a shorter id of another thing as often
+    ('irt' of 'irt-3pl')."""
+    start = name.strip().casefold()
+    if len(start) < PREFIX_MIN:
+        return None
+    found = {
+        other
+        for other in names
+        if len(text := str(other).strip().casefold()) > len(start)
+        and text.startswith(start)
+        and not text[len(start)].isalnum()
+    }
     return found.pop() if len(found) == 1 else None
 
 

@@ -117,7 +117,9 @@ def test_a_roster_export_is_read_with_its_own_column_names(tmp_path) -> None:
         read_profiles(roster, {"student_id": "SIS Id"})
     # every missing column at once (a trial fixed one, then met the next)
     with pytest.raises(
-        ConfigError, match=r"no column 'SIS_ID' \(did you mean 'SIS ID'\?\), 'Grade';"
+        ConfigError,
+        match=r"no column 'SIS_ID' \(did you mean 'SIS ID'\?\), 'Grade' "
+        r"\(did you mean 'Grade Level'\?\);",
     ):
         read_profiles(roster, {"student_id": "SIS_ID", "grade": "Grade"})
     # a bad cell names the file's own column, not only the field it is read as

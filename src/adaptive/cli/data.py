@@ -556,8 +556,8 @@ def _check_catalog_alone(
 ) -> None:
     """`validate --catalog FILE` without a log: the catalog's summary (its problems are the
     `--catalog` option's error, exit 2). An option about a log is refused, not ignored."""
-    options = (("--out", out), ("--quarantine", quarantine), ("--timezone", timezone))
-    given = [flag for flag, value in options if value]
+    log_options = (("--out", out), ("--quarantine", quarantine), ("--timezone", timezone))
+    given = [flag for flag, value in log_options if value]
     if mapping or given:
         options = " and ".join([*given, *(["column options"] if mapping else [])])
         goes = "goes" if len(given) == 1 and not mapping else "go"
@@ -578,8 +578,10 @@ def _times_in_zone(
     before."""
     if not report.naive_times:
         if zone is not None:
-            info(f"{report.source}: its times carry their UTC offsets (or are dates or an "
-                 "order): --timezone changes none of them")  # fmt: skip
+            info(
+                f"{report.source}: its times carry their UTC offsets (or are dates or an "
+                "order): --timezone changes none of them"
+            )
         return log
     if zone is not None:
         info(f"{report.source}: its times without a UTC offset read as times in {zone}")
