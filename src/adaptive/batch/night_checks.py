@@ -964,6 +964,52 @@ class OffCatalog:
             OFF_CATALOG_SKILLS_SAID.fresh(catalog, self.skills)
 
 
+def warn_tags_unlike_activities(
+    log: ResponseLog, catalog: Catalog, category: type[Warning] = NightWarning
+) -> int:
+    """Warn of the log's answers on catalog activities whose skill tags are not the skills the
+    catalog gives that activity (a tag more, or one missing): the tracer learns each skill from
+    the log's tags, while the recommendations and the reports read the catalog's, so the two
+    disagree on what the activity practises. Counts and the commonest activity's two lists, no
+    student id. Returns the number of such answers (0: none, nothing said)."""
+    activity = pd.Index(catalog.activity_index).get_indexer(log.items.astype(str))[log.item]
+    skill = pd.Index(catalog.skill_index).get_indexer(log.skills.astype(str))
+    rows, codes = log.exploded()
+    on_activity = activity[rows] >= 0
+    rows, codes = rows[on_activity], codes[on_activity]
+    if not len(rows):
+        return 0
+    gives = catalog.activity_skill_matrix.tocoo()  # (activity, skill) pairs, as int64 keys
+    n_skills = np.int64(len(catalog.skill_index))
+    pairs = np.sort(gives.row.astype(np.int64) * n_skills + gives.col)
+    pos = skill[codes]
+    tagged_given = (pos >= 0) & np.isin(activity[rows] * n_skills + pos, pairs)
+    tags = np.bincount(rows, minlength=len(log))
+    given_tags = np.bincount(rows, weights=tagged_given, minlength=len(log))
+    answered = activity >= 0
+    per_activity = np.bincount(gives.row, minlength=gives.shape[0])
+    unlike = answered & ((given_tags < tags) | (given_tags < per_activity[np.maximum(activity, 0)]))
+    n = int(unlike.sum())
+    if not n:
+        return 0
+    top = int(np.bincount(activity[unlike]).argmax())
+    example = np.flatnonzero(unlike & (activity == top))[0]
+    tagged = log.skill[log.skill_offsets[example] : log.skill_offsets[example + 1]]
+    said = "; ".join(map(str, log.skills[tagged]))
+    given = "; ".join(catalog.activities[top].skills)
+    warnings.warn(
+        f"{log.source}: {n:,} of the {int(answered.sum()):,} answers on catalog activities tag "
+        f"other skills than the catalog gives their activity (the commonest, "
+        f"{catalog.activities[top].id!r}: the log tags {said!r}, the catalog {given!r}): the "
+        "model learns each skill from the log's tags, while the recommendations and the "
+        "reports read the catalog's. Correct the export or the catalog, so that an activity's "
+        "skills agree in both",
+        category,
+        stacklevel=2,
+    )
+    return n
+
+
 def warn_untraced(untraced: Untraced, catalog: Catalog) -> None:
     """The night's answers on skills the model was not fitted on, said once (both engines).
     Where every such skill is one the catalog lacks, `OffCatalog`'s warning has said it, with

@@ -601,14 +601,16 @@ def _times_in_zone(
 def _check_log_against_catalog(log: ResponseLog, path: Path) -> None:
     """The catalog's summary, and a warning naming the log's skill ids (and activity ids,
     where most of its items are activities) that the catalog does not have, with the
-    catalog's closest id: what the nightly job warns of (`OffCatalog`)."""
-    from adaptive.batch.night_checks import warn_off_catalog
+    catalog's closest id: what the nightly job warns of (`OffCatalog`); and one counting the
+    answers on catalog activities tagged with other skills than the catalog gives them."""
+    from adaptive.batch.night_checks import warn_off_catalog, warn_tags_unlike_activities
     from adaptive.curriculum import Catalog
 
     catalog = Catalog.from_json(path)
     _print_catalog(catalog, path)
     if not warn_off_catalog(log, catalog, DataNoteWarning).skills:
         console.print(f"Every skill id of the log is a skill of {path}.")
+    warn_tags_unlike_activities(log, catalog, DataNoteWarning)
 
 
 def describe_catalog(catalog: Catalog) -> dict[str, str]:
