@@ -20,16 +20,22 @@ def _late_warnings(caught: list) -> list:
     return [w for w in caught if issubclass(w.category, LateAnswerWarning)]
 
 
-def test_now_before_the_latest_answer_warns_without_a_log(model) -> None:  # noqa: F811
-    """The README's store-and-absorb path (a batch from the state alone, no `log=`) served a
-    request dated before the student's latest answer without a word, while the same batch with
-    `log=` warned: the batch now carries the state's latest answer time."""
+def _answered_batch(model) -> tuple:  # noqa: F811
+    """A batch from the state alone of a student who answered once, on 2026-10-01 10:00 UTC,
+    and a policy over its catalog."""
     cat = graded_catalog()
     answers = [Response(SID, "add-0", ("add",), 1, "2026-10-01T10:00:00Z")]
     state = model.init_state([SID])
     model.update(state, answers)
     batch = batch_from_model(model, state, cat, [LearnerProfile(SID, grade=2)], student_ids=[SID])
-    policy = AdaptivePolicy(cat)
+    return batch, AdaptivePolicy(cat)
+
+
+def test_now_before_the_latest_answer_warns_without_a_log(model) -> None:  # noqa: F811
+    """The README's store-and-absorb path (a batch from the state alone, no `log=`) served a
+    request dated before the student's latest answer without a word, while the same batch with
+    `log=` warned: the batch now carries the state's latest answer time."""
+    batch, policy = _answered_batch(model)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         policy.recommend(batch, k=3, now="2026-01-01")
@@ -38,6 +44,23 @@ def test_now_before_the_latest_answer_warns_without_a_log(model) -> None:  # noq
     assert SID not in str(said[0].message)
     policy.recommend(batch, k=3, now="2026-10-01")  # the answers' own day: unsaid (an error here)
     assert batch.take(slice(0, 1)).latest_answer.shape == (1,)
+
+
+def test_a_now_years_after_the_students_latest_answer_is_said(model) -> None:  # noqa: F811
+    """A vendor's trial: a `now` with a wrong year (2028 for 2027) was served without a word,
+    every skill read as faded and reviews first. More than a year after the student's latest
+    answer is one `LateAnswerWarning`, with both dates and no id; a summer away is unsaid."""
+    batch, policy = _answered_batch(model)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        policy.recommend(batch, k=3, now="2028-10-20")
+    said = _late_warnings(caught)
+    assert len(said) == 1 and said[0].filename == __file__
+    text = str(said[0].message)
+    assert "now (2028-10-20 00:00 UTC) is 2.1 years after" in text
+    assert "latest answer (2026-10-01 10:00 UTC)" in text and SID not in text
+    for now in ("2027-06-20", "2027-09-15"):  # a summer, or most of a year, away: unsaid
+        policy.recommend(batch, k=3, now=now)  # pyproject makes a LateAnswerWarning an error
 
 
 def test_interests_on_topics_the_catalog_lacks_are_said_once_without_the_student() -> None:
