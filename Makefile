@@ -24,10 +24,8 @@ $(STAMP): pyproject.toml src/adaptive/tracing/_bkt_filter.c
 demo: setup
 	$(BIN)/adaptive demo
 
-# Three workers on CI's two cores: a third of the suite's time is spent waiting (Spark's JVM,
-# MLflow servers and CLI subprocesses starting), which a third worker fills.
 test: setup
-	$(BIN)/python -m pytest -n 3 -q
+	$(BIN)/python -m pytest -n 2 -q
 
 bench: setup
 	$(BIN)/python -m experiments.run_all
