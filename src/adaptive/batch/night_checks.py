@@ -970,8 +970,9 @@ def warn_tags_unlike_activities(
     """Warn of the log's answers on catalog activities whose skill tags are not the skills the
     catalog gives that activity (a tag more, or one missing): the tracer learns each skill from
     the log's tags, while the recommendations and the reports read the catalog's, so the two
-    disagree on what the activity practises. Counts and the commonest activity's two lists, no
-    student id. Returns the number of such answers (0: none, nothing said)."""
+    disagree on what the activity practises. Answers tagging a skill the catalog lacks are left
+    to `OffCatalog`'s warning. Counts and the commonest activity's two lists, no student id.
+    Returns the number of such answers (0: none, nothing said)."""
     activity = pd.Index(catalog.activity_index).get_indexer(log.items.astype(str))[log.item]
     skill = pd.Index(catalog.skill_index).get_indexer(log.skills.astype(str))
     rows, codes = log.exploded()
@@ -986,7 +987,10 @@ def warn_tags_unlike_activities(
     tagged_given = (pos >= 0) & np.isin(activity[rows] * n_skills + pos, pairs)
     tags = np.bincount(rows, minlength=len(log))
     given_tags = np.bincount(rows, weights=tagged_given, minlength=len(log))
-    answered = activity >= 0
+    # an answer tagging a skill the catalog lacks is `OffCatalog`'s (a typo, a list read as
+    # one skill): said there, with its cure, not here again
+    off = np.bincount(rows, weights=pos < 0, minlength=len(log)) > 0
+    answered = (activity >= 0) & ~off
     per_activity = np.bincount(gives.row, minlength=gives.shape[0])
     unlike = answered & ((given_tags < tags) | (given_tags < per_activity[np.maximum(activity, 0)]))
     n = int(unlike.sum())
