@@ -968,31 +968,11 @@ def warn_tags_unlike_activities(
     log: ResponseLog, catalog: Catalog, category: type[Warning] = NightWarning
 ) -> int:
     """Warn of the log's answers on catalog activities whose skill tags are not the skills the
-    catalog gives that activity (a tag more, or one missing): the tracer learns each skill from
+    catalog gives that activity (`tags_unlike_activities`): the tracer learns each skill from
     the log's tags, while the recommendations and the reports read the catalog's, so the two
-    disagree on what the activity practises. Answers tagging a skill the catalog lacks are left
-    to `OffCatalog`'s warning. Counts and the commonest activity's two lists, no student id.
-    Returns the number of such answers (0: none, nothing said)."""
-    activity = pd.Index(catalog.activity_index).get_indexer(log.items.astype(str))[log.item]
-    skill = pd.Index(catalog.skill_index).get_indexer(log.skills.astype(str))
-    rows, codes = log.exploded()
-    on_activity = activity[rows] >= 0
-    rows, codes = rows[on_activity], codes[on_activity]
-    if not len(rows):
-        return 0
-    gives = catalog.activity_skill_matrix.tocoo()  # (activity, skill) pairs, as int64 keys
-    n_skills = np.int64(len(catalog.skill_index))
-    pairs = np.sort(gives.row.astype(np.int64) * n_skills + gives.col)
-    pos = skill[codes]
-    tagged_given = (pos >= 0) & np.isin(activity[rows] * n_skills + pos, pairs)
-    tags = np.bincount(rows, minlength=len(log))
-    given_tags = np.bincount(rows, weights=tagged_given, minlength=len(log))
-    # an answer tagging a skill the catalog lacks is `OffCatalog`'s (a typo, a list read as
-    # one skill): said there, with its cure, not here again
-    off = np.bincount(rows, weights=pos < 0, minlength=len(log)) > 0
-    answered = (activity >= 0) & ~off
-    per_activity = np.bincount(gives.row, minlength=gives.shape[0])
-    unlike = answered & ((given_tags < tags) | (given_tags < per_activity[np.maximum(activity, 0)]))
+    disagree on what the activity practises. Counts and the commonest activity's two lists, no
+    student id. Returns the number of such answers (0: none, nothing said)."""
+    unlike, compared, activity = tags_unlike_activities(log, catalog)
     n = int(unlike.sum())
     if not n:
         return 0
@@ -1002,8 +982,8 @@ def warn_tags_unlike_activities(
     said = "; ".join(map(str, log.skills[tagged]))
     given = "; ".join(catalog.activities[top].skills)
     warnings.warn(
-        f"{log.source}: {n:,} of the {int(answered.sum()):,} answers on catalog activities tag "
-        f"other skills than the catalog gives their activity (the commonest, "
+        f"{log.source}: {n:,} of the {compared:,} answers on catalog activities tag other "
+        f"skills than the catalog gives their activity (the commonest, "
         f"{catalog.activities[top].id!r}: the log tags {said!r}, the catalog {given!r}): the "
         "model learns each skill from the log's tags, while the recommendations and the "
         "reports read the catalog's. Correct the export or the catalog, so that an activity's "
@@ -1012,6 +992,31 @@ def warn_tags_unlike_activities(
         stacklevel=2,
     )
     return n
+
+
+def tags_unlike_activities(
+    log: ResponseLog, catalog: Catalog
+) -> tuple[np.ndarray, int, np.ndarray]:
+    """((R,) bool: the answers on a catalog activity tagged with a skill the catalog does not
+    give it, or without one it gives; the number of answers compared; (R,) each answer's
+    activity code, -1: none). Answers tagging a skill the catalog lacks are not compared: they
+    are `OffCatalog`'s (a typo, a list read as one skill), said there with their cure.
+    Vectorized over the log's (answer, skill) pairs, matched as int64 keys."""
+    activity = pd.Index(catalog.activity_index).get_indexer(log.items.astype(str))[log.item]
+    skill = pd.Index(catalog.skill_index).get_indexer(log.skills.astype(str))
+    rows, codes = log.exploded()
+    pos = skill[codes]
+    gives = catalog.activity_skill_matrix.tocoo()
+    n_skills = np.int64(len(catalog.skill_index))
+    pairs = np.sort(gives.row.astype(np.int64) * n_skills + gives.col)
+    given = (pos >= 0) & (activity[rows] >= 0) & np.isin(activity[rows] * n_skills + pos, pairs)
+    n = len(log)
+    tags, given_tags = np.bincount(rows, minlength=n), np.bincount(rows, given, minlength=n)
+    off = np.bincount(rows, pos < 0, minlength=n) > 0
+    compared = (activity >= 0) & ~off
+    per_activity = np.bincount(gives.row, minlength=gives.shape[0])[np.maximum(activity, 0)]
+    unlike = compared & ((given_tags < tags) | (given_tags < per_activity))
+    return unlike, int(compared.sum()), activity
 
 
 def warn_untraced(untraced: Untraced, catalog: Catalog) -> None:
