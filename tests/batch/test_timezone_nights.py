@@ -254,3 +254,22 @@ def test_validate_out_of_times_without_an_offset_keeps_saying_so_or_writes_the_z
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=".*no UTC offset", category=NightWarning)
         run_daily_job(DAY, tmp_path / "zoned", **district.job_args(data=zoned, **chicago))
+
+
+def test_validate_timezone_keeps_a_column_of_dates_as_days(tmp_path, capsys) -> None:
+    """My own trial: a date-only export validated with `--timezone America/Chicago --out` had
+    its days moved to local midnight's instant (05:00 UTC), so a second attempt of a day, kept
+    by validate as an attempt, read in the Parquet as a row loaded twice, and the night refused
+    1,628 of them. A column of dates is kept as days, and the Parquet reads back as the file."""
+    from adaptive.data import load_log
+
+    dates = tmp_path / "dates.csv"
+    dates.write_text(
+        "student_id,item_id,skill_ids,correct,timestamp\n"
+        "s1,i1,a,1,2026-10-01\ns1,i1,a,1,2026-10-01\ns1,i2,b,0,2026-10-02\n"
+    )
+    out = tmp_path / "dates.parquet"
+    assert run(["validate", str(dates), "--timezone", "America/Chicago", "--out", str(out)]) == 0
+    assert "--timezone changes none of them" in " ".join(capsys.readouterr().err.split())
+    back = load_log(out)  # the repeated attempt is kept, not refused as a row loaded twice
+    assert len(back) == 3 and (back.time % (86_400 * 10**9) == 0).all()

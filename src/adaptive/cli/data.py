@@ -41,6 +41,7 @@ from adaptive.data.io import (
     write_log,
 )
 from adaptive.data.log import ResponseLog
+from adaptive.data.validate import dates_only
 from adaptive.dates import check_timezone
 from adaptive.errors import (
     AdaptiveError,
@@ -572,11 +573,14 @@ def _times_in_zone(
 ) -> ResponseLog:
     """`validate --timezone ZONE`: a log whose times carry no UTC offset (read as UTC,
     `LoadReport.naive_times`) as the instants they are in ZONE (`local_times_as_utc`), what
-    --out then holds. Without ZONE, --out keeps them without a zone (`write_log`), and a
+    --out then holds. A column of dates is kept as days: moved to local midnight's instant, a
+    second attempt of a day no longer read as one, and the night refused it as a row loaded
+    twice. Without ZONE, --out keeps them without a zone (`write_log`), and a
     warning says so and how to give it: the canonical Parquet of a New York export said
     nothing to a night cut at midnight there, which counted a 1:30 am answer in the night
     before."""
-    if not report.naive_times:
+    days = log.has_timestamps and dates_only("timestamp", log.time)
+    if not report.naive_times or days:  # a date is a day wherever it is read: not moved
         if zone is not None:
             info(
                 f"{report.source}: its times carry their UTC offsets (or are dates or an "
