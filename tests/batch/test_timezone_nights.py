@@ -266,10 +266,11 @@ def test_validate_timezone_keeps_a_column_of_dates_as_days(tmp_path, capsys) -> 
     dates = tmp_path / "dates.csv"
     dates.write_text(
         "student_id,item_id,skill_ids,correct,timestamp\n"
-        "s1,i1,a,1,2026-10-01\ns1,i1,a,1,2026-10-01\ns1,i2,b,0,2026-10-02\n"
-    )
+        "s1,i1,a,1,01/10/2026\ns1,i1,a,1,01/10/2026\ns1,i2,b,0,02/10/2026\n"
+    )  # day-first, read with a --time-format
     out = tmp_path / "dates.parquet"
-    assert run(["validate", str(dates), "--timezone", "America/Chicago", "--out", str(out)]) == 0
+    zone = ["--timezone", "America/Chicago", "--time-format", "%d/%m/%Y"]
+    assert run(["validate", str(dates), *zone, "--out", str(out)]) == 0
     assert "--timezone changes none of them" in " ".join(capsys.readouterr().err.split())
     back = load_log(out)  # the repeated attempt is kept, not refused as a row loaded twice
     assert len(back) == 3 and (back.time % (86_400 * 10**9) == 0).all()
