@@ -23,7 +23,7 @@ from adaptive.placement.calibrate import (
     start_sentence,
 )
 from adaptive.placement.diagnostic import AnswerModel
-from adaptive.placement.level import LevelFit
+from adaptive.placement.level import LevelFit, check_level
 from adaptive.placement.prior import DEFAULT_TABLE, placement_table, position_in_grade
 from adaptive.policy import AdaptivePolicy, PolicyConfig
 from adaptive.policy.adapter import batch_from_model
@@ -434,3 +434,36 @@ def test_the_model_reads_a_log_of_several_school_years_at_each_answer_s_grade():
     with pytest.warns(PlacementWarning, match="grade above"):  # the grades said a year later's
         later = model.check_curriculum_level(log, CATALOG, profiles, roster_day="2027-09-01")
     assert later.start.answers[1] == len(log)
+
+
+def test_the_curriculum_order_check_reads_a_log_of_several_school_years_at_each_year_s_grade():
+    """The check (`check_level`) predicted every first answer from the roster's grade: a
+    high school's earlier years' answers, on skills of the grade the students were in then,
+    were read as skills grades below, which the grade alone called known, and the level
+    gained on them what the district's knowledge did not give. Now each school year's first
+    answers are read at that year's grade, as the placement table's fit reads them: the same
+    gain as the log of each student-year read as a student of its own, all in the roster's
+    year."""
+    log, profiles = school_years_district(n=200)
+    table = fit_start_table(CATALOG, log, profiles).table
+    checked = check_level(CATALOG, log, profiles, table)
+    # each (student, school year) a student of its own, in the roster's grade of that year
+    frame = log.frame.assign(skill_ids=log.frame["skill_ids"].map(lambda skills: skills[0]))
+    back = 2026 - frame["timestamp"].dt.year  # every answer in October
+    frame["student_id"] = frame["student_id"] + "@" + back.astype(str)
+    grade = {p.student_id: p.grade for p in profiles}
+    own = [
+        LearnerProfile(s, grade=grade[s.split("@")[0]] - int(s.split("@")[1]))
+        for s in frame["student_id"].unique()
+    ]
+    frame["timestamp"] = frame["timestamp"].map(lambda t: t.replace(year=2026))
+    apart = check_level(CATALOG, ResponseLog.from_frame(frame), own, table)
+    assert checked.answers == apart.answers == len(log)
+    assert checked.gain == pytest.approx(apart.gain, abs=1e-9)
+    assert not checked.holds  # knowledge flat in every grade: no curriculum order
+    # the model's check passes the roster's school year on (`check_curriculum_level`)
+    model = BKT().fit(log)
+    with pytest.warns(PlacementWarning):  # the grades said a year later's
+        later = model.check_curriculum_level(log, CATALOG, profiles, table, roster_day="2027-09-01")
+    expected = check_level(CATALOG, log, profiles, table, roster_day="2027-09-01")
+    assert later.gain == expected.gain != checked.gain

@@ -73,9 +73,9 @@ from adaptive.placement.level import (
     DEFAULT_SLIP,
     catalog_entries,
     first_answer_rows,
+    years_before_roster,
 )
 from adaptive.placement.prior import GradeTable, position_in_grade, profile_list
-from adaptive.school_year import norm_year_start, school_years
 
 #: How many first answers' worth of weight the starting table's value keeps in each estimate
 #: (a gap answered 50 times first moves half-way from the default to the log's value).
@@ -215,21 +215,6 @@ def fit_start_table(
     counts = np.bincount(np.searchsorted(gaps, gap), minlength=len(gaps))
     read_per_gap = {int(g): int(n) for g, n in zip(gaps, counts, strict=True)}
     return StartTable(GradeTable(by_gap, line), read_per_gap)
-
-
-def years_before_roster(
-    log: ResponseLog, rows: np.ndarray, roster_day: str | None = None
-) -> tuple[np.ndarray, int | None]:
-    """How many school years each of `rows` of `log` was answered before the roster's (that of
-    `roster_day`, None: of the log's latest answer; `adaptive.school_year`, vectorized), and the
-    roster's school year (the calendar year it starts in). A log without dates is all of the
-    roster's year: zeros, and None."""
-    if not log.has_timestamps or not len(log):
-        return np.zeros(len(rows), np.int64), None
-    times = log.time.view("datetime64[ns]")
-    year_start = norm_year_start()
-    roster = int(school_years(times.max() if roster_day is None else roster_day, year_start)[0])
-    return roster - school_years(times[rows], year_start), roster
 
 
 def _warn_unprofiled(unprofiled: int, students: int) -> None:

@@ -84,6 +84,7 @@ from adaptive.placement.prior import (
     curriculum_positions,
     profile_list,
 )
+from adaptive.school_year import norm_year_start, school_years
 
 if TYPE_CHECKING:
     from adaptive.placement.calibrate import StartTable
@@ -485,6 +486,7 @@ def check_level(
     table: GradeTable | None = None,
     noise: float = DEFAULT_NOISE,
     seed: int = 0,
+    roster_day: str | None = None,
 ) -> LevelFit:
     """Whether the knowledge in a training log follows the curriculum order (see the module).
 
@@ -497,14 +499,24 @@ def check_level(
     answers (the chain rule; answers are independent given the point), so it does not depend on
     their order: a log with dates only reads the same whatever the order of a day's rows (only
     which answer is first on a skill answered twice in a day follows the file). A catalog
-    without graded skills measures nothing."""
+    without graded skills measures nothing.
+
+    A log of several school years is read as the placement table's fit reads it
+    (`years_before_roster`: the profiles' grades are those of the school year of `roster_day`,
+    None: of the log's latest answer): a student's first answers of each school year are
+    predicted at the grade they were in that year, from a level of that year (a year of
+    teaching moves the point), and their gains summed per student. Read at this year's grade,
+    a senior's 9th-grade Algebra I answers were skills three grades below, which the grade
+    alone called known and the level learnt from the first wrong one: a gain for the level
+    that the district's knowledge did not earn."""
     grade_of = {p.student_id: p.grade for p in profile_list(profiles) if p.grade is not None}
     if np.isnan(catalog.skill_grades).all():
         return LevelFit()
     level = CurriculumLevel.of(catalog, table, noise)
-    student, codes, correct = first_answers(log, catalog)
+    answer_rows, student, codes, correct = first_answer_rows(log, catalog)
+    back, _ = years_before_roster(log, answer_rows, roster_day)
     modelled = level.modelled[codes]  # a skill without a grade has no place in the sequence
-    student, codes, correct = student[modelled], codes[modelled], correct[modelled]
+    student, codes, correct, back = (a[modelled] for a in (student, codes, correct, back))
     ids = np.asarray(log.students, dtype=object)
     graded = np.flatnonzero([s in grade_of for s in ids])
     chosen = np.random.default_rng(seed).permutation(graded)[:CHECK_STUDENTS]
@@ -512,20 +524,27 @@ def check_level(
     row_of[chosen] = np.arange(len(chosen))
     rows = row_of[student]
     keep = rows >= 0
-    rows, codes, correct = rows[keep], codes[keep], correct[keep]
+    rows, codes, correct, back = rows[keep], codes[keep], correct[keep], back[keep]
     used = table if table is not None else GradeTable()  # kept: the level is read with it
     if len(rows) < MIN_CHECK_ANSWERS:
         return LevelFit(answers=int(len(rows)), grade_table=used)
     grades = np.array([grade_of[s] for s in ids[chosen]], np.float64)
-    # per student (answers of one student are not independent): each answer predicted from the
-    # level fed with the earlier ones sums to the log-likelihood of them all (the chain rule),
-    # and from the grade alone to the sum of each answer's own
-    by_level = level.log_evidence(grades, rows, codes, correct)
-    grade_list, which = np.unique(grades, return_inverse=True)
+    # per student and school year (a year's answers at that year's grade, one point a year):
+    # each answer predicted from the level fed with the earlier ones sums to the
+    # log-likelihood of them all (the chain rule), and from the grade alone to the sum of
+    # each answer's own; summed per student (answers of one student are not independent)
+    years = back - back.min()  # answers to read: at least MIN_CHECK_ANSWERS
+    reading, unit = np.unique(rows * (int(years.max()) + 1) + years, return_inverse=True)
+    unit = unit.reshape(-1)
+    unit_student, unit_back = np.empty((2, len(reading)), np.int64)
+    unit_student[unit], unit_back[unit] = rows, back
+    unit_grades = grades[unit_student] - unit_back
+    by_level = level.log_evidence(unit_grades, unit, codes, correct)
+    grade_list, which = np.unique(unit_grades, return_inverse=True)
     p_grade = level.p_correct(level.start(grade_list), DEFAULT_GUESS, DEFAULT_SLIP)
     right = correct.astype(bool)
-    by_grade = np.bincount(rows, _log_p(p_grade[which[rows], codes], right), len(chosen))
-    gain = by_level - by_grade
+    by_grade = np.bincount(unit, _log_p(p_grade[which[unit], codes], right), len(reading))
+    gain = np.bincount(unit_student, by_level - by_grade, len(chosen))
     answers = np.bincount(rows, minlength=len(chosen))
     mean = gain.sum() / answers.sum()
     m = int((answers > 0).sum())  # the students read: the standard error clusters by student
@@ -549,6 +568,21 @@ def first_answer_rows(
     first.sort()  # back to the log's order
     rows = entries[first]
     return rows, student[first], catalog_code[first], log.correct[rows].astype(np.int8)
+
+
+def years_before_roster(
+    log: ResponseLog, rows: np.ndarray, roster_day: str | None = None
+) -> tuple[np.ndarray, int | None]:
+    """How many school years each of `rows` of `log` was answered before the roster's (that of
+    `roster_day`, None: of the log's latest answer; `adaptive.school_year`, vectorized), and the
+    roster's school year (the calendar year it starts in). A log without dates is all of the
+    roster's year: zeros, and None."""
+    if not log.has_timestamps or not len(log):
+        return np.zeros(len(rows), np.int64), None
+    times = log.time.view("datetime64[ns]")
+    year_start = norm_year_start()
+    roster = int(school_years(times.max() if roster_day is None else roster_day, year_start)[0])
+    return roster - school_years(times[rows], year_start), roster
 
 
 def catalog_entries(log: ResponseLog, catalog: Catalog) -> tuple[np.ndarray, np.ndarray]:

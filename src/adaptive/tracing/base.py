@@ -804,9 +804,9 @@ class KnowledgeTracer(KeywordChecked, ABC):
         A roster that leaves many of the log's students out, or whose grades do not match what
         they answered first, is warned of unless `roster_warnings` is False (a caller whose
         roster names only the students it serves). A log of several school years is read at
-        the grade each student was in when they answered (the profiles' grades are those of
-        the school year of `roster_day`, the training's date, None: of the log's latest answer;
-        `adaptive.placement.calibrate`). A step of its own: `fit` reads answers only, and this
+        the grade each student was in when they answered, by the table's fit and the check
+        alike (the profiles' grades are those of the school year of `roster_day`, the
+        training's date, None: of the log's latest answer; `years_before_roster`). A step of its own: `fit` reads answers only, and this
         needs the catalog's grades and the students'."""
         expect_type(log, ResponseLog, "log", "ResponseLog.from_frame(frame)")
         expect_type(catalog, Catalog, "catalog", "Catalog.from_json(path)")
@@ -819,7 +819,9 @@ class KnowledgeTracer(KeywordChecked, ABC):
             roster_day=roster_day,
         )
         read = start if start.read else None
-        checked = check_level(catalog, log, profiles, grade_table or (read and read.table))
+        checked = check_level(
+            catalog, log, profiles, grade_table or (read and read.table), roster_day=roster_day
+        )
         self.curriculum_level_ = dataclasses.replace(checked, start=read)
         return self.curriculum_level_
 
