@@ -621,6 +621,52 @@ def test_train_on_a_district_checks_whether_knowledge_follows_the_curriculum_ord
     assert code == 2 and "--policy: train reads only its grade table" in out
 
 
+def test_train_reads_school_years_from_the_district_s_norm(
+    sqlite_uri, tmp_path, monkeypatch, capsys
+):
+    """`adaptive train` had no --norm: a district whose school year starts on another day than
+    the shipped norm's (09-01) had its training log's first answers read at the grade of the
+    shipped norm's school years. With `--norm FILE` (the option `report` takes), its own
+    `year_start` says where each school year starts: a year starting on 01-01 makes the
+    simulated district's autumn answers (September to December 2026) last school year's, read
+    a grade below the roster's. A wrong norm is refused before the fit; --norm without the
+    profiles it reads the grades of is one line, exit 2."""
+    from adaptive.registry import load_version
+    from adaptive.simulation.district import simulate_district, write_district
+
+    folder = tmp_path / "district"
+    write_district(simulate_district(200, 0, responses_per_student=30), folder)
+    common = ["--folds", "2", "--tracking-uri", sqlite_uri, "--district", str(folder)]
+    shipped = tmp_path / "shipped.toml"
+    shipped.write_text('year_start = "09-01"\n[default]\nstart = 0.1\nend = 0.8\n')
+    january = tmp_path / "january.toml"
+    january.write_text('year_start = "01-01"\n[default]\nstart = 0.1\nend = 0.8\n')
+    for norm in (shipped, january):
+        args = ["train", "--model", "bkt", "--name", "yr", "--norm", str(norm), *common]
+        code, out = run_cli(args, monkeypatch, capsys)
+        assert code == 0, out
+    by_shipped, by_january = (
+        load_version("yr", version=v, tracking_uri=sqlite_uri).model.curriculum_level_.start
+        for v in ("1", "2")
+    )
+    assert sum(by_january.answers.values()) == sum(by_shipped.answers.values())
+    # the autumn's first answers, own-grade ones, read at a grade below: a grade above it
+    assert by_january.answers.get(1, 0) > by_shipped.answers.get(1, 0) + 100
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text('year_start = "13-45"\n')
+    code, out = run_cli(
+        ["train", "--model", "bkt", "--norm", str(wrong), *common], monkeypatch, capsys
+    )
+    assert code == 2 and "year_start" in out and "Traceback" not in out
+    assert "held-out folds" not in out  # refused before the fit
+    code, out = run_cli(
+        ["train", "--model", "bkt", "--data", str(folder / "responses.parquet"),
+         "--norm", str(january), "--folds", "2", "--tracking-uri", sqlite_uri],
+        monkeypatch, capsys,
+    )  # fmt: skip
+    assert code == 2 and "--norm: train reads only its year_start" in out
+
+
 def test_a_district_simulated_in_curriculum_order_is_found_to_follow_it(
     sqlite_uri, tmp_path, monkeypatch, capsys
 ):

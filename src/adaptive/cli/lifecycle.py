@@ -22,6 +22,7 @@ from adaptive.cli.options import (
     DistrictDir,
     DistrictLog,
     Engine,
+    NormFile,
     OverridesPath,
     PlacementColumns,
     PlacementDropBlankAndIdentical,
@@ -86,6 +87,7 @@ def train(
     profiles: ProfilesFile = None,
     district: DistrictDir = None,
     policy: PolicyFile = None,
+    norm: NormFile = None,
     mapping: dict | None = None,
     quarantine: Quarantine = None,
     quiet: Quiet = False,
@@ -97,8 +99,11 @@ def train(
     `--profiles` (the students' grades), any model measures whether the district's knowledge
     follows the curriculum order; where it does, the adaptive policy reads each student's
     never-answered skills from their first answers on others (`--policy FILE`: with the grade
-    table of the policy the district serves with). `--district DIR` reads the folder's log,
-    catalog and profiles (as `adaptive simulate --out` writes them).
+    table of the policy the district serves with). A log of several school years is read at
+    the grade each student was in when they answered; a school year starts on the growth
+    norm's `year_start` (`--norm FILE`: the district's, default the shipped one's). `--district
+    DIR` reads the folder's log, catalog and profiles (as `adaptive simulate --out` writes
+    them).
 
     Its results, which `-q` prints alone: the fold table, the MLflow run and the version it
     registered (what `promote` takes), and the rows quarantined.
@@ -126,6 +131,7 @@ def train(
         catalog = None  # the --district folder's catalog, for a model that has no use for it
 
     grade_table = PolicyConfig.from_toml(policy).grade_table if policy else None
+    year_start = _norm_year_start(norm, profiles)  # a wrong file before the fit
     with torch_threads(threads):
         result = train_model(
             model,
@@ -139,6 +145,7 @@ def train(
             catalog=Catalog.from_json(catalog) if catalog else None,
             profiles=read_profiles(profiles) if profiles else None,
             grade_table=grade_table,
+            year_start=year_start,
         )
     table = Table(title=f"{result.spec}: held-out folds (students never seen in training)")
     for col in result.folds.columns:
@@ -155,6 +162,22 @@ def train(
         + (f"; registered {name} version {result.version}" if name else "")
     )
     _print_quarantined(quarantine)
+
+
+def _norm_year_start(norm: Path | None, profiles: Path | None) -> str | None:
+    """The first day of a school year by `train --norm` (read with the norm's own checks: a
+    wrong file is refused before the fit), None without it (the shipped norm's). The norm
+    reads the curriculum-order check's school years only, so it goes with --profiles."""
+    if norm is None:
+        return None
+    if profiles is None:
+        raise ConfigError(
+            "--norm: train reads only its year_start, for the school years of the "
+            "curriculum-order check; give --catalog and --profiles (or --district) with it"
+        )
+    from adaptive.school_year import norm_year_start
+
+    return norm_year_start(norm)
 
 
 def _print_learning_curve(model: KnowledgeTracer) -> None:

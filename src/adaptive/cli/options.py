@@ -748,6 +748,18 @@ CatalogFile = Annotated[
     ),
 ]
 
+#: `--norm` of every command that reads school years or growth (`report`, `train`): the
+#: district's growth norm, whose `year_start` is the first day of its school year.
+NormFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--norm",
+        dir_okay=False,
+        help="Growth norm TOML; its year_start is the first day of a school year (default: the "
+        "shipped one, adaptive/specs/norm.toml).",
+    ),
+]
+
 PolicyFile = Annotated[
     Path | None,
     typer.Option(

@@ -18,6 +18,7 @@ from rich.markup import escape
 from adaptive.cli.options import (
     AllowOtherProfiles,
     CatalogFile,
+    NormFile,
     ProfilesFile,
     Quiet,
     TrackingUri,
@@ -63,10 +64,7 @@ def report(
             help="CSV student_id,name: show names instead of pseudonymous ids (pages only).",
         ),
     ] = None,
-    norm: Annotated[
-        Path | None,
-        typer.Option("--norm", dir_okay=False, help="Growth norm TOML (default: the shipped one)."),
-    ] = None,
+    norm: NormFile = None,
     school: Annotated[
         str | None, typer.Option("--school", help="Write only this school's pages.")
     ] = None,

@@ -166,6 +166,7 @@ def fit_start_table(
     start: GradeTable | None = None,
     roster_warnings: bool = True,
     roster_day: str | None = None,
+    year_start: str | None = None,
 ) -> StartTable:
     """Where the students of `log` start (see the module): `start`'s values (None: the default
     table) moved toward what their first answers say, gap by gap and along the own grade.
@@ -176,7 +177,8 @@ def fit_start_table(
     (`PlacementWarning`), unless `roster_warnings` is False (a caller whose roster names only
     the students it serves). Each first answer is read at the grade the student was in when
     they gave it (`years_before_roster`: the profiles are the grades of the school year of
-    `roster_day`, None: of the log's latest answer)."""
+    `roster_day`, None: of the log's latest answer; a school year starts on `year_start`, None:
+    the shipped norm's)."""
     start = start if start is not None else GradeTable()
     answers = answers if answers is not None else answer_model(catalog)
     grade_of = {p.student_id: p.grade for p in profile_list(profiles) if p.grade is not None}
@@ -185,7 +187,7 @@ def fit_start_table(
     by_student = np.array([grade_of.get(s, np.nan) for s in ids], np.float64)
     if roster_warnings:
         _warn_unprofiled(int(np.isnan(by_student).sum()), len(ids))
-    back, roster_year = years_before_roster(log, row, roster_day)
+    back, roster_year = years_before_roster(log, row, roster_day, year_start)
     gap = catalog.skill_grades[skill] - (by_student[student] - back)  # the grade back then
     read = ~np.isnan(gap)
     if not read.any():

@@ -487,6 +487,7 @@ def check_level(
     noise: float = DEFAULT_NOISE,
     seed: int = 0,
     roster_day: str | None = None,
+    year_start: str | None = None,
 ) -> LevelFit:
     """Whether the knowledge in a training log follows the curriculum order (see the module).
 
@@ -503,7 +504,7 @@ def check_level(
 
     A log of several school years is read as the placement table's fit reads it
     (`years_before_roster`: the profiles' grades are those of the school year of `roster_day`,
-    None: of the log's latest answer): a student's first answers of each school year are
+    None: of the log's latest answer; a school year starts on `year_start`): a student's first answers of each school year are
     predicted at the grade they were in that year, from a level of that year (a year of
     teaching moves the point), and their gains summed per student. Read at this year's grade,
     a senior's 9th-grade Algebra I answers were skills three grades below, which the grade
@@ -514,7 +515,7 @@ def check_level(
         return LevelFit()
     level = CurriculumLevel.of(catalog, table, noise)
     answer_rows, student, codes, correct = first_answer_rows(log, catalog)
-    back, _ = years_before_roster(log, answer_rows, roster_day)
+    back, _ = years_before_roster(log, answer_rows, roster_day, year_start)
     modelled = level.modelled[codes]  # a skill without a grade has no place in the sequence
     student, codes, correct, back = (a[modelled] for a in (student, codes, correct, back))
     ids = np.asarray(log.students, dtype=object)
@@ -571,16 +572,20 @@ def first_answer_rows(
 
 
 def years_before_roster(
-    log: ResponseLog, rows: np.ndarray, roster_day: str | None = None
+    log: ResponseLog,
+    rows: np.ndarray,
+    roster_day: str | None = None,
+    year_start: str | None = None,
 ) -> tuple[np.ndarray, int | None]:
     """How many school years each of `rows` of `log` was answered before the roster's (that of
     `roster_day`, None: of the log's latest answer; `adaptive.school_year`, vectorized), and the
-    roster's school year (the calendar year it starts in). A log without dates is all of the
-    roster's year: zeros, and None."""
+    roster's school year (the calendar year it starts in). A school year starts on
+    `year_start` ("MM-DD": a district's growth norm's, `train --norm`; None: the shipped
+    norm's). A log without dates is all of the roster's year: zeros, and None."""
     if not log.has_timestamps or not len(log):
         return np.zeros(len(rows), np.int64), None
     times = log.time.view("datetime64[ns]")
-    year_start = norm_year_start()
+    year_start = year_start or norm_year_start()
     roster = int(school_years(times.max() if roster_day is None else roster_day, year_start)[0])
     return roster - school_years(times[rows], year_start), roster
 

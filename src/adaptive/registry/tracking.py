@@ -184,6 +184,7 @@ def train_model(
     catalog: Catalog | None = None,
     profiles: Mapping[str, LearnerProfile] | None = None,
     grade_table: GradeTable | None = None,
+    year_start: str | None = None,
 ) -> TrainResult:
     """Fit `spec` on `data`, log the run (and register a version if `registered_name`).
 
@@ -193,7 +194,9 @@ def train_model(
     `profiles` are given too. `profiles` (with `catalog`): the students' grades, with which the
     final model measures whether the district's knowledge follows the curriculum order
     (`KnowledgeTracer.check_curriculum_level`; every model, with `grade_table`: the policy's,
-    default the shipped one), kept in its artifact and the run.
+    default the shipped one), kept in its artifact and the run; a log of several school years
+    is read at the grade of each answer's school year, which starts on `year_start` ("MM-DD",
+    the district's growth norm's, `train --norm`; None: the shipped norm's).
     """
     if registered_name is not None:
         check_model_name(registered_name)  # before the fit, not after it
@@ -248,7 +251,9 @@ def train_model(
         train_log, **({"catalog": catalog} if catalog and fit_takes_catalog else {})
     )
     if profiles is not None and catalog is not None:
-        final.check_curriculum_level(train_log, catalog, profiles, grade_table)
+        final.check_curriculum_level(
+            train_log, catalog, profiles, grade_table, year_start=year_start
+        )
     if catalog is not None:  # the night refuses a catalog of another year (its sha256 and ids)
         final.record_catalog(catalog)
     fingerprint = data_fingerprint(log, data if not isinstance(data, ResponseLog) else None)

@@ -790,6 +790,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
         *,
         roster_warnings: bool = True,
         roster_day: str | None = None,
+        year_start: str | None = None,
     ) -> LevelFit:
         """Read, on a training log and its students' profiles (their grades), where the
         district's students start and whether their knowledge follows the curriculum order
@@ -806,7 +807,9 @@ class KnowledgeTracer(KeywordChecked, ABC):
         roster names only the students it serves). A log of several school years is read at
         the grade each student was in when they answered, by the table's fit and the check
         alike (the profiles' grades are those of the school year of `roster_day`, the
-        training's date, None: of the log's latest answer; `years_before_roster`). A step of its own: `fit` reads answers only, and this
+        training's date, None: of the log's latest answer; a school year starts on
+        `year_start`, "MM-DD", the district's growth norm's, None: the shipped one's;
+        `years_before_roster`). A step of its own: `fit` reads answers only, and this
         needs the catalog's grades and the students'."""
         expect_type(log, ResponseLog, "log", "ResponseLog.from_frame(frame)")
         expect_type(catalog, Catalog, "catalog", "Catalog.from_json(path)")
@@ -817,10 +820,16 @@ class KnowledgeTracer(KeywordChecked, ABC):
             answer_model(catalog, self),
             roster_warnings=roster_warnings,
             roster_day=roster_day,
+            year_start=year_start,
         )
         read = start if start.read else None
         checked = check_level(
-            catalog, log, profiles, grade_table or (read and read.table), roster_day=roster_day
+            catalog,
+            log,
+            profiles,
+            grade_table or (read and read.table),
+            roster_day=roster_day,
+            year_start=year_start,
         )
         self.curriculum_level_ = dataclasses.replace(checked, start=read)
         return self.curriculum_level_
