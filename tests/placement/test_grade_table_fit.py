@@ -467,3 +467,22 @@ def test_the_curriculum_order_check_reads_a_log_of_several_school_years_at_each_
         later = model.check_curriculum_level(log, CATALOG, profiles, table, roster_day="2027-09-01")
     expected = check_level(CATALOG, log, profiles, table, roster_day="2027-09-01")
     assert later.gain == expected.gain != checked.gain
+
+
+def test_a_request_on_a_new_school_year_reads_the_answers_at_last_year_s_grades():
+    """The per-request path (`model_as_of`, `recommend_students` without a model) read the
+    roster as the grades of the school year of the log's latest answer: a request on the
+    first days of 2027-28, with this year's roster (every grade one up) and only the answers of
+    earlier years, read every answer a grade below the one it was given in. The roster is now
+    that of `now`'s school year, as a night's is its date's; without `now`, the log's latest
+    answer's, as `train` reads it."""
+    from adaptive.policy.service import District, model_as_of
+
+    log, profiles = school_years_district(n=60)
+    promoted = {p.student_id: LearnerProfile(p.student_id, grade=p.grade + 1) for p in profiles}
+    district = District(CATALOG, promoted, log)
+    model = model_as_of(district, pd.Timestamp("2027-09-10", tz="UTC"))
+    start = model.curriculum_level_.start
+    assert start.answers[0] == len(log) and not start.answers.get(-1)
+    same_year = District(CATALOG, {p.student_id: p for p in profiles}, log)
+    assert model_as_of(same_year, None).curriculum_level_.start == start

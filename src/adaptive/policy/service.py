@@ -180,12 +180,14 @@ def default_model(
     catalog: Catalog | None = None,
     profiles: Mapping[str, LearnerProfile] | None = None,
     grade_table: GradeTable | None = None,
+    roster_day: str | None = None,
 ) -> KnowledgeTracer:
     """BKT (the shipped `bkt` spec) fitted on the district's responses; with the district's
     `catalog`, its skills without responses get parameters from their graph neighbours, and
     with its `profiles` too, the model checks whether the district's knowledge follows the
     curriculum order (`check_curriculum_level`, with `grade_table`: the serving policy's), as
-    `adaptive train --district` does."""
+    `adaptive train --district` does. `roster_day`: a day of the school year whose grades the
+    profiles are (None: that of the log's latest answer, as `train` reads them)."""
     from adaptive.tracing.specs import build_model
 
     model = build_model("bkt").fit(log)
@@ -194,7 +196,9 @@ def default_model(
         if profiles:
             # the roster given to a request may name only the students it serves: where the
             # district's students start is read from those it has (none: the default table)
-            model.check_curriculum_level(log, catalog, profiles, grade_table, roster_warnings=False)
+            model.check_curriculum_level(
+                log, catalog, profiles, grade_table, roster_warnings=False, roster_day=roster_day
+            )
     return model
 
 
@@ -203,16 +207,21 @@ def model_as_of(
 ) -> KnowledgeTracer:
     """`default_model` fitted on the district's responses before `now` (a recommendation for a
     past moment reads no later answer; `grade_table`: the serving policy's); a `now` before
-    every response is a `ConfigError` saying when the log starts, not an empty fit's."""
+    every response is a `ConfigError` saying when the log starts, not an empty fit's. The
+    profiles are the roster of `now`'s school year, as the nightly job's are that of its
+    `--date`: a request on the first days of a new school year, with this year's grades and
+    only last year's answers, reads those answers at last year's grades (without `now`, the
+    school year of the log's latest answer, as `train` and the default `now` read it)."""
     before = district.as_of(now)
+    day = None if now is None else pd.Timestamp(to_days(now) * 86_400e9).date().isoformat()
     if not len(before.log) and len(district.log):
         first = pd.Timestamp(int(district.log.time.min()), tz="UTC").date().isoformat()
         raise ConfigError(
-            f"no responses before {pd.Timestamp(to_days(now) * 86_400e9).date().isoformat()} in "
-            f"the district (its log starts on {first}): no model can be fitted from them; "
-            "give a later --now, or a fitted model (--model DIR or --name NAME)"
+            f"no responses before {day} in the district (its log starts on {first}): no "
+            "model can be fitted from them; give a later --now, or a fitted model (--model "
+            "DIR or --name NAME)"
         )
-    return default_model(before.log, before.catalog, before.profiles, grade_table)
+    return default_model(before.log, before.catalog, before.profiles, grade_table, day)
 
 
 def check_students_known(
