@@ -274,3 +274,48 @@ def test_validate_timezone_keeps_a_column_of_dates_as_days(tmp_path, capsys) -> 
     assert "--timezone changes none of them" in " ".join(capsys.readouterr().err.split())
     back = load_log(out)  # the repeated attempt is kept, not refused as a row loaded twice
     assert len(back) == 3 and (back.time % (86_400 * 10**9) == 0).all()
+
+
+def test_a_parquet_an_older_validate_wrote_is_said_to_hold_times_of_unknown_zones(
+    district, tmp_path
+) -> None:
+    """`validate --out` of a CSV of local times without offsets wrote them, before format 2,
+    as UTC instants like any others, with nothing to tell them apart: a night cut in Chicago
+    read such a file's 1:30 am answers as UTC, the night before, without a word. Its Parquet
+    now says its format (`adaptive.log.format` = 2: offset-less times kept without a zone);
+    a checked log without it, whose times are zoned, is warned of once a night on either
+    engine, naming `validate --timezone ZONE --out`. A file of other origin is taken at its
+    type's word, and a current one says nothing."""
+    import warnings
+
+    import pyarrow.parquet as pq
+
+    from adaptive.batch.spark_job import _zones_unknown
+    from adaptive.data.io import write_log
+    from adaptive.errors import NightWarning
+
+    current = write_log(district.log, tmp_path / "current.parquet")
+    assert pq.read_schema(current).metadata[b"adaptive.log.format"] == b"2"
+    table = pq.read_table(current)  # as the older version wrote it: no format, zoned times
+    older = tmp_path / "older.parquet"
+    pq.write_table(table.replace_schema_metadata({b"adaptive.log": b"checked"}), older)
+    other = tmp_path / "other.parquet"  # a district's own Parquet of UTC instants
+    pq.write_table(table.replace_schema_metadata(None), other)
+    assert _zones_unknown(older, "timestamp")
+    assert not _zones_unknown(current, "timestamp") and not _zones_unknown(other, "timestamp")
+    chicago = {"timezone": "America/Chicago"}
+    with pytest.warns(NightWarning) as said:
+        run_daily_job(DAY, tmp_path / "older", **district.job_args(data=older, **chicago))
+    (words,) = [str(w.message) for w in said if "older `adaptive validate" in str(w.message)]
+    assert "validate LOG --timezone America/Chicago --out log.parquet" in words
+    for path in (current, other):
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "error", message=".*older `adaptive validate", category=NightWarning
+            )
+            run_daily_job(DAY, tmp_path / path.stem, **district.job_args(data=path, **chicago))
+    with warnings.catch_warnings():  # a UTC night reads its instants as they are either way
+        warnings.filterwarnings(
+            "error", message=".*older `adaptive validate", category=NightWarning
+        )
+        run_daily_job(DAY, tmp_path / "older-utc", **district.job_args(data=older))

@@ -860,7 +860,8 @@ def _serve_date(
     time_ns = log.time
     in_future = warn_future_rows(time_ns, log.source, day, timezone)
     naive = report is not None and report.naive_times
-    warn_log_times_in_zone([time_ns], naive, log.source, timezone)
+    zones_unknown = report is not None and report.zones_unknown
+    warn_log_times_in_zone([time_ns], naive, log.source, timezone, zones_unknown)
     before = time_ns < cutoff.value
     recent, recent_ns = _recent_answers(log, report, data, mapping, cutoff.value)
     warn_roster_a_grade_behind(recent, catalog, profiles, recent_ns, cutoff.value)

@@ -727,19 +727,29 @@ def say_arm_changes(changed: int, night: str, reassigned: bool = False) -> int:
 
 
 def warn_log_times_in_zone(
-    times: Iterable[np.ndarray], naive: bool, source: str, timezone: str
+    times: Iterable[np.ndarray],
+    naive: bool,
+    source: str,
+    timezone: str,
+    zones_unknown: bool = False,
 ) -> None:
     """Both engines' words on how the log's times meet the night's `timezone`, other than UTC
     (the one check of the zone, for both words): a log dated by days alone
     (`_warn_dates_in_zone`), else one whose times of day carry no UTC offset (`naive`:
-    `times.without_offset` of the column as the file has it; `_warn_naive_times_in_zone`).
+    `times.without_offset` of the column as the file has it; `_warn_naive_times_in_zone`), or
+    may have had none (`zones_unknown`: an older `validate --out`'s Parquet,
+    `readers.zones_unknown`; `_warn_zones_unknown`).
     `times`: the log's times (ns, UTC) as one or more arrays, read only in another zone than
     UTC and only until a time of day shows (the Spark driver passes its row groups one at a
     time, `spark_job._time_groups`: a log of times reads one)."""
     if timezone == DEFAULT_TIMEZONE:
         return
-    if not _warn_dates_in_zone(times, source, timezone):
-        _warn_naive_times_in_zone(naive, source, timezone)
+    if _warn_dates_in_zone(times, source, timezone):
+        return
+    if naive:
+        _warn_naive_times_in_zone(source, timezone)
+    elif zones_unknown:
+        _warn_zones_unknown(source, timezone)
 
 
 def _warn_dates_in_zone(times: Iterable[np.ndarray], source: str, timezone: str) -> bool:
@@ -765,15 +775,13 @@ def _warn_dates_in_zone(times: Iterable[np.ndarray], source: str, timezone: str)
     return seen
 
 
-def _warn_naive_times_in_zone(naive: bool, source: str, timezone: str) -> None:
-    """Warn once a night when the log's times of day carry no UTC offset (`naive`:
-    `LoadReport.naive_times`) and the night is cut in another zone than UTC: they are read as
+def _warn_naive_times_in_zone(source: str, timezone: str) -> None:
+    """Warn once a night when the log's times of day carry no UTC offset
+    (`LoadReport.naive_times`) and the night is cut in another zone than UTC: they are read as
     UTC (as the README says), so local times written without an offset land hours from their
     night (a trial's 1:30 am answers in Chicago, read as UTC, were the previous night's, and
     the next night said "0 new responses"). Said, not refused: UTC times written without "Z"
     are read right."""
-    if not naive:
-        return
     warnings.warn(
         f"{source}: its times carry no UTC offset, so they are read as UTC, and the night is "
         f"cut at midnight {timezone}: times written in {timezone} land hours off, some on "
@@ -782,6 +790,24 @@ def _warn_naive_times_in_zone(naive: bool, source: str, timezone: str) -> None:
         "UTC instants), or keep the default time zone (UTC: its midnights are then the local "
         "ones); if the times are UTC, write them with 'Z' or an offset (with --time-format, "
         "add %z) to say so",
+        NightWarning,
+        stacklevel=4,
+    )
+
+
+def _warn_zones_unknown(source: str, timezone: str) -> None:
+    """Warn once a night when the log is a Parquet an older `validate --out` wrote
+    (`LoadReport.zones_unknown`) and the night is cut in another zone than UTC: that version
+    wrote times without a UTC offset as UTC instants, like those with one, and marked neither,
+    so a log of local times read from it lands hours off without the naive times' warning.
+    Said, not refused: its times are right where its source had offsets."""
+    warnings.warn(
+        f"{source}: written by an older `adaptive validate --out`, which wrote times without a "
+        "UTC offset as UTC instants: whether its times are UTC or local ones cannot be known, "
+        f"and the night is cut at midnight {timezone}. If the log it was written from had "
+        f"times without an offset, write it again with `adaptive validate LOG --timezone "
+        f"{timezone} --out log.parquet`; if they had offsets (or 'Z'), write it again with "
+        "`adaptive validate LOG --out log.parquet` to say so",
         NightWarning,
         stacklevel=4,
     )

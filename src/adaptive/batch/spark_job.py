@@ -340,6 +340,7 @@ def run_spark_night(
         warn_log_times_in_zone(  # the time column's type, and its times until one is no date
             _time_groups(path, columns["timestamp"], EVERY_TIME),
             _naive_times(path, columns["timestamp"]), str(path), timezone,
+            _zones_unknown(path, columns["timestamp"]),
         )  # fmt: skip
         since = pd.Timestamp(meta["cutoff"]).value if reuse else None
         context = PartitionContext.build(catalog, config, k, to_days(cutoff))
@@ -600,15 +601,29 @@ def _newest_before(path: Path, column: str, cutoff: int, record: dict | None) ->
     return None
 
 
-def _time_type(path: Path, column: str) -> pa.DataType | None:
-    """The Arrow type of the log's time column (None without one): the first part's footer."""
+def _first_schema(path: Path) -> pa.Schema:
+    """The Arrow schema (with its metadata) of the log's first part's footer."""
     import pyarrow.parquet as pq
 
     from adaptive.data.readers import parquet_parts
 
-    first = parquet_parts(path)[0] if path.is_dir() else path
-    schema = pq.read_schema(first)
+    return pq.read_schema(parquet_parts(path)[0] if path.is_dir() else path)
+
+
+def _time_type(path: Path, column: str) -> pa.DataType | None:
+    """The Arrow type of the log's time column (None without one): the first part's footer."""
+    schema = _first_schema(path)
     return schema.field(column).type if column in schema.names else None
+
+
+def _zones_unknown(path: Path, column: str) -> bool:
+    """Whether the log is a Parquet an older `validate --out` wrote, whose zoned times may be
+    local times written as UTC (`readers.zones_unknown`), as the in-process reader says it
+    (`LoadReport.zones_unknown`), from the first part's footer."""
+    from adaptive.data.readers import zones_unknown
+
+    schema = _first_schema(path)
+    return zones_unknown(schema.metadata, _time_type(path, column))
 
 
 def _time_in_nanoseconds(path: Path, column: str) -> bool:

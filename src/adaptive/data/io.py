@@ -35,6 +35,8 @@ from adaptive.data.mapping import ColumnMapping
 from adaptive.data.readers import (
     CHECKED_LOG_KEY,
     CHECKED_LOG_VALUE,
+    LOG_FORMAT,
+    LOG_FORMAT_KEY,
     RawTable,
     file_format,
     locate_lines,
@@ -97,6 +99,9 @@ class LoadReport:
     rows_skipped: int = 0
     #: its times of day carry no UTC offset and were read as UTC (`times.without_offset`)
     naive_times: bool = False
+    #: a checked log an older `validate --out` wrote: its zoned times may be local times
+    #: written as UTC instants (`readers.zones_unknown`)
+    zones_unknown: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -200,6 +205,7 @@ def read_responses_report(
         quarantine=None if quarantine is None else str(quarantine),
         ignored_columns=tuple(c for c in raw.header if c not in used),
         rows_skipped=raw.rows_skipped,
+        zones_unknown=raw.zones_unknown,
         naive_times=values.time_kind == "timestamp"
         and values.time_cells is not None
         and without_offset(values.time_cells, mapping.time_format),
@@ -732,8 +738,11 @@ def write_log(log: ResponseLog, path: str | Path, *, naive_times: bool = False) 
         table = table.set_column(at, "timestamp", table.column(at).cast(pa.timestamp("ns")))
     # No pandas metadata: it would name the Arrow list dtype of `skill_ids`, which plain
     # `pandas.read_parquet` cannot rebuild; the Arrow types alone read back the same columns
-    # (here and in pandas, Spark or DuckDB). The mark of a checked log stays for older readers.
-    table = table.replace_schema_metadata({CHECKED_LOG_KEY: CHECKED_LOG_VALUE})
+    # (here and in pandas, Spark or DuckDB). The mark of a checked log stays for older readers;
+    # the format says its zoned times are instants (`readers.LOG_FORMAT_KEY`).
+    table = table.replace_schema_metadata(
+        {CHECKED_LOG_KEY: CHECKED_LOG_VALUE, LOG_FORMAT_KEY: LOG_FORMAT}
+    )
     with atomic_path(path) as tmp:  # microseconds, as Spark reads them (not nanoseconds)
         pq.write_table(table, tmp, compression="zstd", coerce_timestamps="us")
     return path

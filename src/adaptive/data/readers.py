@@ -19,7 +19,7 @@ import dataclasses
 import io
 import json
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,6 +72,20 @@ class CellProblem:
 #: longer read (a date-only log's repeats are never judged by their lines now); still written,
 #: since older versions of the library judged them unless the mark was there.
 CHECKED_LOG_KEY, CHECKED_LOG_VALUE = b"adaptive.log", b"checked"
+#: Parquet metadata of the format of a log `write_log` wrote: from format 2 on, times written
+#: without a UTC offset are kept without a zone, so a zoned time is an instant. A checked log
+#: without it was written by an older version, which wrote them as UTC instants like any
+#: other: whether its zoned times are UTC or local times cannot be known (`zones_unknown`).
+LOG_FORMAT_KEY, LOG_FORMAT = b"adaptive.log.format", b"2"
+
+
+def zones_unknown(metadata: Mapping[bytes, bytes] | None, time_type: pa.DataType | None) -> bool:
+    """Whether a Parquet log's zoned times may be local times written as UTC instants: a log
+    an older `validate --out` wrote (`CHECKED_LOG_KEY` without `LOG_FORMAT_KEY`) whose time
+    column is a timestamp with a zone. A file of other origin is taken at its type's word."""
+    meta = metadata or {}
+    zoned = time_type is not None and pa.types.is_timestamp(time_type) and time_type.tz is not None
+    return zoned and meta.get(CHECKED_LOG_KEY) == CHECKED_LOG_VALUE and LOG_FORMAT_KEY not in meta
 
 
 @dataclass
@@ -98,6 +112,9 @@ class RawTable:
     #: A Parquet file's rows in all (those before `since` included): where the next part's
     #: lines start, read from the footer already open
     file_rows: int = 0
+    #: A checked log an older `validate --out` wrote, whose zoned times may be local times
+    #: written as UTC (`zones_unknown`; a folder: any of its parts)
+    zones_unknown: bool = False
     #: A CSV's (delimiter, compression, encoding): `physical_line` reads it again for the lines
     #: of rows that follow a quoted cell spanning lines (None: a Parquet file or folder)
     csv_format: tuple[str, str | None, str | None] | None = None
@@ -811,6 +828,7 @@ def _read_parquet(path: Path, mapping: ColumnMapping, since: int | None = None) 
         time_column=time_col,
         optional=optional,
         file_rows=pfile.metadata.num_rows,
+        zones_unknown=zones_unknown(pfile.schema_arrow.metadata, time_type),
     )
 
 
@@ -985,6 +1003,7 @@ def _read_parquet_parts(folder: Path, mapping: ColumnMapping, since: int | None)
         optional=first.optional,
         parts=tuple((str(p), o) for p, o in zip(parts, offsets, strict=True)),
         file_rows=before,
+        zones_unknown=any(r.zones_unknown for r in raws),
     )
 
 
