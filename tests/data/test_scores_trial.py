@@ -180,3 +180,29 @@ def test_a_percent_threshold_suggests_the_fraction_and_the_percentage(tmp_path, 
     path = write(tmp_path, SCORES)
     assert run(["validate", str(path), "--correct-threshold", "67%"]) == 2
     assert "0.67 for scores that are fractions" in " ".join(capsys.readouterr().err.split())
+
+
+def test_a_percentage_among_points_out_of_each_rows_maximum_is_refused_saying_to_write_points(
+    tmp_path, capsys
+):
+    """With max_score, "67%" was refused with the advice for a column without it: give
+    max_score (given already) and write 67% as 0.67, which max_score reads as 0.67 points of
+    3, a wrong answer, without a word. A percentage is not guessed a share of the row's
+    maximum: it is refused, naming its line, column and value, and told to write the row's
+    points; the other cells are read as before."""
+    path = write(tmp_path, [*SCORES * 3, ("67%", 3), (" 100 % ", 1)])
+    with pytest.raises(DataValidationError) as info:
+        load_log(path, {**POINTS, "max_score": "points_possible"})
+    percent = {p.value.strip(): p for p in info.value.problems}
+    assert set(percent) == {"67%", "100 %"}
+    assert percent["67%"].line == 32 and percent["67%"].column == "points_earned"
+    said = percent["67%"].expected
+    assert said == percent["100 %"].expected  # the same words for every cell of the column
+    assert "maximum in column 'points_possible'" in said
+    assert "a percentage ('67%') is not read as a share of that maximum" in said
+    assert "write the row's points instead" in said
+    assert "0.67" not in said and "max_score=" not in said  # not the advice without max_score
+    assert run(["validate", str(path), "--correct-col", "points_earned",
+                "--max-score-col", "points_possible"]) == 2  # fmt: skip
+    err = " ".join(capsys.readouterr().err.split())
+    assert "line 32, column 'points_earned': got '67%'; expected points" in err

@@ -573,6 +573,11 @@ def _scores_at_threshold(
         scores = np.where(negative, np.nan, scores)
         wrong = wrong | negative
     bad = np.isnan(scores) & ~right & ~wrong
+    if maxima is not None and bad.any():  # "67%": refused, never guessed a share of the maximum
+        percent = bad & _percent_cells(shown)
+        if percent.any():
+            issues.add_mask(percent, column, shown, _percent_of_points(shown, percent, mapping))
+            bad &= ~percent
     if bad.any():
         words = pc.unique(shown.filter(pa.array(bad))).to_pylist()
         hint = _numbers_written_otherwise([str(w) for w in words], scores[~bad], max_like)
@@ -588,6 +593,26 @@ def _scores_at_threshold(
         scores[~bad & ~right & ~wrong], mapping.correct_threshold, column, issues.source, max_like
     )
     return ((scores >= mapping.correct_threshold) & ~wrong | right).astype(np.int8)
+
+
+def _percent_cells(shown: pa.Array) -> np.ndarray:
+    """(n,) True where a cell of a score column is a percentage with a % sign ("67%")."""
+    if not (pa.types.is_string(shown.type) or pa.types.is_large_string(shown.type)):
+        return np.zeros(len(shown), bool)
+    found = pc.match_substring_regex(pc.utf8_trim_whitespace(shown), _PERCENT.pattern)
+    return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+
+
+def _percent_of_points(shown: pa.Array, percent: np.ndarray, mapping: ColumnMapping) -> str:
+    """What a percentage in a column of points read out of each row's maximum (`max_score`)
+    is told, the same for each of the column's percentages (the first quoted): refused, not
+    read as that share of the maximum, which would be a guess of what it is a share of."""
+    example = str(shown.filter(pa.array(percent))[0].as_py()).strip()
+    return (
+        f"points, a number read as right at or above {mapping.correct_threshold:g} of the row's "
+        f"maximum in column '{mapping.max_score}': a percentage ('{example}') is not read as a "
+        "share of that maximum; write the row's points instead (67% of a maximum of 3 is 2)"
+    )
 
 
 def _out_of_maximum(
