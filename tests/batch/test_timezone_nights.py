@@ -222,7 +222,8 @@ def test_validate_out_of_times_without_an_offset_keeps_saying_so_or_writes_the_z
     same CSV held them as UTC instants, and the same night said nothing while counting a
     1:30 am answer in the night before. Now --out keeps them without a zone (the night warns,
     and `validate` says how to write them), and `validate --timezone ZONE --out` writes the
-    instants they are there, which a night cut in ZONE reads without a word."""
+    instants they are there, which a night cut in ZONE reads without a word. `validate`
+    without --out says it too (it printed "No problems found." under times shown as UTC)."""
     import warnings
 
     import pyarrow.parquet as pq
@@ -237,6 +238,12 @@ def test_validate_out_of_times_without_an_offset_keeps_saying_so_or_writes_the_z
         naive, index=False
     )
     plain, zoned = tmp_path / "plain.parquet", tmp_path / "zoned.parquet"
+    # my own trial: without --out, "No problems found." under a summary showing them +00:00
+    assert run(["validate", str(naive), "--skills-sep", "|"]) == 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert "no UTC offset: they are read (and shown above) as UTC" in said
+    assert "--timezone ZONE (e.g. America/New_York) with --out" in said
+    assert "No problems found." not in said
     assert run(["validate", str(naive), "--skills-sep", "|", "--out", str(plain)]) == 0
     said = " ".join(capsys.readouterr().err.split())
     assert "its times carry no UTC offset" in said and "--timezone ZONE" in said

@@ -576,7 +576,8 @@ def _times_in_zone(
     --out then holds. A column of dates is kept as days: moved to local midnight's instant, a
     second attempt of a day no longer read as one, and the night refused it as a row loaded
     twice. Without ZONE, --out keeps them without a zone (`write_log`), and a
-    warning says so and how to give it: the canonical Parquet of a New York export said
+    warning says so and how to give it (without --out too: the summary shows them as UTC, and
+    "No problems found." under it read as a local export checked): the canonical Parquet of a New York export said
     nothing to a night cut at midnight there, which counted a 1:30 am answer in the night
     before."""
     days = log.has_timestamps and dates_only("timestamp", log.time)
@@ -590,15 +591,19 @@ def _times_in_zone(
     if zone is not None:
         info(f"{report.source}: its times without a UTC offset read as times in {zone}")
         return local_times_as_utc(log, zone)
-    if out is not None:
-        warnings.warn(
-            f"{report.source}: its times carry no UTC offset: {out} keeps them so (a timestamp "
-            "without a zone, read as UTC), and a night's --timezone warns of them. If they are "
-            "local times, give --timezone ZONE (e.g. America/New_York) to write them as the "
-            "instants they are; if they are UTC, --timezone UTC",
-            DataNoteWarning,
-            stacklevel=2,
-        )
+    kept = (
+        f"{out} keeps them so (a timestamp without a zone, read as UTC)"
+        if out is not None
+        else "they are read (and shown above) as UTC"
+    )
+    cure = "to write them as" if out is not None else "with --out to write them as"
+    warnings.warn(
+        f"{report.source}: its times carry no UTC offset: {kept}, and a night's --timezone "
+        f"warns of them. If they are local times, give --timezone ZONE (e.g. "
+        f"America/New_York) {cure} the instants they are; if they are UTC, --timezone UTC",
+        DataNoteWarning,
+        stacklevel=2,
+    )
     return log
 
 
