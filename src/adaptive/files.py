@@ -290,11 +290,38 @@ def sealed_json(doc: dict[str, Any]) -> bytes:
     return json.dumps(plain, indent=1, sort_keys=True).encode()
 
 
-def read_sealed_json(path: Path, what: str) -> dict[str, Any]:
+def is_json_lines(data: bytes) -> bool:
+    """Whether `data` is JSON lines (its first two lines each a JSON object), which
+    `json.loads` refuses as "Extra data" after the first line."""
+    lines = [line for line in data[: 1 << 16].splitlines() if line.strip()][:2]
+    try:
+        return len(lines) == 2 and all(isinstance(json.loads(line), dict) for line in lines)
+    except ValueError:
+        return False
+
+
+def json_lines_words(data: bytes) -> str:
+    """'this looks like a JSON-lines file of learner profiles (one profile a line: give it as
+    --profiles)' when its first line is a profile (`data.kinds.json_kind`), else 'this looks
+    like a JSON-lines file (one JSON object a line)'. Never a line of it (a profile holds a
+    student id)."""
+    from adaptive.data.kinds import HEAD_BYTES, PROFILES, json_kind
+
+    if json_kind(data[:HEAD_BYTES]) is PROFILES:
+        return "this looks like a JSON-lines file of learner profiles (one profile a line: give it as --profiles)"
+    return "this looks like a JSON-lines file (one JSON object a line)"
+
+
+def read_sealed_json(
+    path: Path, what: str, expected: str = "one JSON document as adaptive writes it"
+) -> dict[str, Any]:
     """Parse a file written from `sealed_json` and verify its seal.
 
     Raises `ArtifactError` naming `what` (how the caller refers to the file) when it is missing,
-    empty, not JSON, carries no seal (written before seals existed) or was altered."""
+    empty, not JSON, carries no seal (written before seals existed) or was altered. A file of
+    JSON lines (a profiles file given in its place) is said to be one, not `expected` (what
+    the caller reads, "an assignment written by `adaptive experiment assign`"), rather than
+    a truncated or altered file."""
     try:
         data = Path(path).read_bytes()
         if not data.strip():  # said as such, not as the parser's "Expecting value"
@@ -303,6 +330,8 @@ def read_sealed_json(path: Path, what: str) -> dict[str, Any]:
     except FileNotFoundError as exc:
         raise ArtifactError(f"{what}: missing") from exc
     except (OSError, ValueError) as exc:
+        if isinstance(exc, ValueError) and is_json_lines(data):
+            raise ArtifactError(f"{what}: {json_lines_words(data)}, not {expected}") from exc
         raise ArtifactError(
             f"{what}: not valid JSON ({exc}); the file is truncated or altered"
         ) from exc

@@ -83,6 +83,23 @@ def test_a_tampered_or_malformed_assignment_is_refused(tmp_path) -> None:
         Assignment.from_dict({"format": "v0"}, "x.json")
 
 
+def test_a_profiles_file_given_as_the_assignment_is_said_to_be_json_lines(tmp_path) -> None:
+    # a trial passed profiles.jsonl as --assignment: "not valid JSON (Extra data: line 2 ...);
+    # the file is truncated or altered" sent them looking for a damaged file
+    path = tmp_path / "profiles.jsonl"
+    path.write_text('{"student_id": "s1", "grade": 4}\n{"student_id": "s2", "grade": 5}\n')
+    with pytest.raises(AssignmentError) as caught:
+        Assignment.load(path)
+    said = str(caught.value)
+    assert "JSON-lines file of learner profiles" in said and "--profiles" in said
+    assert "not an assignment written by `adaptive experiment assign`" in said
+    assert "truncated" not in said and "s1" not in said  # no student id either
+    other = tmp_path / "other.jsonl"
+    other.write_text('{"a": 1}\n{"a": 2}\n')
+    with pytest.raises(AssignmentError, match=r"JSON-lines file \(one JSON object a line\), not"):
+        Assignment.load(other)
+
+
 def _outcomes(seed: int, effect: float, icc: float = 0.2) -> pd.DataFrame:
     people = _people(20, 4, 20)
     a = assign(people, ARMS, unit="class", seed=seed)

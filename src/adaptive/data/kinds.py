@@ -137,14 +137,14 @@ def file_kind(path: str | Path) -> FileKind | None:
         with pa.input_stream(str(path), compression=compression) as stream:
             head = stream.read(HEAD_BYTES)  # decompressed: a .jsonl.gz is JSON too
         if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
-            return _json_kind(head)
+            return json_kind(head)
         header, _ = read_header(path, compression, None, kind)
     except (AdaptiveError, OSError, ValueError, pa.ArrowException):
         return None
     return header_kind(header) or (CSV_TABLE if len(header) > 1 else None)
 
 
-def _json_kind(head: bytes) -> FileKind:
+def json_kind(head: bytes) -> FileKind:
     """JSON's kind from its first bytes: a first line that is an object with a student_id is
     a profile (JSON lines of them); a "skills" or "activities" key a catalog."""
     first = head.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0]

@@ -203,7 +203,9 @@ class Assignment:
         """Read and verify an assignment file (altered, truncated or malformed: named error)."""
         where = f"experiment assignment {path}"
         try:
-            doc = read_sealed_json(Path(path), where)
+            doc = read_sealed_json(
+                Path(path), where, "an assignment written by `adaptive experiment assign`"
+            )
         except ArtifactError as exc:
             raise AssignmentError(str(exc)) from exc
         return cls.from_dict(doc, str(path))
