@@ -921,3 +921,30 @@ def test_quiet_silences_the_deep_models_epochs_and_evaluate_says_where_it_wrote(
         f"{wrote}/evaluation\n" in quiet.out and (tmp_path / "evaluation" / "metrics.csv").is_file()
     )
     assert progress_shown()  # the command's quiet ended with it
+
+
+def test_every_command_that_reads_a_response_log_takes_the_column_options() -> None:
+    # `experiment analyze --data export.csv` advised "name another with --student-col", an
+    # option it did not have: the readers' advice names the shared column options
+    # (`readers.COLUMN_OPTIONS`), so every command with --data must take them (`@reads_log`)
+    from adaptive.cli import command
+    from adaptive.data.readers import COLUMN_OPTIONS
+
+    def leaves(cmd, path):
+        if getattr(cmd, "commands", None):
+            for name, sub in cmd.commands.items():
+                yield from leaves(sub, [*path, name])
+        else:
+            yield " ".join(path), cmd
+
+    lacking = {}
+    for name, cmd in leaves(command(), []):
+        flags = {flag for param in cmd.params for flag in getattr(param, "opts", ())}
+        if "--data" in flags:
+            missing = sorted(set(COLUMN_OPTIONS.values()) - flags)
+            if missing:
+                lacking[name] = missing
+    assert lacking == {}
+    assert {"ope", "experiment analyze", "batch", "evaluate"} <= {
+        n for n, _ in leaves(command(), [])
+    }

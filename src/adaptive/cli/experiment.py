@@ -20,6 +20,7 @@ from adaptive.cli.options import (
     Quiet,
     district_or_files,
     parse_day,
+    reads_log,
 )
 from adaptive.cli.output import SETTINGS, console, definitions
 
@@ -113,6 +114,7 @@ def assign(
 
 
 @experiment_app.command("analyze")
+@reads_log
 def analyze(
     assignment: Annotated[
         Path,
@@ -151,6 +153,7 @@ def analyze(
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the redraws.")] = 0,
     allow_other_profiles: AllowOtherProfiles = False,
     quiet: Quiet = False,
+    mapping: dict | None = None,
 ) -> None:
     """Effect of each arm on normalized gain and correct rate, cluster-robust 95% intervals."""
     # refused when --profiles is not the file the assignment was drawn from (its sha256), or
@@ -158,7 +161,7 @@ def analyze(
     from adaptive.errors import ConfigError
     from adaptive.experiment.analyze import OUTCOME_MEANINGS, analyze_logs
 
-    data, catalog, profiles = district_or_files(district, catalog, profiles, data)
+    data, catalog, profiles = district_or_files(district, catalog, profiles, data, mapping=mapping)
     for flag, value, what in (("--data", data, "the response log with the outcomes"),
                               ("--catalog", catalog, "the catalog the nights were served from"),
                               ("--profiles", profiles, "the students' classes and schools")):  # fmt: skip
@@ -166,7 +169,7 @@ def analyze(
             raise ConfigError(f"{flag} FILE (or --district DIR) is needed: {what}")
     effects = analyze_logs(assignment, log, start=start, end=end, data=data, catalog=catalog,
                            profiles=profiles, permutations=permutations, seed=seed,
-                           allow_other_profiles=allow_other_profiles)  # fmt: skip
+                           mapping=mapping, allow_other_profiles=allow_other_profiles)  # fmt: skip
     table = Table(
         title=f"{assignment.name}: effect against the reference arm, nights {start} to {end}",
         caption=definitions(OUTCOME_MEANINGS, effects["outcome"], "\n")

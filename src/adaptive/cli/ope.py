@@ -30,6 +30,7 @@ from adaptive.cli.options import (
     TrackingUri,
     district_or_files,
     parse_day,
+    reads_log,
 )
 from adaptive.cli.output import console, definitions, info
 from adaptive.policy.baselines import BASELINES
@@ -40,6 +41,7 @@ def register(app: typer.Typer) -> None:
     app.command("ope")(ope)
 
 
+@reads_log
 def ope(
     log: Annotated[
         Path,
@@ -128,12 +130,13 @@ def ope(
     allow_other_profiles: AllowOtherProfiles = False,
     tracking_uri: TrackingUri = None,
     quiet: Quiet = False,
+    mapping: dict | None = None,
 ) -> None:
     """Estimate a candidate policy's value (IPS, SNIPS, doubly robust) from logged nights."""
     from adaptive.errors import ConfigError
     from adaptive.evaluation.ope.logs import evaluate_logs
 
-    data, catalog, profiles = district_or_files(district, catalog, profiles, data)
+    data, catalog, profiles = district_or_files(district, catalog, profiles, data, mapping=mapping)
     for flag, value, what in (("--data", data, "the response log with the outcomes"),
                               ("--catalog", catalog, "the catalog the nights were served from")):  # fmt: skip
         if value is None:
@@ -143,7 +146,7 @@ def ope(
         metrics=tuple(metric or ("correct", "engagement")), horizon_days=horizon_days,
         state_dir=state_dir, n_boot=n_boot, seed=seed, min_overlap=min_overlap,
         min_ess=min_ess, tracking_uri=tracking_uri, start=start, end=end,
-        allow_other_profiles=allow_other_profiles,
+        allow_other_profiles=allow_other_profiles, mapping=mapping,
     )  # fmt: skip
     d = result.diagnostics
     console.print(result.candidate_vs_logged, soft_wrap=True, markup=False)
