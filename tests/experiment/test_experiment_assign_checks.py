@@ -407,3 +407,34 @@ def test_an_arm_given_a_share_says_arms_are_equal(tmp_path, capsys) -> None:
     assert cli_run(args) == 2
     err = capsys.readouterr().err
     assert "with a share of 0.7 after it" in err and "unequal allocation is not supported" in err
+
+
+def test_students_served_without_a_profile_are_left_out_not_counted_against_the_assignment() -> (
+    None
+):
+    """An analyst's trial: a pilot in 4 schools, its nights served on the whole district's log,
+    was refused: "1,500 of the 2,500 students ... (1 of 5 schools) are in no school of
+    s4.json (60%, more than 25%)". The 1,500 had no profile: the night served them in school
+    'unassigned', class ''. They are not in the experiment, and said so with their count."""
+    from adaptive.batch.partition import UNASSIGNED_SCHOOL
+    from adaptive.errors import ExperimentWarning
+    from adaptive.experiment.analyze import check_share_outside
+
+    a = assign(_people(4, 2), ARMS, unit="school", seed=0)
+    piloted = _people(4, 2)
+    nobody = pd.DataFrame({"student_id": [f"x{i}" for i in range(60)],
+                           "school_id": UNASSIGNED_SCHOOL, "class_id": "", "grade": 4})  # fmt: skip
+    merged = pd.concat([piloted, nobody], ignore_index=True)
+    merged["arm"] = a.arm_of(merged["class_id"], merged["school_id"])
+    with pytest.warns(ExperimentWarning) as said:
+        check_share_outside(merged, a, None, "2026-10-05")
+    words = [str(w.message) for w in said]
+    assert len(words) == 1
+    assert words[0].startswith("60 students of the start night 2026-10-05 were served without")
+    assert "school 'unassigned'" in words[0] and "left out of the effects" in words[0]
+    # a school of another roster is still counted against the assignment, and refused
+    other = merged.assign(school_id=merged["school_id"].replace({"sch0": "elsewhere"}))
+    other["arm"] = a.arm_of(other["class_id"], other["school_id"])
+    extra = _people(2, 2).assign(school_id="elsewhere", arm="")
+    with pytest.warns(ExperimentWarning), pytest.raises(AssignmentError, match=r"no school of"):
+        check_share_outside(pd.concat([other, extra]), a, None, "2026-10-05")

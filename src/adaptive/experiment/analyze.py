@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from adaptive.batch.partition import UNASSIGNED_SCHOOL
 from adaptive.dates import iso_day
 from adaptive.errors import ConfigError, ExperimentWarning, check_seed, counted, verb
 
@@ -565,9 +566,16 @@ def check_share_outside(merged: pd.DataFrame, assignment: Assignment, profiles, 
     """AssignmentError when more than `MAX_SHARE_OUTSIDE` of the start night's students with a
     class (school) are in none of the assignment's; an `ExperimentWarning` counting them when
     some are (left out of the effects). `merged`: one row per student, with the start night's
-    class_id and school_id and the arm they give ("" outside). Counts, never an id."""
+    class_id and school_id and the arm they give ("" outside). Counts, never an id. Students
+    the night served without a unit (no profile: the job's school 'unassigned', class '') are
+    in no experiment's unit by construction, not a sign of another roster: they are left out
+    and counted apart (`_say_without_unit`), as a district-wide night served a pilot's log."""
     fields = list(assignment.key_fields)
-    placed = merged[merged[fields[-1]].fillna("").astype(str) != ""]
+    unit = merged[fields[-1]].fillna("").astype(str)
+    served_in = merged["school_id"].fillna("").astype(str)
+    without = (unit == "") | served_in.isin(["", UNASSIGNED_SCHOOL]).to_numpy()
+    _say_without_unit(int(without.sum()), assignment.unit, start)
+    placed = merged[~without]
     outside = placed[placed["arm"] == ""]
     if outside.empty:
         return
@@ -595,6 +603,21 @@ def check_share_outside(merged: pd.DataFrame, assignment: Assignment, profiles, 
         f"{said} ({share:.0%}; new since the draw?): they are left out of the effects",
         ExperimentWarning,
         stacklevel=3,
+    )
+
+
+def _say_without_unit(n: int, unit: str, start: str) -> None:
+    """The `ExperimentWarning` counting the start night's students served without a `unit`
+    (no profile, so in school 'unassigned'; or a profile without one): not in the experiment,
+    left out of the effects. Nothing when there are none."""
+    if not n:
+        return
+    warnings.warn(
+        f"{counted(n, 'student')} of the start night {start} {verb(n, 'was')} served without "
+        f"a {unit} (no profile: school '{UNASSIGNED_SCHOOL}'; or a profile without one): not in "
+        "the experiment, left out of the effects",
+        ExperimentWarning,
+        stacklevel=4,
     )
 
 
