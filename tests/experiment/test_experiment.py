@@ -160,6 +160,63 @@ def test_absorbed_strata_give_the_dummies_coefficient_and_a_cluster_level_correc
     assert e.std_error == pytest.approx(np.sqrt(cr0 * g / (g - s - 1)), rel=1e-6)
 
 
+def _blocked(rng, clusters: int, strata: int, m: int, icc: float, sd: float) -> pd.DataFrame:
+    """One draw of `clusters` classes of `m` students in `strata` equal strata, half of each
+    stratum's classes in arm 'new', no effect."""
+    unit = np.repeat(np.arange(clusters), m)
+    per = clusters // strata
+    arms = np.concatenate([rng.permutation(["control", "new"] * (per // 2)) for _ in range(strata)])
+    y = rng.normal(0, sd * np.sqrt(icc), clusters)[unit]
+    y = y + rng.normal(0, sd * np.sqrt(1 - icc), len(unit))
+    return pd.DataFrame({"y": y, "unit_id": unit, "stratum": unit // per, "arm": arms[unit]})
+
+
+def test_power_uses_the_analysis_degrees_of_freedom_and_its_se_is_what_analyze_estimates() -> None:
+    # a trial: `power --clusters 112` promised an MDE on G - 2 df with no way to give the 60
+    # school x grade strata the analysis spends a degree of freedom each on (`cluster_dof`,
+    # shared); analyze's CR0 x G/(G - S - q) estimates power's SE, which is not widened again
+    from scipy import stats
+
+    from adaptive.experiment.power import cluster_dof
+
+    rng = np.random.default_rng(7)
+    g, s, m, icc, sd = 40, 20, 10, 0.15, 0.2
+    design = Design(g, m, icc, sd, strata=s)
+    effects = [estimate_effects(_blocked(rng, g, s, m, icc, sd), "y")[0] for _ in range(150)]
+    assert {(e.n_clusters, e.n_strata, e.df) for e in effects} == {(g, s, cluster_dof(g, s))}
+    assert cluster_dof(g, s) == g - s - 1 == 19
+    from adaptive.cli.experiment import _correction_words
+
+    said = _correction_words(pd.DataFrame([effects[0].to_dict()]))
+    assert "times G / (G - S - q), t on G - S - q degrees of freedom" in said
+    assert "CR1" in said and said.endswith("here G = 40, S = 20: 19 degrees of freedom")
+    mean_se = np.sqrt(np.mean([e.std_error**2 for e in effects]))
+    assert mean_se == pytest.approx(standard_error(design), rel=0.06)
+    assert np.std([e.effect for e in effects]) == pytest.approx(standard_error(design), rel=0.15)
+    df = 19
+    assert minimum_detectable_effect(design) == pytest.approx(
+        (stats.t.ppf(0.975, df) + stats.t.ppf(0.8, df)) * standard_error(design)
+    )
+
+
+def test_cli_power_takes_strata_and_says_its_degrees_of_freedom(capsys) -> None:
+    from adaptive.cli import run as cli_run
+
+    base = ["experiment", "power", "--clusters", "112", "--students-per-cluster", "22",
+            "--icc", "0.15", "--sd", "0.2"]  # fmt: skip
+    assert cli_run([*base, "--strata", "60"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    mde = minimum_detectable_effect(Design(112, 22, 0.15, 0.2, strata=60))
+    assert f"minimum detectable effect {mde:.4f}" in out and "in 60 strata" in out
+    assert "t on 51 degrees of freedom" in out and "note:" not in out
+    assert cli_run(base) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "t on 110 degrees of freedom" in out
+    assert "note: computed for one stratum (--strata not given)" in out
+    assert cli_run([*base, "--strata", "0"]) == 2
+    assert "--strata 0: expected at least 1 stratum" in capsys.readouterr().err
+
+
 def test_design_from_data_recovers_the_class_icc_within_strata() -> None:
     from adaptive.experiment.power import design_from_data
 

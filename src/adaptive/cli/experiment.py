@@ -175,7 +175,8 @@ def analyze(
         caption=definitions(OUTCOME_MEANINGS, effects["outcome"], "\n")
         + "students: with the outcome, in the arm / the reference arm (their arm is their "
         "unit's, class or school, on the start night); means: raw, before the strata"
-        + _randomization_words(effects, permutations),
+        + _randomization_words(effects, permutations)
+        + _correction_words(effects),
     )
     columns = ("outcome", "arm", "effect", "95% interval", "p", "p (randomization)", "clusters",
                "students", "means")  # fmt: skip
@@ -249,6 +250,24 @@ def _outcome_randomization_words(rows, permutations: int) -> tuple[str, str] | N
     return str(rows["outcome"].iloc[0]), f"{words} (two-sided): the smallest it can be is {floor}"
 
 
+def _correction_words(effects) -> str:
+    """The caption's sentence on how the intervals are computed (`power.CORRECTION_WORDS`),
+    with this analysis's G, S and degrees of freedom (`Effect.df`, per outcome where they
+    differ): what an analyst reproducing it with statsmodels' CR1 needs."""
+    from adaptive.experiment.power import CORRECTION_WORDS
+
+    done = effects[effects["df"] > 0] if not effects.empty else effects
+    if done.empty:
+        return ""
+    designs = done.drop_duplicates(["n_clusters", "n_strata", "df"])
+    said = "; ".join(
+        f"G = {int(e.n_clusters)}, S = {int(e.n_strata)}: {int(e.df)} degrees of freedom"
+        + (f" ({e.outcome})" if len(designs) > 1 else "")
+        for e in designs.itertuples(index=False)
+    )
+    return f"\n{CORRECTION_WORDS}; here {said}"
+
+
 def _interval(low: float, high: float) -> str:
     """An effect's interval; "none" where the units leave no degree of freedom (NaN)."""
     return "none (too few units)" if low != low else f"[{low:+.4f}, {high:+.4f}]"
@@ -269,18 +288,43 @@ def power(
     share_treated: Annotated[float, typer.Option("--share-treated")] = 0.5,
     r2: Annotated[float, typer.Option("--r2", help="Variance share the strata explain.")] = 0.0,
     size_cv: Annotated[float, typer.Option("--size-cv", help="CV of cluster sizes.")] = 0.0,
+    strata: Annotated[
+        int | None,
+        typer.Option(
+            "--strata",
+            help="Strata the clusters are randomized in (`experiment assign` blocks classes by "
+            "school x grade: its summary says 'N classes in S strata'); each costs the analysis "
+            "a degree of freedom. Default 1, said so.",
+        ),
+    ] = None,
     alpha: Annotated[float, typer.Option("--alpha")] = 0.05,
     power_: Annotated[float, typer.Option("--power")] = 0.8,
     quiet: Quiet = False,
 ) -> None:
     """Minimum detectable effect of a cluster-randomized design (in the outcome's units)."""
-    from adaptive.experiment.power import Design, minimum_detectable_effect, standard_error
+    from adaptive.experiment.power import (
+        Design,
+        cluster_dof,
+        minimum_detectable_effect,
+        standard_error,
+    )
 
-    d = Design(clusters, students_per_cluster, icc, sd, share_treated, r2, size_cv)
+    d = Design(clusters, students_per_cluster, icc, sd, share_treated, r2, size_cv,
+               1 if strata is None else strata)  # fmt: skip
     mde = minimum_detectable_effect(d, alpha, power_)
+    df = cluster_dof(d.clusters, d.strata)
     console.print(
         f"minimum detectable effect {mde:.4f} ({mde / sd:.3f} SD) at alpha {alpha}, power "
-        f"{power_}: {clusters} clusters x {students_per_cluster:g} students, ICC {icc}, "
-        f"standard error {standard_error(d):.4f}",
+        f"{power_}: {clusters} clusters x {students_per_cluster:g} students in "
+        f"{d.strata} {'stratum' if d.strata == 1 else 'strata'}, ICC {icc}, standard error "
+        f"{standard_error(d):.4f}, t on {df} degrees of freedom (clusters - strata - 1, as "
+        "`experiment analyze` computes them)",
         soft_wrap=True,
     )
+    if strata is None:
+        console.print(
+            "note: computed for one stratum (--strata not given); randomized in strata (as "
+            "`experiment assign` blocks classes by school x grade), the analysis loses one "
+            "degree of freedom per stratum: give --strata S (assign's 'in S strata')",
+            soft_wrap=True,
+        )

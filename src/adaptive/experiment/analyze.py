@@ -48,6 +48,7 @@ from scipy import stats
 from adaptive.batch.partition import UNASSIGNED_SCHOOL
 from adaptive.dates import iso_day
 from adaptive.errors import ConfigError, ExperimentWarning, check_seed, counted, verb
+from adaptive.experiment.power import cluster_dof, cluster_variance_factor
 
 if TYPE_CHECKING:
     from adaptive.experiment.assign import Assignment
@@ -91,6 +92,10 @@ class Effect:
     #: how p_randomization was computed: "exact", "redraws", "redraws, dealing order unknown"
     #: (a format-1 file with 4 or more arms, `can_enumerate`), or "" (not computed)
     randomization: str = ""
+    #: the strata the effect was estimated in and its degrees of freedom, G - S - q
+    #: (`power.cluster_dof`; 0 where there is none and no interval)
+    n_strata: int = 0
+    df: int = 0
 
     def to_dict(self) -> dict:
         return self.__dict__.copy()
@@ -135,18 +140,19 @@ def estimate_effects(
     # freedom each from the cluster sums (a stratum of m classes: each cluster's leverage 1/m),
     # so CR1 is biased low by about (G - S - q)/G (measured: A/A false positives 8.7% instead of
     # 5% with ~4 classes per stratum). The factor used is G/(G - S - q), with t on G - S - q
-    # degrees of freedom (one stratum: close to CR1 and G - 2).
+    # degrees of freedom (one stratum: close to CR1 and G - 2): `power.cluster_dof` and
+    # `power.cluster_variance_factor`, which `experiment power` uses too.
     n, q, n_strata = len(y), x.shape[1], int(strata.max()) + 1
     n_groups = int(groups.max()) + 1
     units = _design_units(frame, design, cluster, stratum, arm)
     randomization = _randomization_p(data, y, arm, cluster, stratum, arms, permutations, seed,
                                      np.asarray(fit.params), units, exact)  # fmt: skip
-    if n_groups - n_strata - q < 1:
+    df = cluster_dof(n_groups, n_strata, q)
+    if df < 1:
         return _without_interval(data, outcome, arm, arms, n_groups, n_strata, fit.params,
                                  randomization)  # fmt: skip
-    df = n_groups - n_strata - q
     cr1 = n_groups / max(n_groups - 1, 1) * (n - 1) / max(n - q, 1)
-    se = np.asarray(fit.bse) * np.sqrt(n_groups / df / cr1)
+    se = np.asarray(fit.bse) * np.sqrt(cluster_variance_factor(n_groups, n_strata, q) / cr1)
     t = stats.t.ppf(1 - (1 - level) / 2, df)
     params = np.asarray(fit.params)
     p_values = 2 * stats.t.sf(np.abs(params / se), df)
@@ -173,6 +179,8 @@ def estimate_effects(
             floor[j],
             n_exact,
             how,
+            n_strata,
+            df,
         )  # fmt: skip
         for j, name in enumerate(arms[1:])
     ]
@@ -216,6 +224,7 @@ def _without_interval(
             floor[j],
             n_exact,
             how,
+            n_strata,
         )  # fmt: skip
         for j, name in enumerate(arms[1:])
     ]
