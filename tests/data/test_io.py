@@ -677,3 +677,40 @@ def test_a_refusal_counts_its_scores_once_per_column_with_the_same_hint(tmp_path
         "set them aside. To load the other rows"
     )
     assert [column for column, _ in calls] == ["correct"]
+
+
+ORDER_MAPPING = {
+    "student_id": "user_id",
+    "item_id": "problem_id",
+    "skill_ids": "skill_name",
+    "time": "seq_idx",
+    "merge_skill_rows": True,
+    "allow_unsorted": True,
+}
+ORDER_ROWS = [  # assist2009's raw export: one row per skill, each with its own order number
+    "7,0,p1,A,0",
+    "7,1,p1,B,0",
+    "7,2,p2,A,1",
+    "7,3,p1,A,1",  # p1 again, later: another response
+    "7,4,p1,B,1",
+    "7,5,p1,A,1",  # and again at once, the same answer: a third attempt, not the same one
+    "7,6,p1,B,1",
+    "8,0,p1,B,1",
+    "8,1,p1,A,1",
+]
+
+
+def _order_log(tmp_path: Path, rows: list[str], name: str):
+    header = "user_id,seq_idx,problem_id,skill_name,correct\n"
+    return read_responses(write(tmp_path, rows, name=name, header=header), ORDER_MAPPING)
+
+
+def test_merged_skill_rows_by_an_order_column_do_not_depend_on_the_file_order(tmp_path):
+    """An integer order column with `allow_unsorted`: the rows of one response are merged in
+    (student, order) order, wherever they stand in the file (a shuffled export gave 126
+    multi-skill responses where the sorted one gave 6,421)."""
+    expected = _order_log(tmp_path, ORDER_ROWS, "sorted.csv").frame
+    shuffled = [ORDER_ROWS[i] for i in np.random.default_rng(0).permutation(len(ORDER_ROWS))]
+    by_item = sorted(ORDER_ROWS, key=lambda r: (r.split(",")[0], r.split(",")[2]))
+    for name, rows in [("shuffled.csv", shuffled), ("by_item.csv", by_item)]:
+        pd.testing.assert_frame_equal(_order_log(tmp_path, rows, name).frame, expected)

@@ -1591,19 +1591,20 @@ def group_responses(
     values: RowValues, ok: np.ndarray, merge_skill_rows: bool, by_time: bool = False
 ) -> Responses:
     """Order the accepted rows by student (stable: file order within a student) and merge
-    consecutive multi-skill rows into one response when asked. With `by_time` (timestamps
-    whose file order is not checked) rows to merge are looked for in (student, time, item,
-    answer) order, so that the rows of one response need not be next to each other in a
-    shuffled file (nor in a date-only one, where a day's other answers stand between them);
-    such a run of rows is one response per attempt (`_attempts`: with dates only, the k-th row
-    of each skill is the k-th attempt of the day), and the responses are then put back in
-    (student, time, file) order. Copies of a timed row must have been rejected before
-    (`reject_repeated_rows`), so that no copy is merged into the response it copies."""
+    consecutive multi-skill rows into one response when asked. With `by_time` (times or an
+    integer order whose file order is not checked) rows to merge are looked for in (student,
+    time, item, answer) order, so that the rows of one response need not be next to each
+    other in a shuffled file (nor in a date-only one, where a day's other answers stand
+    between them), and the responses are then put back in (student, time, file) order.
+    Such a run of rows is one response per attempt (`_attempts`: with dates only, the k-th
+    row of each skill is the k-th attempt of the day). Copies of a timed row must have been
+    rejected before (`reject_repeated_rows`), so that no copy is merged into the response it
+    copies."""
     rows = np.flatnonzero(ok)  # ascending: every row in file order when none was rejected
     in_file_order = len(rows) == len(values.student_id)
     student_code = _codes(_take(values.student_id, rows, in_file_order))
     order = None
-    merged_by_time = merge_skill_rows and by_time and values.time_kind == "timestamp"
+    merged_by_time = merge_skill_rows and by_time
     if merged_by_time:  # stable: ties keep file order
         items = _codes(_take(values.item_id, rows, in_file_order))
         order = _stable_order([student_code, values.time[rows], items, values.correct[rows]])
