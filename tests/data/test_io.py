@@ -714,3 +714,16 @@ def test_merged_skill_rows_by_an_order_column_do_not_depend_on_the_file_order(tm
     by_item = sorted(ORDER_ROWS, key=lambda r: (r.split(",")[0], r.split(",")[2]))
     for name, rows in [("shuffled.csv", shuffled), ("by_item.csv", by_item)]:
         pd.testing.assert_frame_equal(_order_log(tmp_path, rows, name).frame, expected)
+
+
+@pytest.mark.parametrize("allow_unsorted", [True, False])
+def test_a_repeated_skill_starts_another_attempt(tmp_path, allow_unsorted):
+    """Two attempts of one item with the same skills and answer in a row (order 3-4 and 5-6)
+    are two responses, as on the timestamp path (`_attempts`: the k-th row of each skill is
+    the k-th attempt), not one: in a file whose order is checked too (rows merged where they
+    stand), where they were merged because each row named another skill than the row before."""
+    header = "user_id,seq_idx,problem_id,skill_name,correct\n"
+    path = write(tmp_path, ORDER_ROWS, header=header)
+    frame = read_responses(path, {**ORDER_MAPPING, "allow_unsorted": allow_unsorted}).frame
+    assert frame["order"].tolist() == [0, 2, 3, 5, 0]
+    assert frame["skill_ids"].tolist() == [["A", "B"], ["A"], ["A", "B"], ["A", "B"], ["B", "A"]]

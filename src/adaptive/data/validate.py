@@ -1596,10 +1596,11 @@ def group_responses(
     time, item, answer) order, so that the rows of one response need not be next to each
     other in a shuffled file (nor in a date-only one, where a day's other answers stand
     between them), and the responses are then put back in (student, time, file) order.
-    Such a run of rows is one response per attempt (`_attempts`: with dates only, the k-th
-    row of each skill is the k-th attempt of the day). Copies of a timed row must have been
-    rejected before (`reject_repeated_rows`), so that no copy is merged into the response it
-    copies."""
+    Either way a run of rows giving one answer (same student, item and answer, and time with
+    timestamps) is one response per attempt (`_attempts`: the k-th row of each skill is the
+    k-th attempt, so the same item answered twice in a row is two responses). Copies of a
+    timed row must have been rejected before (`reject_repeated_rows`), so that no copy is
+    merged into the response it copies."""
     rows = np.flatnonzero(ok)  # ascending: every row in file order when none was rejected
     in_file_order = len(rows) == len(values.student_id)
     student_code = _codes(_take(values.student_id, rows, in_file_order))
@@ -1621,15 +1622,11 @@ def group_responses(
     if merge_skill_rows and n > 1:
         same_answer = _same_answer_as_previous(values, rows, student_code, item_code)
         joined = _skill_set_codes(skills)
-        if merged_by_time and same_answer.any():
-            # rows of one instant met in time order, any file order: each run's rows are put
-            # in attempts, and each attempt is one response
+        if same_answer.any():  # each run's rows are put in attempts, each one response
             within, attempt = _attempts(same_answer, joined)
             rows, student_code, item_code = rows[within], student_code[within], item_code[within]
             skills = skills.take(pa.array(within))
             new[1:] = ~(same_answer & (attempt[1:] == attempt[:-1]))
-        else:  # consecutive rows in file order, one per skill
-            new[1:] = ~(same_answer & (joined[1:] != joined[:-1]))
     starts = np.flatnonzero(new)
     member_offsets = np.append(starts, n).astype(np.int64)
     if len(starts) < n:
