@@ -1823,3 +1823,19 @@ def test_a_file_of_its_header_repeated_is_said_to_hold_no_rows(tmp_path, repeats
     assert "line 2; expected a row of data; the line repeats the header" in said
     assert "quarantine" not in said.replace(str(quarantine), "")
     assert "Every one" not in said and "otherwise than it is written" not in said
+
+
+def test_a_pykt_split_is_named_before_its_missing_columns(tmp_path, capsys):
+    """A data scientist's trial: pyKT's test.csv.gz given to `adaptive validate` without column
+    options listed four missing columns; the read_pykt advice came only once `--correct-col
+    responses` was given. Its header (uid, concepts, responses) is told first, as one problem."""
+    header = "fold,uid,concepts,responses,cidxs\n"
+    path = write(tmp_path, ['-1,6256,"54,54,3","1,1,0","0,1,2"'], header)
+    with pytest.raises(DataValidationError) as info:
+        load_log(path)
+    assert info.value.total == 1
+    assert "pyKT's preprocessed split" in info.value.problems[0].expected
+    assert "adaptive.data.pykt.read_pykt" in info.value.problems[0].expected
+    assert run(["validate", str(path)]) == 2
+    said = capsys.readouterr().err
+    assert "read_pykt" in said and "for student_id" not in said

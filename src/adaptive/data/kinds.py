@@ -61,12 +61,22 @@ ANSWER_SHEET = FileKind(
     "a diagnostic's answer sheet (student, question, correct)",
     "give it to PlacementDiagnostic.replay",
 )
+PYKT = FileKind(
+    "pykt",
+    "pyKT's preprocessed split (uid, concepts, responses: one row per student, comma-joined "
+    "sequences)",
+    "read it with adaptive.data.pykt.read_pykt(path), which returns the log and each "
+    "student's fold (or write one row per response)",
+)
 #: A table of none of the kinds above, and JSON of none (said only where a reader wanted the other).
 CSV_TABLE = FileKind("table", "a CSV file", "")
 PARQUET_TABLE = FileKind("table", "a Parquet file", "")
 JSON_FILE = FileKind("json", "a JSON file", "")
 #: The kinds of JSON: a table reader never quotes their first line as a header.
 JSON_KINDS = (PROFILES, CATALOG, JSON_FILE)
+#: Kinds whose refusal is one problem saying what the file is, never its columns missing one
+#: by one: JSON has no header, and a pyKT split's columns hold sequences no mapping reads.
+WHOLE_FILE_KINDS = (*JSON_KINDS, PYKT)
 
 #: Bytes read from the start of a file to tell JSON (a pretty-printed catalog names its
 #: "skills" in its first lines).
@@ -90,8 +100,13 @@ def header_kind(header: Sequence[object]) -> FileKind | None:
     question or a skill column, a response log, and so is a student column beside an item
     column (a log's answers may be a "Score"); a student, a skill (or standard) and a mastery
     (or score) column, and no column of a log alone (`LOG_ONLY_WORDS`), is a placement table;
-    a grade column (and no skill) a roster."""
+    a grade column (and no skill) a roster; pyKT's columns (`pykt.REQUIRED`: uid, concepts,
+    responses) a pyKT split."""
+    from adaptive.data.pykt import REQUIRED as PYKT_COLUMNS
+
     names = [str(h).strip().casefold() for h in header]
+    if set(PYKT_COLUMNS) <= set(names):
+        return PYKT
 
     def has(*words: str) -> bool:
         return any(word in name for name in names for word in words)

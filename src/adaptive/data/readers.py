@@ -369,11 +369,12 @@ def refused_header(source: str, header: list[str], problems: list[Problem]) -> D
     problems say which). A file of JSON (profiles, a catalog) is one problem saying what it
     is, never its first line quoted as a header: a profile's line holds a student id. Only a
     refused header is hinted at: a file with every column the mapping names is read as a log,
-    and its rows' problems are its own (`EVERY_ROW_HINT` where none was read)."""
-    from adaptive.data.kinds import JSON_KINDS, refusal_hint, table_kind
+    and its rows' problems are its own (`EVERY_ROW_HINT` where none was read). A pyKT split
+    (one row per student) is one problem naming `read_pykt` too, not its missing columns."""
+    from adaptive.data.kinds import WHOLE_FILE_KINDS, refusal_hint, table_kind
 
     kind = table_kind(source, header)
-    if kind in JSON_KINDS:
+    if kind in WHOLE_FILE_KINDS:
         return DataValidationError(
             [Problem(source, 1, None, None, f"{LOG_EXPECTED}; {kind.hint()}")]
         )
