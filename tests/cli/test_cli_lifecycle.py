@@ -142,12 +142,26 @@ def test_promote_reads_own_data_with_the_column_flags_and_exits_0(cli, trained) 
 
 
 def test_promote_warns_when_the_data_is_not_the_training_data(cli, trained) -> None:
+    """A data scientist's trial: other data sharing students with the training file was said
+    to have held-out students that "may have been seen in training", but they are held out by
+    a hash of their id, which training leaves out of every log. The warning says what the
+    comparison rests on (how many held-out students, the others left out) and what is at
+    risk: a student the file names by another id."""
+    from adaptive.registry import holdout_mask
+
     tmp, uri = trained
-    own_csv(tmp / "other.csv", seed=1)
+    frame = own_csv(tmp / "other.csv", seed=1)
     r = cli("promote", "--name", "own", "--data", tmp / "other.csv", "--tracking-uri", uri,
             *FLAGS)  # fmt: skip
     assert r.code == 0, r.text
-    assert "warning:" in r.err and "is not version 1's training data" in r.err
+    said = " ".join(r.err.split())
+    assert "warning:" in said and "is not version 1's training data" in said
+    assert "may have been seen in training" not in said
+    students = frame["user"].unique()
+    held = int(holdout_mask(students).sum())
+    assert f"scored on its {held} students held out by a hash of their id" in said
+    assert f"its other {len(students) - held} are left out" in said
+    assert "another id than the training data did" in said
 
 
 def test_promote_on_other_data_of_two_versions_of_one_log_says_only_that(cli, trained, tmp_path):

@@ -499,9 +499,9 @@ def promote(
                 )
         log = resolve_log(data, mapping, quarantine)
         log_sha = log_sha256(log)
-        data_note = _data_note(candidate_mv, log, log_sha)
         rules, holdout_note = _holdout_rules(name, log, holdout_fraction, candidate_mv, champion_mv)
         _, held = split_holdout(log, holdout_fraction, rules)
+        data_note = _data_note(candidate_mv, log, log_sha, held)
         if holdout_note and (held.n_students == 0 or held.correct.min() == held.correct.max()):
             raise ConfigError(f"{holdout_note}: too few to compare on")
         if held.n_students == 0 or held.correct.min() == held.correct.max():
@@ -1177,20 +1177,25 @@ def _replace_decision(
     )
 
 
-def _data_note(candidate_mv, log: ResponseLog, given: str) -> str | None:
+def _data_note(candidate_mv, log: ResponseLog, given: str, held: ResponseLog) -> str | None:
     """A warning when `log` (of fingerprint `given`, `log_sha256`) is not the data the
-    candidate was trained on (fingerprints differ): its held-out students may have been
-    trained on, or its columns were read differently."""
+    candidate was trained on (fingerprints differ), saying what the comparison then rests on:
+    the students of `log` held out by the hash of their id (`held`), whom training left out
+    of every log by the same hash, so never trained on, whatever file they are in; the
+    others are left out. What is at risk is what the hash cannot see: a student the file
+    names by another id than the training data did (another export's ids), or columns read
+    otherwise than for `train`."""
     trained = candidate_mv.tags.get("adaptive.data_sha256")
-    if trained is None:
-        return None
-    if given == trained:
+    if trained is None or given == trained:
         return None
     return (
         f"the promotion data (fingerprint {given[:12]}, {len(log):,} responses) is not "
-        f"version {candidate_mv.version}'s training data (fingerprint {trained[:12]}): "
-        "its held-out students may have been seen in training, or its columns were read "
-        "differently (give the column flags used for `train`)"
+        f"version {candidate_mv.version}'s training data (fingerprint {trained[:12]}): both "
+        f"models are scored on its {counted(held.n_students, 'student')} held out by a hash "
+        f"of their id ({len(held):,} responses), which training leaves out of every log, and "
+        f"its other {log.n_students - held.n_students:,} are left out; only a student it names "
+        "by another id than the training data did (another export's ids) may have been "
+        "trained on (if it is the training file, give the column flags used for `train`)"
     )
 
 
