@@ -34,7 +34,7 @@ def test_every_named_dataset_has_a_valid_descriptor():
 def test_readme_counts_are_recorded_in_the_descriptors():
     assert load_descriptor("assist2009").expected == {
         "rows": 325637,
-        "responses": 274585,
+        "responses": 274590,
         "students": 4151,
         "items": 16891,
         "skills": 110,

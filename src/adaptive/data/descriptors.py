@@ -16,7 +16,7 @@ time = "seq_idx"
 [quirks]
 merge_skill_rows = true
 [expected]                   # counts the source documents (checked by the tests)
-responses = 274585
+responses = 274590
 ```
 """
 
