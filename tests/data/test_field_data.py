@@ -1839,3 +1839,23 @@ def test_a_pykt_split_is_named_before_its_missing_columns(tmp_path, capsys):
     assert run(["validate", str(path)]) == 2
     said = capsys.readouterr().err
     assert "read_pykt" in said and "for student_id" not in said
+
+
+def test_a_canonical_column_the_mapping_reads_elsewhere_is_noted(tmp_path):
+    """A data scientist's trial: `--correct-col original` on a file that also has a column
+    named `correct` loaded without a word about the file's own `correct`. A note says which
+    of the file's columns named as a canonical field are not read, and where each field is
+    read from; none where the mapping reads the canonical columns themselves."""
+    header = "student_id,item_id,skill_ids,correct,original,seq_idx,timestamp\n"
+    rows = [f"s{i % 3},i{i},k{i % 2},{i % 2},{(i + 1) % 2},{i},2024-01-01" for i in range(9)]
+    path = write(tmp_path, rows, header)
+    _, report = load_log_report(path, {"correct": "original", "time": "seq_idx"})
+    (note,) = [n for n in report.notes if "not read" in n]
+    assert note == (
+        "the file's columns 'correct', 'timestamp' are not read: the mapping reads correct "
+        "from 'original', the time from 'seq_idx'"
+    )
+    with pytest.warns(DataNoteWarning, match="column.*'correct'.* not read"):
+        load_log(path, mapping={"correct": "original", "time": "seq_idx"})
+    _, plain = load_log_report(path, {"time": "seq_idx"})
+    assert [n for n in plain.notes if "'correct'" in n] == []

@@ -36,8 +36,8 @@ from adaptive.data.log import (
     clean_skill_lists,
     whole_floats_as_integers,
 )
-from adaptive.data.mapping import ColumnMapping
-from adaptive.data.readers import RawTable, locate_line, locate_lines
+from adaptive.data.mapping import CANONICAL_DEFAULTS, OPTIONAL_FIELDS, ColumnMapping
+from adaptive.data.readers import TIME_DEFAULTS, RawTable, locate_line, locate_lines
 from adaptive.data.refusals import (
     MIXED_SCALES,
     SCORES_HINT,
@@ -988,6 +988,36 @@ def unused_time_notes(
         f"{'column' if len(named) == 1 else 'columns'} {shown} may hold {holds}: give "
         f"--time-col '{named[0]}' (in Python: mapping={{'time': {named[0]!r}}}) to order them "
         "by it"
+    ]
+
+
+def shadowed_column_notes(raw: RawTable, mapping: ColumnMapping, used: set[str]) -> list[str]:
+    """A note naming the file's columns named as a canonical field (`correct`, a `timestamp`)
+    that the mapping reads from another column (`--correct-col original`): read without a
+    mapping they would be that field, so a user may think the file's own is read. One line,
+    with where each field is read from; none where no such column is left unread."""
+    sources = {
+        "student_id": ", ".join(f"'{c}'" for c in mapping.student_id),
+        "item_id": f"'{mapping.item_id}'",
+        "skill_ids": "the Q-matrix (skills_from)"
+        if mapping.skills_from is not None
+        else f"'{mapping.skill_ids}'",
+        "correct": f"'{mapping.correct}'",
+        **{key: f"'{col}'" for key, col in raw.optional.items()},
+    }
+    shadowed = {name: name for name in (*CANONICAL_DEFAULTS, *OPTIONAL_FIELDS)}  # column: field
+    if mapping.time is not None and raw.time_column is not None:
+        shadowed.update({name: "time" for name in TIME_DEFAULTS})
+        sources["time"] = f"'{raw.time_column}'"
+    unread = [c for c in raw.header if c in shadowed and c not in used and shadowed[c] in sources]
+    if not unread:
+        return []
+    fields = dict.fromkeys(shadowed[c] for c in unread)
+    read_from = ", ".join(f"{'the time' if f == 'time' else f} from {sources[f]}" for f in fields)
+    columns = ", ".join(f"'{c}'" for c in unread)
+    return [
+        f"the file's {'column' if len(unread) == 1 else 'columns'} {columns} "
+        f"{'is' if len(unread) == 1 else 'are'} not read: the mapping reads {read_from}"
     ]
 
 
