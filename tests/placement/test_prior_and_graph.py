@@ -92,6 +92,27 @@ def test_success_raises_prerequisites_and_failure_caps_dependents() -> None:
     assert np.isnan(out[:, 4]).all()  # no neighbour: unknown stays unknown
 
 
+def test_the_raise_goes_as_far_as_its_strength_and_the_cap_is_whole() -> None:
+    """Issue 16: how much a mastered skill says of its never-answered prerequisites differs by
+    district (the policy's `graph_raise`): 0 raises nothing, 0.5 half-way, 1 to the dependent's
+    mastery; an unknown (NaN) prerequisite takes the dependent's mastery whatever the strength
+    (nothing else is known of it), and the cap from an answered prerequisite is whole."""
+    cat = chain()
+    m = np.array([[0.3, 0.4, 0.97, 0.9, np.nan], [np.nan, 0.4, 0.97, 0.9, np.nan]])
+    evidence = np.array([[0, 0, 1, 0, 0], [0, 0, 1, 0, 0]], bool)
+    np.testing.assert_allclose(propagate(cat, m, evidence)[0, :4], [0.97, 0.97, 0.97, 0.9])
+    none = propagate(cat, m, evidence, strength=0.0)
+    np.testing.assert_allclose(none[0, :4], [0.3, 0.4, 0.97, 0.9])
+    half = propagate(cat, m, evidence, strength=0.5)
+    np.testing.assert_allclose(half[0, :4], [0.635, 0.685, 0.97, 0.9])
+    assert none[1, 0] == 0.97 and half[1, 0] == 0.97
+    failed = np.array([[0.9, 0.2, 0.85, 0.85, np.nan]])
+    answered_b = np.array([[0, 1, 0, 0, 0]], bool)
+    np.testing.assert_array_equal(
+        propagate(cat, failed, answered_b, 0.0), propagate(cat, failed, answered_b)
+    )
+
+
 def test_a_skills_own_evidence_is_never_overwritten_by_the_graph() -> None:
     """A teacher's trial: a skill answered wrong five times in a row read 98% ("ready to
     accelerate") because the skill built on it, known from the start, was answered right three

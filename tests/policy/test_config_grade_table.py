@@ -6,8 +6,10 @@ file, whose reasons then said "placed from FILE" instead of the grade)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from test_cold_start import graded_catalog, model, practice_log  # noqa: F401  (the module's fixture)
+from policy_fixtures import SKILLS
 
 from adaptive.curriculum import LearnerProfile
 from adaptive.errors import ConfigError
@@ -170,3 +172,37 @@ def test_a_file_name_or_a_dict_where_an_object_goes_says_how_to_make_one(model) 
         assert says in str(err.value), str(err.value)
     with pytest.raises(ConfigError, match="expected a table of P.known. by grade gap"):
         GradeTable([0.8, 0.3, 0.1])
+
+
+def test_the_configs_graph_raise_sets_how_far_a_mastered_skill_raises_its_prerequisites(
+    model,  # noqa: F811
+) -> None:
+    """Issue 16: a skill answered right raises the never-answered skills it builds on by the
+    policy's `graph_raise` (0.5 by default, chosen on the tuning simulators: how much knowing a
+    skill says of its prerequisites differs by district), read from the policy file."""
+    from adaptive.data.log import Response
+
+    cat = graded_catalog()
+    profiles = [LearnerProfile("s", grade=3)]
+    start = pd.Timestamp("2026-10-01", tz="UTC")
+    answers = [
+        Response("s", f"mul-{t}", ("mul",), 1, start + pd.Timedelta(hours=t)) for t in range(6)
+    ]
+
+    def add_and_mul(config: PolicyConfig | None) -> tuple[float, float]:
+        state = model.init_state()
+        model.update(state, answers)
+        batch = batch_from_model(
+            model, state, cat, profiles, log=answers, student_ids=["s"], config=config
+        )
+        return tuple(batch.mastery[0, [SKILLS.index("add"), SKILLS.index("mul")]])
+
+    placed = add_and_mul(PolicyConfig.default().with_(graph_raise=0.0))
+    half, whole = add_and_mul(None), add_and_mul(PolicyConfig.default().with_(graph_raise=1.0))
+    mul = placed[1]
+    assert mul > placed[0] + 0.05  # mul answered right, add placed lower and never answered
+    assert half[1] == whole[1] == mul  # an answered skill keeps its own reading
+    assert whole[0] == pytest.approx(mul)
+    assert half[0] == pytest.approx(placed[0] + 0.5 * (mul - placed[0]))
+    with pytest.raises(ConfigError, match="graph_raise"):
+        PolicyConfig.from_dict({"graph_raise": 1.5})

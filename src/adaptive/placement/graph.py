@@ -5,8 +5,9 @@ fails a skill has not yet mastered what builds on it. `propagate` applies both t
 (students x catalog skills), so the policy neither drills prerequisites a student has shown they
 know through a harder skill, nor trusts a placement for skills beyond one the student just failed:
 
-- up: a skill without evidence of its own (responses) is at least the mastery of any skill that
-  depends on it (directly or not) and has evidence;
+- up: a skill without evidence of its own (responses) is raised toward the mastery of any skill
+  that depends on it (directly or not) and has evidence, by a `strength` w: m + w * max(up - m,
+  0) (the policy's `PolicyConfig.graph_raise`; 1: the mastery of the dependent itself);
 - down: a skill without evidence of its own is at most the mastery of any of its prerequisites
   (directly or not) that has evidence.
 
@@ -65,10 +66,14 @@ class GraphPropagation:
             closure=catalog.prerequisite_closure,
         )
 
-    def propagate(self, mastery: np.ndarray, evidence: np.ndarray) -> np.ndarray:
+    def propagate(
+        self, mastery: np.ndarray, evidence: np.ndarray, strength: float = 1.0
+    ) -> np.ndarray:
         """(n, S) mastery after both relaxations of the skills without evidence (an answered
-        skill keeps its own); NaN (unknown) stays NaN unless evidence from a neighbour fills it.
-        `evidence` (n, S) is true where the student answered the skill."""
+        skill keeps its own); NaN (unknown) stays NaN unless evidence from a neighbour fills it
+        (with the dependent's mastery, whatever the strength: nothing else is known of it).
+        `evidence` (n, S) is true where the student answered the skill; `strength` in [0, 1]
+        is how far up raises (module docstring)."""
         if not self.up or mastery.size == 0:
             return mastery
         m = np.asarray(mastery, dtype=np.float64)
@@ -80,6 +85,8 @@ class GraphPropagation:
         else:
             up, down = self._by_levels(known, evidence)
         raised = np.fmax(m, np.where(up > 0, up, np.nan))
+        if strength < 1.0:  # m + w (up - m) (raised >= m); NaN m: fmin keeps up; 1: bit for bit
+            raised = np.fmin(raised, m + strength * (raised - m))
         return np.where(evidence, m, np.minimum(raised, down))  # NaN stays NaN
 
     def _dense(
@@ -146,6 +153,9 @@ def graph_propagation(catalog: Catalog) -> GraphPropagation:
     return _CACHE.get((catalog,), lambda: GraphPropagation.of(catalog))
 
 
-def propagate(catalog: Catalog, mastery: np.ndarray, evidence: np.ndarray) -> np.ndarray:
-    """`mastery` (n, catalog skills) with evidence propagated along the prerequisite graph."""
-    return graph_propagation(catalog).propagate(mastery, evidence)
+def propagate(
+    catalog: Catalog, mastery: np.ndarray, evidence: np.ndarray, strength: float = 1.0
+) -> np.ndarray:
+    """`mastery` (n, catalog skills) with evidence propagated along the prerequisite graph,
+    the up bound raising by `strength`."""
+    return graph_propagation(catalog).propagate(mastery, evidence, strength)

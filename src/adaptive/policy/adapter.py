@@ -914,7 +914,8 @@ def batch_from_model(
     placed (`init_state(ids)` without a prior; a first answer before any request) is placed in
     the state itself, once, as the nightly job places a newcomer: answered skills keep their
     evidence. With `graph`, evidence is propagated along the
-    prerequisite graph (`adaptive.placement.graph`). Each student's ability comes from
+    prerequisite graph (`adaptive.placement.graph`; an answered skill raises the never-answered
+    skills it builds on by the config's `graph_raise`). Each student's ability comes from
     `model.ability`, and the batch's `learning_z` from `model.learning_curve_` (where the
     model's training log shows gradual learning, the policy holds practised skills open for
     `PolicyConfig.gradual_min_responses` answers). `log` gives the history features: a `ResponseLog`, or the student's own
@@ -993,7 +994,9 @@ def batch_from_model(
         given = placement if isinstance(placement, Placement) else None
         _fill_unmodelled(catalog_mastery, catalog, plist, grade_table, given, model)
     if graph:
-        catalog_mastery, catalog_p = _propagated(catalog, catalog_mastery, catalog_p, n_responses)
+        catalog_mastery, catalog_p = _propagated(
+            catalog, catalog_mastery, catalog_p, n_responses, config.graph_raise
+        )
     fields = {
         "p_correct": catalog_p,
         "n_responses": hist.n_responses,
@@ -1422,11 +1425,16 @@ def _placed_source(profile: LearnerProfile, placement: str | Placement) -> str:
 
 
 def _propagated(
-    catalog: Catalog, mastery: np.ndarray, p_correct: np.ndarray, n_responses: np.ndarray
+    catalog: Catalog,
+    mastery: np.ndarray,
+    p_correct: np.ndarray,
+    n_responses: np.ndarray,
+    raise_by: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Mastery with graph evidence, and P(correct) moved with it (at the default slip and
-    guess's slope) where propagation changed a skill's mastery."""
-    moved = propagate(catalog, mastery, np.asarray(n_responses) > 0)
+    """Mastery with graph evidence (an answered dependent raising a never-answered skill by
+    `raise_by`, `PolicyConfig.graph_raise`), and P(correct) moved with it (at the default slip
+    and guess's slope) where propagation changed a skill's mastery."""
+    moved = propagate(catalog, mastery, np.asarray(n_responses) > 0, raise_by)
     delta = moved - mastery
     delta[np.isnan(delta)] = 0.0
     slope = 1.0 - DEFAULT_SLIP - DEFAULT_GUESS
