@@ -10,6 +10,7 @@ path (`base_<sim>_<n>_100.csv`) and of the ceiling (`ceiling_<sim>_<n>_100.csv`)
     python -m experiments.probe_prerequisite_tracer calib --out snap.parquet
     python -m experiments.probe_prerequisite_tracer coupled --lam 0.5 --mu 0.95 --prop
     python -m experiments.probe_prerequisite_tracer graph --mode none --sims prerequisite,bkt
+    python -m experiments.probe_prerequisite_tracer raise --value 0.5 --against 1 --sims logistic
 
 Diagnostics, not shippable code: `coupled` sets its strengths by hand (the simulator's own form
 and values), which is what a fit on the district's log could at best recover.
@@ -30,31 +31,47 @@ import pandas as pd
 import adaptive.evaluation.policy_eval as pe
 import adaptive.policy.adapter as adapter
 from adaptive.placement.graph import graph_propagation
+from adaptive.policy import PolicyConfig
 from adaptive.tracing.bkt_tables import GUESS, LEARN, SLIP
 
 M = "skills_gained@50"
 
 
-def run(sim: str, students: int) -> pd.DataFrame:
-    """The shipped adaptive policy on one family, as the probes patch it."""
+def run(sim: str, students: int, graph_raise: float | None = None) -> pd.DataFrame:
+    """The shipped adaptive policy on one family, as the probes patch it (`graph_raise`: the
+    policy's raise from answered dependents, `PolicyConfig.graph_raise`; None: the default)."""
+    config = PolicyConfig.default()
+    if graph_raise is not None:
+        config = config.with_(graph_raise=graph_raise)
     return pe.run_matrix(
         pe.EvalSettings(
             students=students, seeds=1, activities=(50,), simulators=(sim,), first_seed=100,
-            n_boot=10, policies=("adaptive",),
+            n_boot=10, policies=("adaptive",), policy_config=config,
         )
     )  # fmt: skip
 
 
-def paired_line(tag: str, sim: str, students: int, df: pd.DataFrame, cache: Path) -> str:
-    """gain@50, its ratio to the ceiling, and the paired difference with the unchanged path."""
-    v = df[df.metric == M].sort_values("student")["value"].to_numpy()
-    ceil = pd.read_csv(cache / f"ceiling_{sim}_{students}_100.csv")["value"].to_numpy()
-    base = pd.read_csv(cache / f"base_{sim}_{students}_100.csv")["value"].to_numpy()
+def gains(df: pd.DataFrame) -> np.ndarray:
+    """Each student's gain@50, in student order."""
+    return df[df.metric == M].sort_values("student")["value"].to_numpy()
+
+
+def paired_line(
+    tag: str, sim: str, students: int, df: pd.DataFrame, cache: Path,
+    base: np.ndarray | None = None,
+) -> str:  # fmt: skip
+    """gain@50, its ratio to the ceiling, and the paired difference with the unchanged path
+    (the cached run of the path before this stop, or `base`: a run made here)."""
+    v = gains(df)
+    ceiling = cache / f"ceiling_{sim}_{students}_100.csv"
+    ratio = v.mean() / pd.read_csv(ceiling)["value"].mean() if ceiling.exists() else np.nan
+    if base is None:
+        base = pd.read_csv(cache / f"base_{sim}_{students}_100.csv")["value"].to_numpy()
     d = v - base
     se = d.std(ddof=1) / np.sqrt(len(d))
     mm = df.groupby("metric")["value"].mean()
     return (
-        f"{tag:>10} {sim} n={students} gain@50 {v.mean():.3f} ratio {v.mean() / ceil.mean():.3f} "
+        f"{tag:>10} {sim} n={students} gain@50 {v.mean():.3f} ratio {ratio:.3f} "
         f"vs shipped {d.mean():+.3f} [{d.mean() - 1.96 * se:+.3f},{d.mean() + 1.96 * se:+.3f}] "
         f"over {mm['over_practice']:.2f} unready {mm['on_unready']:.2f}"
     )
@@ -196,7 +213,7 @@ def graph(a: argparse.Namespace) -> None:
     """`adapter._propagated` with only one bound of `GraphPropagation` ("up": the raise from
     answered dependents; "down": the cap from answered prerequisites) or neither ("none")."""
 
-    def propagate(catalog, mastery, evidence):
+    def propagate(catalog, mastery, evidence, strength=1.0):
         if a.mode == "none":
             return mastery
         m = np.asarray(mastery, dtype=np.float64)
@@ -210,10 +227,20 @@ def graph(a: argparse.Namespace) -> None:
         print(paired_line(a.tag, sim, a.students, run(sim, a.students), a.cache), flush=True)
 
 
+# -- raise: the policy's graph_raise ---------------------------------------------------------------
+def graph_raise(a: argparse.Namespace) -> None:
+    """The shipped path with `PolicyConfig.graph_raise` at `--value`, paired with the cached
+    path before it was a knob (a whole raise, 1), or with a run here at `--against`."""
+    for sim in a.sims.split(","):
+        base = None if a.against is None else gains(run(sim, a.students, a.against))
+        df = run(sim, a.students, a.value)
+        print(paired_line(a.tag, sim, a.students, df, a.cache, base), flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="probe", required=True)
-    for name in ("calib", "coupled", "graph"):
+    for name in ("calib", "coupled", "graph", "raise"):
         p = sub.add_parser(name)
         p.add_argument("--sims", default="prerequisite")
         p.add_argument("--students", type=int, default=1000)
@@ -224,9 +251,12 @@ def main() -> None:
     sub.choices["coupled"].add_argument("--mu", type=float, default=0.0)
     sub.choices["coupled"].add_argument("--prop", action="store_true")
     sub.choices["graph"].add_argument("--mode", choices=("none", "up", "down"), default="none")
+    sub.choices["raise"].add_argument("--value", type=float, default=None)
+    sub.choices["raise"].add_argument("--against", type=float, default=None)
     a = ap.parse_args()
     t0 = time.time()
-    {"calib": calib, "coupled": coupled, "graph": graph}[a.probe](a)
+    probes = {"calib": calib, "coupled": coupled, "graph": graph, "raise": graph_raise}
+    probes[a.probe](a)
     print(f"({time.time() - t0:.0f}s)")
 
 
