@@ -89,3 +89,24 @@ def test_a_version_trained_before_the_student_key_is_compared_on_students_neithe
     assert both.candidate["n_responses"] == expected < on_padded.candidate["n_responses"]
     run = client.get_run(both.run_id)
     assert run.data.params["holdout_rules"] == "student-key+id-text"
+
+
+def test_a_holdout_fraction_above_the_trainings_is_refused(sqlite_uri, small_log):
+    """A data scientist's trial: `promote(holdout_fraction=...)` was not checked against the
+    fraction the version was trained with. Students are held out where their id hashes below
+    the fraction, so a larger one scored the model on students it was trained on; a smaller
+    one is a subset of its held-out students and is compared on as asked."""
+    import pytest
+
+    from adaptive.errors import ConfigError
+
+    first = train_model(
+        "irt", small_log, registered_name="frac", folds=2, tracking_uri=sqlite_uri,
+        holdout_fraction=0.3,
+    )  # fmt: skip
+    with pytest.raises(ConfigError, match=r"holding out 30%.*holdout_fraction=0.3 or less"):
+        promote("frac", first.version, small_log, holdout_fraction=0.5, tracking_uri=sqlite_uri)
+    decision = promote(
+        "frac", first.version, small_log, holdout_fraction=0.2, tracking_uri=sqlite_uri
+    )
+    assert decision.promoted

@@ -482,6 +482,7 @@ def promote(
         held.enter_context(model_lock(client.tracking_uri, name, action="promote"))
         candidate_mv = _version(client, name, version)
         champion_mv = _champion(client, name)
+        _check_holdout_fraction(client, name, holdout_fraction, candidate_mv, champion_mv)
         if data is None:
             _check_one_log_or_data_given(name, candidate_mv, champion_mv)
             data = candidate_mv.tags.get(DATA_TAG)
@@ -1197,6 +1198,23 @@ def _data_note(candidate_mv, log: ResponseLog, given: str, held: ResponseLog) ->
         "by another id than the training data did (another export's ids) may have been "
         "trained on (if it is the training file, give the column flags used for `train`)"
     )
+
+
+def _check_holdout_fraction(client, name: str, fraction: float, *versions) -> None:
+    """Refuse a `holdout_fraction` above the one a compared version was trained with: the
+    students held out are those whose id hashes below the fraction, so a larger one scores a
+    model on students it was trained on (a smaller one is a subset of its held-out students:
+    fine). A version whose run recorded none (or that has no run) is not checked."""
+    for mv in versions:
+        if mv is None or not mv.run_id:
+            continue
+        trained = client.get_run(mv.run_id).data.params.get("holdout_fraction")
+        if trained is not None and fraction > float(trained) + 1e-12:
+            raise ConfigError(
+                f"{name} v{mv.version} was trained holding out {float(trained):.0%} of the "
+                f"students for promotion; holdout_fraction={fraction:g} would score it on "
+                f"students it was trained on: give holdout_fraction={float(trained):g} or less"
+            )
 
 
 def _check_one_log_or_data_given(name: str, candidate_mv, champion_mv) -> None:
