@@ -652,6 +652,24 @@ def test_train_reads_school_years_from_the_district_s_norm(
     assert sum(by_january.answers.values()) == sum(by_shipped.answers.values())
     # the autumn's first answers, own-grade ones, read at a grade below: a grade above it
     assert by_january.answers.get(1, 0) > by_shipped.answers.get(1, 0) + 100
+    # next school year's roster (every grade one higher) beside this log: `--roster-date`, a
+    # day of that year, reads each answer at the grade it was given in, as the log's own roster
+    import json
+
+    next_year = tmp_path / "next_year.jsonl"
+    lines = (folder / "profiles.jsonl").read_text().splitlines()
+    next_year.write_text(
+        "".join(json.dumps({**(p := json.loads(line)), "grade": p["grade"] + 1}) + "\n"
+                for line in lines)
+    )  # fmt: skip
+    files = ["--data", str(folder / "responses.parquet"), "--catalog",
+             str(folder / "catalog.json"), "--profiles", str(next_year)]  # fmt: skip
+    args = ["train", "--model", "bkt", "--name", "yr", "--roster-date", "2027-10-01"]
+    code, out = run_cli([*args, *files, "--folds", "2", "--tracking-uri", sqlite_uri],
+                        monkeypatch, capsys)  # fmt: skip
+    assert code == 0, out
+    by_next = load_version("yr", version="3", tracking_uri=sqlite_uri).model
+    assert by_next.curriculum_level_.start.answers == by_shipped.answers
     wrong = tmp_path / "wrong.toml"
     wrong.write_text('year_start = "13-45"\n')
     code, out = run_cli(

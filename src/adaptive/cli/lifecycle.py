@@ -88,6 +88,15 @@ def train(
     district: DistrictDir = None,
     policy: PolicyFile = None,
     norm: NormFile = None,
+    roster_date: Annotated[
+        str | None,
+        typer.Option(
+            "--roster-date",
+            callback=parse_day,
+            help="A day of the school year whose grades --profiles gives (default: the day of "
+            "the log's latest answer): e.g. this year's roster beside last year's log.",
+        ),
+    ] = None,
     mapping: dict | None = None,
     quarantine: Quarantine = None,
     quiet: Quiet = False,
@@ -101,7 +110,9 @@ def train(
     never-answered skills from their first answers on others (`--policy FILE`: with the grade
     table of the policy the district serves with). A log of several school years is read at
     the grade each student was in when they answered; a school year starts on the growth
-    norm's `year_start` (`--norm FILE`: the district's, default the shipped one's). `--district
+    norm's `year_start` (`--norm FILE`: the district's, default the shipped one's), the
+    profiles' grades being those of the school year of the log's latest answer (`--roster-date
+    DAY`: of DAY's, e.g. this year's roster beside last year's log). `--district
     DIR` reads the folder's log, catalog and profiles (as `adaptive simulate --out` writes
     them).
 
@@ -132,6 +143,11 @@ def train(
 
     grade_table = PolicyConfig.from_toml(policy).grade_table if policy else None
     year_start = _norm_year_start(norm, profiles)  # a wrong file before the fit
+    if roster_date is not None and profiles is None:
+        raise ConfigError(
+            "--roster-date: the day whose school year --profiles' grades are of; give "
+            "--catalog and --profiles (or --district) with it"
+        )
     with torch_threads(threads):
         result = train_model(
             model,
@@ -146,6 +162,7 @@ def train(
             profiles=read_profiles(profiles) if profiles else None,
             grade_table=grade_table,
             year_start=year_start,
+            roster_day=roster_date,
         )
     table = Table(title=f"{result.spec}: held-out folds (students never seen in training)")
     for col in result.folds.columns:

@@ -279,9 +279,10 @@ def _earlier_years_off(away: np.ndarray, back: np.ndarray, roster_year: int) -> 
 def _roster_year_question(roster_year: int | None) -> str:
     """Whether the roster is of the school year its grades are read as (that of the log's
     latest answer, or of the day given; a log without dates: the log's)."""
+    another = "(a roster of another school year: give a day of it, roster_day=DAY, `train --roster-date DAY`)"
     if roster_year is None:
-        return "are the roster's grades those of the log's year?"
-    return f"are the roster's grades those of the school year {_year_name(roster_year)}?"
+        return f"are the roster's grades those of the log's year? {another}"
+    return f"are the roster's grades those of the school year {_year_name(roster_year)}? {another}"
 
 
 def _year_name(year: int) -> str:

@@ -185,6 +185,7 @@ def train_model(
     profiles: Mapping[str, LearnerProfile] | None = None,
     grade_table: GradeTable | None = None,
     year_start: str | None = None,
+    roster_day: str | None = None,
 ) -> TrainResult:
     """Fit `spec` on `data`, log the run (and register a version if `registered_name`).
 
@@ -196,7 +197,9 @@ def train_model(
     (`KnowledgeTracer.check_curriculum_level`; every model, with `grade_table`: the policy's,
     default the shipped one), kept in its artifact and the run; a log of several school years
     is read at the grade of each answer's school year, which starts on `year_start` ("MM-DD",
-    the district's growth norm's, `train --norm`; None: the shipped norm's).
+    the district's growth norm's, `train --norm`; None: the shipped norm's), the profiles'
+    grades being those of the school year of `roster_day` (`train --roster-date`; None: of the
+    log's latest answer).
     """
     if registered_name is not None:
         check_model_name(registered_name)  # before the fit, not after it
@@ -252,7 +255,7 @@ def train_model(
     )
     if profiles is not None and catalog is not None:
         final.check_curriculum_level(
-            train_log, catalog, profiles, grade_table, year_start=year_start
+            train_log, catalog, profiles, grade_table, year_start=year_start, roster_day=roster_day
         )
     if catalog is not None:  # the night refuses a catalog of another year (its sha256 and ids)
         final.record_catalog(catalog)
