@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+import sys
+from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -22,6 +26,67 @@ def shared_datasets() -> Path:
             f"or set {SHARED_ENV})"
         )
     return SHARED_DATASETS
+
+
+@pytest.fixture(scope="session")
+def _mlflow_schema_patch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pytest.MonkeyPatch]:
+    """Undone at the session's end: the patch of `_mlflow_stores_from_a_template`."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.template = tmp_path_factory.getbasetemp() / "mlflow-schema-template.db"
+        yield patch
+
+
+@pytest.fixture(autouse=True)
+def _mlflow_stores_from_a_template(_mlflow_schema_patch: pytest.MonkeyPatch) -> None:
+    """A new SQLite tracking store gets MLflow's schema copied from one store migrated once per
+    worker, instead of running MLflow's ~50 schema migrations again (seconds per store, and the
+    suite creates dozens). The copy is the same schema, version row included; MLflow still
+    creates the default experiment and everything else itself. A database that already holds
+    tables (another application's) is left to MLflow. Patched once MLflow's store code is loaded
+    (the worker's first store is migrated as before)."""
+    utils = sys.modules.get("mlflow.store.db.utils")
+    if utils is None or getattr(utils._initialize_tables, "from_template", False):
+        return
+    migrate = utils._initialize_tables
+    template: Path = _mlflow_schema_patch.template
+    schema: list[str] = []
+
+    def initialize_from_template(engine) -> None:
+        path = engine.url.database if engine.dialect.name == "sqlite" else None
+        if not path or path == ":memory:" or path.startswith("file:"):
+            return migrate(engine)
+        if not schema:
+            schema.extend(_migrated_schema(template, migrate))
+        with closing(sqlite3.connect(path, isolation_level=None, timeout=60)) as db:
+            db.execute("BEGIN EXCLUSIVE")  # another process creating the same store waits
+            if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+                for statement in schema:
+                    db.execute(statement)
+                db.execute("COMMIT")
+                return None
+            db.execute("ROLLBACK")
+        return migrate(engine)
+
+    initialize_from_template.from_template = True
+    _mlflow_schema_patch.setattr(utils, "_initialize_tables", initialize_from_template)
+    registry = sys.modules.get("mlflow.store.model_registry.sqlalchemy_store")
+    if registry is not None:  # it imported the function by name
+        _mlflow_schema_patch.setattr(registry, "_initialize_tables", initialize_from_template)
+
+
+def _migrated_schema(template: Path, migrate) -> list[str]:
+    """The SQL statements that rebuild an empty store that MLflow migrated (at `template`)."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(f"sqlite:///{template}")
+    migrate(engine)
+    engine.dispose()
+    with closing(sqlite3.connect(template)) as db:
+        return [
+            line
+            for line in db.iterdump()
+            if not line.startswith(("BEGIN TRANSACTION", "COMMIT", "PRAGMA"))
+        ]
 
 
 @pytest.fixture
