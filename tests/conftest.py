@@ -1,4 +1,5 @@
-"""Shared fixtures: the public datasets in ../shared/datasets (skipped with a reason when absent)."""
+"""Shared fixtures: the public datasets in ../shared/datasets (skipped with a reason when absent),
+new MLflow SQLite stores given their schema from a template (`MlflowSchema`)."""
 
 from __future__ import annotations
 
@@ -28,65 +29,84 @@ def shared_datasets() -> Path:
     return SHARED_DATASETS
 
 
+class MlflowSchema:
+    """MLflow's schema of an empty SQLite tracking store, migrated once (into `template`) and
+    then written into new stores as SQL: MLflow's ~50 schema migrations take seconds per store,
+    and the suite creates dozens (each test's own store, each `mlflow server`'s)."""
+
+    def __init__(self, template: Path) -> None:
+        self.template = template
+        self.migrate = None  # MLflow's own `_initialize_tables`, once its store code is loaded
+        self.statements: list[str] = []
+
+    def write(self, path: str | Path) -> bool:
+        """Gives the SQLite database at `path` (created if absent) MLflow's schema, unless it
+        already holds a table (then False: another application's, or a store already)."""
+        if not self.statements:
+            self.statements = self._migrated()
+        with closing(sqlite3.connect(path, isolation_level=None, timeout=60)) as db:
+            db.execute("BEGIN EXCLUSIVE")  # another process creating the same store waits
+            if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                db.execute("ROLLBACK")
+                return False
+            for statement in self.statements:
+                db.execute(statement)
+            db.execute("COMMIT")
+        return True
+
+    def _migrated(self) -> list[str]:
+        """The SQL statements that rebuild an empty store that MLflow migrated (`template`)."""
+        import mlflow.store.db.utils
+        import sqlalchemy
+
+        engine = sqlalchemy.create_engine(f"sqlite:///{self.template}")
+        (self.migrate or mlflow.store.db.utils._initialize_tables)(engine)
+        engine.dispose()
+        with closing(sqlite3.connect(self.template)) as db:
+            return [
+                line
+                for line in db.iterdump()
+                if not line.startswith(("BEGIN TRANSACTION", "COMMIT", "PRAGMA"))
+            ]
+
+
 @pytest.fixture(scope="session")
-def _mlflow_schema_patch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pytest.MonkeyPatch]:
+def mlflow_schema(tmp_path_factory: pytest.TempPathFactory) -> MlflowSchema:
+    """`MlflowSchema`, shared by the worker's tests (e.g. to create a server's store)."""
+    return MlflowSchema(tmp_path_factory.getbasetemp() / "mlflow-schema-template.db")
+
+
+@pytest.fixture(scope="session")
+def _mlflow_schema_patch() -> Iterator[pytest.MonkeyPatch]:
     """Undone at the session's end: the patch of `_mlflow_stores_from_a_template`."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.template = tmp_path_factory.getbasetemp() / "mlflow-schema-template.db"
         yield patch
 
 
 @pytest.fixture(autouse=True)
-def _mlflow_stores_from_a_template(_mlflow_schema_patch: pytest.MonkeyPatch) -> None:
-    """A new SQLite tracking store gets MLflow's schema copied from one store migrated once per
-    worker, instead of running MLflow's ~50 schema migrations again (seconds per store, and the
-    suite creates dozens). The copy is the same schema, version row included; MLflow still
-    creates the default experiment and everything else itself. A database that already holds
-    tables (another application's) is left to MLflow. Patched once MLflow's store code is loaded
-    (the worker's first store is migrated as before)."""
+def _mlflow_stores_from_a_template(
+    _mlflow_schema_patch: pytest.MonkeyPatch, mlflow_schema: MlflowSchema
+) -> None:
+    """A new SQLite tracking store opened in this process gets MLflow's schema from
+    `mlflow_schema` instead of MLflow's migrations: the same schema, version row included;
+    MLflow still creates the default experiment and everything else itself. A database that
+    already holds tables (another application's) is left to MLflow. Patched once MLflow's
+    store code is loaded (the worker's first store is migrated as before)."""
     utils = sys.modules.get("mlflow.store.db.utils")
-    if utils is None or getattr(utils._initialize_tables, "from_template", False):
+    if utils is None or mlflow_schema.migrate is not None:
         return
-    migrate = utils._initialize_tables
-    template: Path = _mlflow_schema_patch.template
-    schema: list[str] = []
+    migrate = mlflow_schema.migrate = utils._initialize_tables
 
     def initialize_from_template(engine) -> None:
         path = engine.url.database if engine.dialect.name == "sqlite" else None
-        if not path or path == ":memory:" or path.startswith("file:"):
-            return migrate(engine)
-        if not schema:
-            schema.extend(_migrated_schema(template, migrate))
-        with closing(sqlite3.connect(path, isolation_level=None, timeout=60)) as db:
-            db.execute("BEGIN EXCLUSIVE")  # another process creating the same store waits
-            if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
-                for statement in schema:
-                    db.execute(statement)
-                db.execute("COMMIT")
-                return None
-            db.execute("ROLLBACK")
-        return migrate(engine)
+        on_disk = path and path != ":memory:" and not path.startswith("file:")
+        if not (on_disk and mlflow_schema.write(path)):
+            migrate(engine)
 
-    initialize_from_template.from_template = True
     _mlflow_schema_patch.setattr(utils, "_initialize_tables", initialize_from_template)
     registry = sys.modules.get("mlflow.store.model_registry.sqlalchemy_store")
     if registry is not None:  # it imported the function by name
         _mlflow_schema_patch.setattr(registry, "_initialize_tables", initialize_from_template)
-
-
-def _migrated_schema(template: Path, migrate) -> list[str]:
-    """The SQL statements that rebuild an empty store that MLflow migrated (at `template`)."""
-    import sqlalchemy
-
-    engine = sqlalchemy.create_engine(f"sqlite:///{template}")
-    migrate(engine)
-    engine.dispose()
-    with closing(sqlite3.connect(template)) as db:
-        return [
-            line
-            for line in db.iterdump()
-            if not line.startswith(("BEGIN TRANSACTION", "COMMIT", "PRAGMA"))
-        ]
 
 
 @pytest.fixture

@@ -68,17 +68,22 @@ def sqlite_uri(tmp_path: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def mlflow_server(tmp_path_factory: pytest.TempPathFactory):
+def mlflow_server(tmp_path_factory: pytest.TempPathFactory, mlflow_schema):
     """A real `mlflow server` shared by the session's tests (`adaptive.registry.local_server`;
-    one that does not start is the test's error, quoting its log); yields its URI."""
-    with running_mlflow_server(tmp_path_factory.mktemp("mlflow-server")) as server:
+    one that does not start is the test's error, quoting its log); yields its URI. Its store
+    is given MLflow's schema beforehand (`mlflow_schema`: the server's migrations are slow)."""
+    root = tmp_path_factory.mktemp("mlflow-server")
+    mlflow_schema.write(root / "mlflow.db")
+    with running_mlflow_server(root) as server:
         yield server.uri
 
 
 @pytest.fixture
-def doomed_mlflow_server(tmp_path: Path):
-    """A real `mlflow server` of this test's own, which the test may kill (`server.kill()`)."""
+def doomed_mlflow_server(tmp_path: Path, mlflow_schema):
+    """A real `mlflow server` of this test's own, which the test may kill (`server.kill()`);
+    its store given MLflow's schema beforehand, as `mlflow_server`'s."""
     root = tmp_path / "doomed-server"
     root.mkdir()
+    mlflow_schema.write(root / "mlflow.db")
     with running_mlflow_server(root) as server:
         yield server
