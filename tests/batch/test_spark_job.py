@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import pandas as pd
 import pytest
 
 from adaptive.batch import run_daily_job
+from adaptive.batch.job import JobSummary
 from adaptive.batch.snapshot import SPARK_FORMAT, snapshot_format
 from adaptive.batch.writer import school_dir
 from adaptive.curriculum import Activity, Catalog
@@ -61,15 +63,46 @@ def spark_ready():
     session.stop()
 
 
+@dataclass
+class FirstNight:
+    """The night of DAY_1 with the district's own files (k=5), on Spark (into `spark`) and
+    in-process (into `local`), with their summaries: run once for the module's tests that
+    start from it (each copies the folders it adds nights to: `copied_to`)."""
+
+    spark: Path
+    local: Path
+    ours: JobSummary
+    theirs: JobSummary
+
+    def copied_to(self, folder: Path) -> tuple[Path, Path]:
+        """Copies of the two output folders under `folder` (spark, local), to run on from."""
+        spark, local = folder / "spark", folder / "local"
+        shutil.copytree(self.spark, spark)
+        shutil.copytree(self.local, local)
+        return spark, local
+
+
+@pytest.fixture(scope="module")
+def first_night(spark_ready, district, tmp_path_factory) -> FirstNight:
+    root = tmp_path_factory.mktemp("first-night")
+    args = district.job_args(data=district.responses, k=5)
+    ours = run_daily_job(DAY_1, root / "spark", engine="spark", master="local[2]", **args)
+    theirs = run_daily_job(DAY_1, root / "local", **args)
+    return FirstNight(root / "spark", root / "local", ours, theirs)
+
+
 def test_three_nights_on_spark_equal_the_in_process_job_byte_for_byte(
-    spark_ready, district, tmp_path
+    first_night, district, tmp_path
 ):
     args = district.job_args(data=district.responses, k=5)
-    local, spark = tmp_path / "local", tmp_path / "spark"
+    spark, local = first_night.copied_to(tmp_path)  # the first night's outputs
     untraced = []
     for day in (DAY_1, DAY_2, district.last_day):  # the last: answers on skills it lacks
-        ours = run_daily_job(day, spark, engine="spark", master="local[2]", **args)
-        theirs = run_daily_job(day, local, **args)
+        if day == DAY_1:
+            ours, theirs = first_night.ours, first_night.theirs
+        else:
+            ours = run_daily_job(day, spark, engine="spark", master="local[2]", **args)
+            theirs = run_daily_job(day, local, **args)
         got, want = parquet_files(spark, day), parquet_files(local, day)
         assert got and got.keys() == want.keys()
         assert [k for k in want if got[k] != want[k]] == []  # byte for byte
@@ -156,10 +189,10 @@ def rebuilt_as_in_process(tmp_path, args, warning: str) -> None:
     assert got and [k for k in want if got.get(k) != want[k]] == []
 
 
-def test_a_second_run_resumes_every_school_and_changes_no_byte(spark_ready, district, tmp_path):
+def test_a_second_run_resumes_every_school_and_changes_no_byte(first_night, district, tmp_path):
     args = district.job_args(data=district.responses, k=5)
-    out = tmp_path / "spark"
-    first = run_daily_job(DAY_1, out, engine="spark", **args)
+    out, _ = first_night.copied_to(tmp_path)
+    first = first_night.ours
     before = parquet_files(out, DAY_1)
     again = run_daily_job(DAY_1, out, engine="spark", **args)
     assert first.partitions_written == first.schools and first.partitions_resumed == 0
@@ -168,7 +201,7 @@ def test_a_second_run_resumes_every_school_and_changes_no_byte(spark_ready, dist
 
 
 def test_a_night_from_the_last_snapshot_logs_no_stack_trace_even_with_debug(
-    spark_ready, district, tmp_path
+    first_night, district, tmp_path
 ):
     """`adaptive --debug batch --engine spark` from the last Spark snapshot: Spark's log (its
     warnings shown, as --debug shows them) holds no Java stack trace. It was asked to read the
@@ -180,8 +213,7 @@ def test_a_night_from_the_last_snapshot_logs_no_stack_trace_even_with_debug(
     import subprocess
     import sys
 
-    out = tmp_path / "spark"
-    run_daily_job(DAY_1, out, engine="spark", **district.job_args(data=district.responses, k=5))
+    out, _ = first_night.copied_to(tmp_path)  # the night of DAY_1 on Spark
     files = ["--data", district.responses, "--catalog", district.catalog, "--profiles", district.profiles]  # fmt: skip
     command = [
         sys.executable, "-c", "from adaptive.cli import main; main()", "--debug",
@@ -565,16 +597,15 @@ def test_students_with_nothing_left_to_learn_are_counted_on_spark_as_in_process(
     assert ours.students_all_known == theirs.students_all_known
 
 
-def test_the_mastery_rules_answers_and_runs_are_written_on_spark_as_in_process(
-    spark_ready, district, tmp_path
-):
+def test_the_mastery_rules_answers_and_runs_are_written_on_spark_as_in_process(first_night):
     """The report's student page says what a skill at the mastery bar still needs from the
     students table's per-skill answers and runs of right answers and per-student gradual hold
     (`partition.skill_columns`): the Spark night writes them as the in-process night does, the
     same bytes, so the page says the same whatever engine served the night."""
-    args = district.job_args(data=district.responses, k=5)
-    same_bytes_on_both_engines(args, tmp_path)
-    students = pd.read_parquet(tmp_path / "spark" / "students" / f"date={DAY_1}")
+    got, want = parquet_files(first_night.spark, DAY_1), parquet_files(first_night.local, DAY_1)
+    assert got and got.keys() == want.keys()
+    assert [k for k in want if got[k] != want[k]] == []
+    students = pd.read_parquet(first_night.spark / "students" / f"date={DAY_1}")
     answers = np.stack(students["n_responses"].to_numpy())
     runs = np.stack(students["streak"].to_numpy())
     assert answers.dtype == runs.dtype == students["gradual_hold"].dtype == np.int32
@@ -756,7 +787,7 @@ WRONG_SPELLINGS = np.array(["FALSE", "False", "0", " 0.0", "0,00"])
 
 
 def test_answers_as_booleans_or_words_are_read_on_spark_as_in_process(
-    spark_ready, district, tmp_path
+    first_night, district, tmp_path
 ):
     """A Spark operator's trial: a log whose `correct` is a boolean column, or text a
     spreadsheet wrote (TRUE / FALSE, any case, trimmed, beside 1 / 0.0), ended the Spark night
@@ -771,8 +802,7 @@ def test_answers_as_booleans_or_words_are_read_on_spark_as_in_process(
             correct=np.where(right, RIGHT_SPELLINGS[spelling], WRONG_SPELLINGS[spelling])
         ),
     }
-    run_daily_job(DAY_1, tmp_path / "local", **district.job_args(data=district.responses, k=5))
-    want = parquet_files(tmp_path / "local", DAY_1)
+    want = parquet_files(first_night.local, DAY_1)  # the log written with 0 / 1
     for name, log in logs.items():
         data = tmp_path / f"{name}.parquet"
         log.to_parquet(data)
