@@ -63,7 +63,10 @@ def student_prefix() -> str:
 
 
 @pytest.fixture
-def sqlite_uri(tmp_path: Path) -> str:
+def sqlite_uri(tmp_path: Path, mlflow_schema) -> str:
+    """A new, empty SQLite tracking store of this test's own (its schema written beforehand by
+    `mlflow_schema`, also for the tests that open it first in another process)."""
+    mlflow_schema.write(tmp_path / "mlflow.db")
     return f"sqlite:///{tmp_path / 'mlflow.db'}"
 
 
