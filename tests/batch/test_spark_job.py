@@ -565,13 +565,10 @@ def test_a_first_night_before_every_response_is_said_on_spark_as_in_process(
 
 
 def test_students_who_lost_their_profile_are_counted_on_spark_as_in_process(
-    spark_ready, district, tmp_path
+    first_night, district, tmp_path
 ):
-    data = tmp_path / "log.parquet"
-    district.log.frame.to_parquet(data)
-    out = tmp_path / "spark"
-    args = district.job_args(data=data, k=5)
-    run_daily_job(DAY_1, out, engine="spark", master="local[2]", **args)
+    out, _ = first_night.copied_to(tmp_path)  # the night of DAY_1 on Spark
+    args = district.job_args(data=district.responses, k=5)
     lines = district.profiles.read_text().splitlines()
     served = set(pd.read_parquet(out / "students" / f"date={DAY_1}")["student_id"])
     dropped = [ln for ln in lines if json.loads(ln)["student_id"] in served][:4]
