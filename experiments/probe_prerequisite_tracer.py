@@ -237,7 +237,7 @@ def graph_raise(a: argparse.Namespace) -> None:
         print(paired_line(a.tag, sim, a.students, df, a.cache, base), flush=True)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="probe", required=True)
     for name in ("calib", "coupled", "graph", "raise"):
@@ -253,7 +253,7 @@ def main() -> None:
     sub.choices["graph"].add_argument("--mode", choices=("none", "up", "down"), default="none")
     sub.choices["raise"].add_argument("--value", type=float, default=None)
     sub.choices["raise"].add_argument("--against", type=float, default=None)
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
     t0 = time.time()
     probes = {"calib": calib, "coupled": coupled, "graph": graph, "raise": graph_raise}
     probes[a.probe](a)
